@@ -1,0 +1,59 @@
+/**
+ * `npm run models`: converts every bundled model from its pinned npm package into models/*.onnx and writes
+ * models/manifest.json. TypeScript only; the same inputs always give byte-identical files (checked by
+ * tests/models/manifest.test.ts and the golden tests).
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import type { Manifest, ModelEntry } from '../../src/ml/manifest.ts';
+import { convertBlazeFace } from './convert-blazeface.ts';
+import { convertFaceApiExpression } from './convert-face-api-expression.ts';
+import { convertMiniXception } from './convert-mini-xception.ts';
+import type { ConvertedModel } from './converted-model.ts';
+
+export const MODELS_DIR = fileURLToPath(new URL('../../models/', import.meta.url));
+
+/** Every bundled model, in manifest order: detectors first, then classifiers (the first is the default). */
+export const CONVERTERS: readonly (() => Promise<ConvertedModel>)[] = [
+  () => convertBlazeFace('short'),
+  () => convertBlazeFace('full'),
+  convertMiniXception,
+  convertFaceApiExpression,
+];
+
+export function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+export function toManifestEntry(model: ConvertedModel): ModelEntry {
+  const file = `${model.id}.onnx`;
+  return { ...model.entry, file, sha256: sha256(model.onnx), bytes: model.onnx.length } as ModelEntry;
+}
+
+export async function buildModels(outDir = MODELS_DIR): Promise<Manifest> {
+  await mkdir(outDir, { recursive: true });
+  const models: ModelEntry[] = [];
+  for (const convert of CONVERTERS) {
+    const model = await convert();
+    const entry = toManifestEntry(model);
+    await writeFile(path.join(outDir, entry.file), model.onnx);
+    models.push(entry);
+    console.log(`${entry.id.padEnd(22)} ${(entry.bytes / 1024).toFixed(0).padStart(6)} KiB  ${entry.sha256.slice(0, 16)}…`);
+  }
+  const manifest: Manifest = { version: 1, models };
+  await writeFile(path.join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  const outDir = process.argv[2] ? path.resolve(process.argv[2]) : MODELS_DIR;
+  buildModels(outDir).then(
+    () => console.log(`wrote ${outDir}manifest.json`),
+    (error: unknown) => {
+      console.error(error instanceof Error ? error.message : error);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,87 @@
+/**
+ * Types of models/manifest.json, the single source of label orders, input shapes and normalisation
+ * constants (../shared/STYLE.md: "Label order and normalisation constants come from models/manifest.json").
+ */
+import type { Emotion } from './emotions.ts';
+
+export type Layout = 'NHWC' | 'NCHW';
+
+/**
+ * How an image becomes the model's input tensor. Pixel values v in 0..255 per channel become
+ * (v * scale - mean[c]) / std[c], with channels in `color` order ('gray' gives one channel,
+ * g = grayWeights · (R, G, B)).
+ */
+export interface Preprocessing {
+  color: 'rgb' | 'bgr' | 'gray';
+  /** Only for color 'gray': weights applied to R, G, B (on 0..255 values before scale). */
+  grayWeights?: [number, number, number];
+  /** stretch: resize to the input size ignoring aspect; pad-center: pad to square (centred, value 0) then resize; letterbox: keep aspect, zero border. */
+  fit: 'stretch' | 'pad-center' | 'letterbox';
+  resize: 'bilinear' | 'nearest';
+  scale: number;
+  mean: number[];
+  std: number[];
+}
+
+export interface TensorSpec {
+  name: string;
+  /** Dimensions, e.g. [1, 128, 128, 3]. */
+  shape: number[];
+}
+
+export interface ModelSource {
+  /** npm package@version the weights come from, or a URL for user-provided models. */
+  package: string;
+  /** Path of the original file inside the package. */
+  path: string;
+  licence: string;
+}
+
+interface ModelEntryBase {
+  id: string;
+  /** File name inside models/. */
+  file: string;
+  sha256: string;
+  bytes: number;
+  input: TensorSpec & { layout: Layout; width: number; height: number; channels: number };
+  outputs: TensorSpec[];
+  preprocessing: Preprocessing;
+  /** Weights storage, e.g. "float16" when the source stored float16 weights. */
+  weights: 'float32' | 'float16' | 'uint8-dequantised';
+  source: ModelSource;
+  description: string;
+}
+
+export interface DetectorEntry extends ModelEntryBase {
+  kind: 'detector';
+  /** BlazeFace anchor layout: strides per feature map (equal consecutive strides merge), anchors per stride layer. */
+  anchors: { inputSize: number; strides: number[]; anchorOffset: number };
+  /** Number of anchors = rows of the regressor output. */
+  numAnchors: number;
+  /** Values per anchor in the regressor output: 4 box + 2 * numKeypoints. */
+  numCoords: number;
+  numKeypoints: number;
+  /** Outputs by role. */
+  regressorsOutput: string;
+  scoresOutput: string;
+}
+
+export interface ClassifierEntry extends ModelEntryBase {
+  kind: 'classifier';
+  /** The model's own label names, in output order. */
+  sourceLabels: string[];
+  /** The canonical emotion of each output, in output order (same length as sourceLabels). */
+  labels: Emotion[];
+  /** true when the graph already ends in a softmax. */
+  outputIsProbability: boolean;
+  /** The output tensor holding logits/probabilities. */
+  output: string;
+}
+
+export type ModelEntry = DetectorEntry | ClassifierEntry;
+
+export interface Manifest {
+  /** Bumped when the manifest format changes. */
+  version: 1;
+  models: ModelEntry[];
+}

@@ -1,0 +1,105 @@
+/**
+ * The only module that imports onnxruntime-web: one InferenceSession per manifest model, created once and
+ * reused; runs of one session are serialised (onnxruntime-web refuses concurrent runs of a session).
+ * Platform-neutral: the caller says how model bytes are loaded (fs in Node, fetch in the extension).
+ */
+import * as ort from 'onnxruntime-web';
+import type { InferenceBackend, TensorData } from '../ml/backend.ts';
+import type { Manifest, ModelEntry } from '../ml/manifest.ts';
+
+export type ExecutionProvider = 'webgpu' | 'wasm';
+
+export interface OrtBackendOptions {
+  /** Loads a model file named in the manifest (e.g. "blazeface-short.onnx"). */
+  loadModel: (file: string) => Promise<Uint8Array>;
+  /** Tried in order; onnxruntime-web falls back to the next one. Default ['wasm']. */
+  executionProviders?: ExecutionProvider[];
+  /** wasm threads; default 1 (predictable on small machines, and required where SharedArrayBuffer is missing). */
+  numThreads?: number;
+  /** Create every session up front instead of on first use. */
+  preload?: boolean;
+}
+
+interface ModelSession {
+  session: ort.InferenceSession;
+  /** Tail of the queue of runs on this session. */
+  queue: Promise<unknown>;
+}
+
+export interface OrtBackend extends InferenceBackend {
+  /** Creates the session of a model now (and checks the file against the manifest's byte count). */
+  load(modelId: string): Promise<void>;
+}
+
+export async function createOrtBackend(manifest: Manifest, options: OrtBackendOptions): Promise<OrtBackend> {
+  ort.env.wasm.numThreads = options.numThreads ?? 1;
+  const providers = options.executionProviders ?? ['wasm'];
+  const sessions = new Map<string, Promise<ModelSession>>();
+
+  const entryOf = (modelId: string): ModelEntry => {
+    const entry = manifest.models.find((m) => m.id === modelId);
+    if (!entry) {
+      const known = manifest.models.map((m) => m.id).join(', ');
+      throw new Error(`Unknown model "${modelId}". The manifest has: ${known}.`);
+    }
+    return entry;
+  };
+
+  const open = async (entry: ModelEntry): Promise<ModelSession> => {
+    const bytes = await options.loadModel(entry.file);
+    if (bytes.length !== entry.bytes) {
+      throw new Error(
+        `Model file ${entry.file} has ${bytes.length} bytes, the manifest says ${entry.bytes}: ` +
+          'the models folder and manifest.json disagree (run `npm run models`).',
+      );
+    }
+    const session = await ort.InferenceSession.create(bytes, {
+      executionProviders: providers,
+      graphOptimizationLevel: 'all',
+    });
+    return { session, queue: Promise.resolve() };
+  };
+
+  const sessionOf = (modelId: string): Promise<ModelSession> => {
+    let pending = sessions.get(modelId);
+    if (!pending) {
+      pending = open(entryOf(modelId));
+      // A failed load is not cached, so a later call can retry (e.g. after the file is restored).
+      pending.catch(() => sessions.delete(modelId));
+      sessions.set(modelId, pending);
+    }
+    return pending;
+  };
+
+  if (options.preload) await Promise.all(manifest.models.map((m) => sessionOf(m.id)));
+
+  return {
+    name: `onnxruntime-web ${providers.join('+')}`,
+    async load(modelId) {
+      await sessionOf(modelId);
+    },
+    async run(modelId, inputs) {
+      const model = await sessionOf(modelId);
+      const feeds: Record<string, ort.Tensor> = {};
+      for (const [name, t] of Object.entries(inputs)) feeds[name] = new ort.Tensor('float32', t.data, t.dims);
+      const result = model.queue.then(() => model.session.run(feeds));
+      model.queue = result.catch(() => undefined);
+      const outputs = await result;
+      const converted: Record<string, TensorData> = {};
+      for (const [name, tensor] of Object.entries(outputs)) {
+        if (tensor.type !== 'float32') throw new Error(`Model ${modelId} output ${name} is ${tensor.type}, expected float32`);
+        converted[name] = { data: tensor.data as Float32Array, dims: tensor.dims };
+        tensor.dispose();
+      }
+      return converted;
+    },
+    async dispose() {
+      const all = [...sessions.values()];
+      sessions.clear();
+      for (const pending of all) {
+        const model = await pending.catch(() => undefined);
+        await model?.session.release();
+      }
+    },
+  };
+}
