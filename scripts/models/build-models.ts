@@ -29,7 +29,7 @@ export function sha256(bytes: Uint8Array): string {
 
 export function toManifestEntry(model: ConvertedModel): ModelEntry {
   const file = `${model.id}.onnx`;
-  return { ...model.entry, file, sha256: sha256(model.onnx), bytes: model.onnx.length } as ModelEntry;
+  return { ...model.entry, file, sha256: sha256(model.onnx), bytes: model.onnx.length };
 }
 
 export async function buildModels(outDir = MODELS_DIR): Promise<Manifest> {
