@@ -40,7 +40,9 @@ export async function buildModels(outDir = MODELS_DIR): Promise<Manifest> {
     const entry = toManifestEntry(model);
     await writeFile(path.join(outDir, entry.file), model.onnx);
     models.push(entry);
-    console.log(`${entry.id.padEnd(22)} ${(entry.bytes / 1024).toFixed(0).padStart(6)} KiB  ${entry.sha256.slice(0, 16)}…`);
+    console.log(
+      `${entry.id.padEnd(22)} ${(entry.bytes / 1024).toFixed(0).padStart(6)} KiB  ${entry.sha256.slice(0, 16)}…`,
+    );
   }
   const manifest: Manifest = { version: 1, models };
   await writeFile(path.join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);

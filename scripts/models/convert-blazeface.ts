@@ -61,15 +61,22 @@ const CONVERTER_VERSION = '1';
 
 export function blazeFaceSourcePath(variant: BlazeFaceVariant): string {
   const require = createRequire(import.meta.url);
-  return path.join(path.dirname(require.resolve(`${BLAZEFACE_PACKAGE}/package.json`)), VARIANTS[variant].file);
+  return path.join(
+    path.dirname(require.resolve(`${BLAZEFACE_PACKAGE}/package.json`)),
+    VARIANTS[variant].file,
+  );
 }
 
 export async function convertBlazeFace(variant: BlazeFaceVariant): Promise<ConvertedModel> {
   const spec = VARIANTS[variant];
   const sourcePath = blazeFaceSourcePath(variant);
-  const pkg = JSON.parse(await readFile(path.join(path.dirname(sourcePath), 'package.json'), 'utf8')) as { version?: string };
+  const pkg = JSON.parse(await readFile(path.join(path.dirname(sourcePath), 'package.json'), 'utf8')) as {
+    version?: string;
+  };
   if (pkg.version !== BLAZEFACE_VERSION) {
-    throw new Error(`${BLAZEFACE_PACKAGE} is ${pkg.version}, expected ${BLAZEFACE_VERSION}: run npm ci (the manifest names the version)`);
+    throw new Error(
+      `${BLAZEFACE_PACKAGE} is ${pkg.version}, expected ${BLAZEFACE_VERSION}: run npm ci (the manifest names the version)`,
+    );
   }
   const tflite = new Uint8Array(await readFile(sourcePath));
   const source = `${BLAZEFACE_PACKAGE}@${BLAZEFACE_VERSION}/${spec.file}`;
@@ -86,7 +93,12 @@ export async function convertBlazeFace(variant: BlazeFaceVariant): Promise<Conve
 
   const [input] = converted.inputs;
   const [regressors, scores] = converted.outputs;
-  if (converted.inputs.length !== 1 || input === undefined || regressors === undefined || scores === undefined) {
+  if (
+    converted.inputs.length !== 1 ||
+    input === undefined ||
+    regressors === undefined ||
+    scores === undefined
+  ) {
     throw new Error(`${spec.file}: expected 1 input and 2 outputs (regressors, scores)`);
   }
   const size = spec.inputSize;
@@ -102,7 +114,14 @@ export async function convertBlazeFace(variant: BlazeFaceVariant): Promise<Conve
     outputs: converted.outputs,
     // MediaPipe's ImageToTensorCalculator: keep_aspect_ratio with BORDER_ZERO, output range [-1, 1]:
     // (v / 255 - 0.5) / 0.5 = v / 127.5 - 1.
-    preprocessing: { color: 'rgb', fit: 'letterbox', resize: 'bilinear', scale: 1 / 255, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] },
+    preprocessing: {
+      color: 'rgb',
+      fit: 'letterbox',
+      resize: 'bilinear',
+      scale: 1 / 255,
+      mean: [0.5, 0.5, 0.5],
+      std: [0.5, 0.5, 0.5],
+    },
     weights: 'float16',
     source: { package: `${BLAZEFACE_PACKAGE}@${BLAZEFACE_VERSION}`, path: spec.file, licence: 'Apache-2.0' },
     description: spec.description,
@@ -123,6 +142,8 @@ function countAnchors(spec: Pick<VariantSpec, 'inputSize' | 'strides' | 'anchors
 
 function expectShape(file: string, t: { name: string; shape: number[] }, expected: number[]): void {
   if (t.shape.join() !== expected.join()) {
-    throw new Error(`${file}: tensor '${t.name}' is [${t.shape.join()}], expected [${expected.join()}]; has the model changed?`);
+    throw new Error(
+      `${file}: tensor '${t.name}' is [${t.shape.join()}], expected [${expected.join()}]; has the model changed?`,
+    );
   }
 }

@@ -82,10 +82,14 @@ describe('models/manifest.json', () => {
 
   it('matches what each model really takes and gives (onnxruntime-web)', async () => {
     for (const m of manifest.models) {
-      const session = await ort.InferenceSession.create(await readFile(path.join(DEFAULT_MODELS_DIR, m.file)));
+      const session = await ort.InferenceSession.create(
+        await readFile(path.join(DEFAULT_MODELS_DIR, m.file)),
+      );
       try {
         expect(session.inputNames, `${m.id}: inputs`).toEqual([m.input.name]);
-        expect([...session.outputNames].sort(), `${m.id}: outputs`).toEqual(m.outputs.map((o) => o.name).sort());
+        expect([...session.outputNames].sort(), `${m.id}: outputs`).toEqual(
+          m.outputs.map((o) => o.name).sort(),
+        );
         const input = new ort.Tensor('float32', new Float32Array(product(m.input.shape)), m.input.shape);
         const result = await session.run({ [m.input.name]: input });
         for (const o of m.outputs) expect(result[o.name]?.dims, `${m.id}: ${o.name} dims`).toEqual(o.shape);

@@ -86,7 +86,8 @@ export class FlatTable {
     const vec = this.vector(field, 4);
     if (vec === undefined) return [];
     const out: FlatTable[] = [];
-    for (let i = 0; i < vec.length; i++) out.push(new FlatTable(this.view, this.deref(vec.start + 4 * i), typeName));
+    for (let i = 0; i < vec.length; i++)
+      out.push(new FlatTable(this.view, this.deref(vec.start + 4 * i), typeName));
     return out;
   }
 

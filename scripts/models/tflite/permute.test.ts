@@ -24,14 +24,28 @@ describe('permute', () => {
   it('turns an OHWI kernel into OIHW', () => {
     // O=2, H=1, W=2, I=3: value = 100*o + 10*w + i.
     const ohwi = Float32Array.from([0, 1, 2, 10, 11, 12, 100, 101, 102, 110, 111, 112]);
-    expect(Array.from(permute(ohwi, [2, 1, 2, 3], [0, 3, 1, 2]))).toEqual([0, 10, 1, 11, 2, 12, 100, 110, 101, 111, 102, 112]);
+    expect(Array.from(permute(ohwi, [2, 1, 2, 3], [0, 3, 1, 2]))).toEqual([
+      0, 10, 1, 11, 2, 12, 100, 110, 101, 111, 102, 112,
+    ]);
   });
 
   it.each([
-    [[2, 3, 4], [2, 0, 1]],
-    [[1, 3, 3, 5], [3, 0, 1, 2]], // depthwise [1,kh,kw,C] -> [C,1,kh,kw]
-    [[4, 2, 3, 5], [0, 3, 1, 2]], // OHWI -> OIHW
-    [[3, 1, 2], [0, 1, 2]],
+    [
+      [2, 3, 4],
+      [2, 0, 1],
+    ],
+    [
+      [1, 3, 3, 5],
+      [3, 0, 1, 2],
+    ], // depthwise [1,kh,kw,C] -> [C,1,kh,kw]
+    [
+      [4, 2, 3, 5],
+      [0, 3, 1, 2],
+    ], // OHWI -> OIHW
+    [
+      [3, 1, 2],
+      [0, 1, 2],
+    ],
   ])('matches the obvious implementation for shape %j perm %j, on float16 bits too', (shape, perm) => {
     const n = shape.reduce((a, b) => a * b, 1);
     const data = Array.from({ length: n }, (_, i) => i);

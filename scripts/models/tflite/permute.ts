@@ -3,13 +3,18 @@
  * ONNX's OIHW without a Transpose node in the graph. Works on the raw element type (float16 bits included):
  * moving elements is exact, whatever they encode.
  */
-export function permute<T extends Float32Array | Uint16Array | Int32Array>(data: T, shape: number[], perm: number[]): T {
+export function permute<T extends Float32Array | Uint16Array | Int32Array>(
+  data: T,
+  shape: number[],
+  perm: number[],
+): T {
   const rank = shape.length;
   if (perm.length !== rank || [...perm].sort((a, b) => a - b).some((p, i) => p !== i)) {
     throw new Error(`permute: [${perm.join(', ')}] is not a permutation of ${rank} axes`);
   }
   const count = shape.reduce((a, b) => a * b, 1);
-  if (count !== data.length) throw new Error(`permute: shape [${shape.join(', ')}] has ${count} values, data has ${data.length}`);
+  if (count !== data.length)
+    throw new Error(`permute: shape [${shape.join(', ')}] has ${count} values, data has ${data.length}`);
 
   const inStrides = stridesOf(shape);
   const outShape = perm.map((p) => shape[p] ?? 0);

@@ -18,9 +18,12 @@ describe('tfAxisPadding', () => {
     ['SAME', 10, 3, 1, 2, 2, 2, 10], // dilation widens the kernel to 5
     ['VALID', 10, 3, 1, 2, 0, 0, 6],
   ];
-  it.each(cases)('%s in=%i k=%i s=%i d=%i -> pads %i/%i, out %i', (padding, inSize, k, s, d, begin, end, out) => {
-    expect(tfAxisPadding(padding, inSize, k, s, d)).toEqual({ begin, end, out });
-  });
+  it.each(cases)(
+    '%s in=%i k=%i s=%i d=%i -> pads %i/%i, out %i',
+    (padding, inSize, k, s, d, begin, end, out) => {
+      expect(tfAxisPadding(padding, inSize, k, s, d)).toEqual({ begin, end, out });
+    },
+  );
 
   it('rejects sizes that are not positive integers and VALID kernels larger than the input', () => {
     expect(() => tfAxisPadding('SAME', 0, 3, 1)).toThrow(/input size must be a positive integer/);

@@ -19,12 +19,19 @@ export function tfAxisPadding(
   stride: number,
   dilation = 1,
 ): AxisPadding {
-  for (const [name, v] of [['input size', inSize], ['kernel', kernel], ['stride', stride], ['dilation', dilation]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`TF padding: ${name} must be a positive integer, got ${v}`);
+  for (const [name, v] of [
+    ['input size', inSize],
+    ['kernel', kernel],
+    ['stride', stride],
+    ['dilation', dilation],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 1)
+      throw new Error(`TF padding: ${name} must be a positive integer, got ${v}`);
   }
   const effectiveKernel = (kernel - 1) * dilation + 1;
   if (padding === 'VALID') {
-    if (effectiveKernel > inSize) throw new Error(`TF padding: VALID kernel ${effectiveKernel} is larger than the input ${inSize}`);
+    if (effectiveKernel > inSize)
+      throw new Error(`TF padding: VALID kernel ${effectiveKernel} is larger than the input ${inSize}`);
     return { begin: 0, end: 0, out: Math.ceil((inSize - effectiveKernel + 1) / stride) };
   }
   const out = Math.ceil(inSize / stride);

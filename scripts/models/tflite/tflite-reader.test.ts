@@ -19,7 +19,11 @@ function tensorSpecs(model: TfliteModel, indices: 'inputs' | 'outputs') {
 }
 
 /** A copy of the file with one byte changed, located through the reader's own table access. */
-function patched(bytes: Uint8Array, locate: (model: FlatTable) => number | undefined, value: number): Uint8Array {
+function patched(
+  bytes: Uint8Array,
+  locate: (model: FlatTable) => number | undefined,
+  value: number,
+): Uint8Array {
   const copy = bytes.slice();
   const at = locate(FlatTable.root(copy, 'Model'));
   if (at === undefined) throw new Error('test setup: field to patch is absent');
@@ -54,7 +58,9 @@ describe('readTflite: BlazeFace short-range', () => {
   });
 
   it('reads the input and output tensors', () => {
-    expect(tensorSpecs(model, 'inputs')).toEqual([{ name: 'input', shape: [1, 128, 128, 3], type: 'float32' }]);
+    expect(tensorSpecs(model, 'inputs')).toEqual([
+      { name: 'input', shape: [1, 128, 128, 3], type: 'float32' },
+    ]);
     expect(tensorSpecs(model, 'outputs')).toEqual([
       { name: 'regressors', shape: [1, 896, 16], type: 'float32' },
       { name: 'classificators', shape: [1, 896, 1], type: 'float32' },
@@ -73,9 +79,23 @@ describe('readTflite: BlazeFace short-range', () => {
 
   it('decodes builtin options: a stride-2 SAME conv, a 2x2 max pool, reshape and concatenation', () => {
     const first = sg.operators.find((op) => op.kind === 'CONV_2D')!;
-    expect(first.options).toEqual({ padding: 'SAME', strideW: 2, strideH: 2, dilationW: 1, dilationH: 1, activation: 'NONE' });
+    expect(first.options).toEqual({
+      padding: 'SAME',
+      strideW: 2,
+      strideH: 2,
+      dilationW: 1,
+      dilationH: 1,
+      activation: 'NONE',
+    });
     const pool = sg.operators.find((op) => op.kind === 'MAX_POOL_2D')!;
-    expect(pool.options).toEqual({ padding: 'SAME', strideW: 2, strideH: 2, filterW: 2, filterH: 2, activation: 'NONE' });
+    expect(pool.options).toEqual({
+      padding: 'SAME',
+      strideW: 2,
+      strideH: 2,
+      filterW: 2,
+      filterH: 2,
+      activation: 'NONE',
+    });
     const reshape = sg.operators.find((op) => op.kind === 'RESHAPE')!;
     expect(reshape.options).toEqual({ newShape: [1, -1, 1] });
     const concat = sg.operators.find((op) => op.kind === 'CONCATENATION')!;
@@ -99,7 +119,9 @@ describe('readTflite: BlazeFace full-range', () => {
       RESIZE_BILINEAR: 3,
       RESHAPE: 2,
     });
-    expect(tensorSpecs(model, 'inputs')).toEqual([{ name: 'input', shape: [1, 192, 192, 3], type: 'float32' }]);
+    expect(tensorSpecs(model, 'inputs')).toEqual([
+      { name: 'input', shape: [1, 192, 192, 3], type: 'float32' },
+    ]);
     // Not 'regressors'/'classificators' as in short-range: the manifest records the real names.
     expect(tensorSpecs(model, 'outputs')).toEqual([
       { name: 'reshaped_regressor_face_4', shape: [1, 2304, 16], type: 'float32' },
@@ -120,7 +142,9 @@ describe('readTflite: validation', () => {
   const bytes = readMediapipeFile('face_detection_short_range.tflite');
 
   it('rejects a file that is not a TFLite FlatBuffer', () => {
-    expect(() => readTflite(new TextEncoder().encode('this is not a model at all'))).toThrow(/file identifier/);
+    expect(() => readTflite(new TextEncoder().encode('this is not a model at all'))).toThrow(
+      /file identifier/,
+    );
   });
 
   it('rejects a truncated file with a bounds error instead of reading garbage', () => {
@@ -131,19 +155,29 @@ describe('readTflite: validation', () => {
     // Turn the RELU operator code into MUL (18): op #3 is the first RELU, writing 'activation'.
     const mul = patched(
       bytes,
-      (m) => m.tables(FIELDS.model.operatorCodes, 'OperatorCode').find((c) => c.int8(0) === 19)?.fieldPosition(0),
+      (m) =>
+        m
+          .tables(FIELDS.model.operatorCodes, 'OperatorCode')
+          .find((c) => c.int8(0) === 19)
+          ?.fieldPosition(0),
       18,
     );
-    expect(() => readTflite(mul)).toThrow("op #3 (output tensor 'activation') is an unsupported operator: builtin code 18");
+    expect(() => readTflite(mul)).toThrow(
+      "op #3 (output tensor 'activation') is an unsupported operator: builtin code 18",
+    );
   });
 
   it('names the op and its output tensor when the options table is of the wrong type', () => {
     // op #2 is the first CONV_2D; give it Pool2DOptions (5) instead of Conv2DOptions (1).
     const wrong = patched(bytes, (m) => operator(m, 2).fieldPosition(FIELDS.operator.builtinOptionsType), 5);
-    expect(() => readTflite(wrong)).toThrow("op #2 (output tensor 'conv2d') CONV_2D: builtin_options_type is 5, expected 1 (Conv2DOptions)");
+    expect(() => readTflite(wrong)).toThrow(
+      "op #2 (output tensor 'conv2d') CONV_2D: builtin_options_type is 5, expected 1 (Conv2DOptions)",
+    );
   });
 
   it('refuses sparse tensors (the _sparse full-range file) rather than misreading them', () => {
-    expect(() => readTflite(readMediapipeFile('face_detection_full_range_sparse.tflite'))).toThrow(/is sparse, not supported/);
+    expect(() => readTflite(readMediapipeFile('face_detection_full_range_sparse.tflite'))).toThrow(
+      /is sparse, not supported/,
+    );
   });
 });

@@ -95,19 +95,27 @@ const SCHEMA_VERSION = 3;
 export function readTflite(bytes: Uint8Array): TfliteModel {
   const ident = new TextDecoder().decode(bytes.subarray(4, 8));
   if (ident !== FILE_IDENTIFIER) {
-    throw new Error(`TFLite: file identifier is '${ident}', expected '${FILE_IDENTIFIER}'; is this a .tflite file?`);
+    throw new Error(
+      `TFLite: file identifier is '${ident}', expected '${FILE_IDENTIFIER}'; is this a .tflite file?`,
+    );
   }
   const F = FIELDS.model;
   const model = FlatTable.root(bytes, 'Model');
   const version = model.uint32(F.version);
-  if (version !== SCHEMA_VERSION) throw new Error(`TFLite: schema version ${version}, this reader knows ${SCHEMA_VERSION}`);
+  if (version !== SCHEMA_VERSION)
+    throw new Error(`TFLite: schema version ${version}, this reader knows ${SCHEMA_VERSION}`);
 
   const operatorCodes = model.tables(F.operatorCodes, 'OperatorCode').map(readOperatorCode);
   const buffers = model.tables(F.buffers, 'Buffer').map((b, i) => readBuffer(b, i));
   const subgraphs = model
     .tables(F.subgraphs, 'SubGraph')
     .map((sg, i) => readSubgraph(sg, i, operatorCodes, buffers));
-  return { version, description: model.string(F.description) ?? '', operatorCodes: operatorCodes.map(describe), subgraphs };
+  return {
+    version,
+    description: model.string(F.description) ?? '',
+    operatorCodes: operatorCodes.map(describe),
+    subgraphs,
+  };
 }
 
 type OpCode = { kind: TfliteOpKind } | { unknown: string };
@@ -129,7 +137,8 @@ function readOperatorCode(t: FlatTable): OpCode {
 function readBuffer(t: FlatTable, index: number): Uint8Array | undefined {
   const F = FIELDS.buffer;
   // Files over 2 GB keep weights after the FlatBuffer (offset > 1, with size); BlazeFace never does.
-  if (t.uint64(F.offset) > 1n) throw new Error(`TFLite: buffer ${index} is stored outside the FlatBuffer (offset/size), not supported`);
+  if (t.uint64(F.offset) > 1n)
+    throw new Error(`TFLite: buffer ${index} is stored outside the FlatBuffer (offset/size), not supported`);
   const data = t.bytes(F.data);
   return data === undefined || data.length === 0 ? undefined : data;
 }
@@ -144,7 +153,8 @@ function readSubgraph(
   const tensors = t.tables(F.tensors, 'Tensor').map((tt, i) => readTensor(tt, i, buffers));
   const checkIndices = (list: number[] | undefined, what: string): number[] => {
     for (const i of list ?? []) {
-      if (i < -1 || i >= tensors.length) throw new Error(`TFLite: subgraph ${sgIndex} ${what} refers to tensor ${i} of ${tensors.length}`);
+      if (i < -1 || i >= tensors.length)
+        throw new Error(`TFLite: subgraph ${sgIndex} ${what} refers to tensor ${i} of ${tensors.length}`);
     }
     return list ?? [];
   };
@@ -171,11 +181,14 @@ function readTensor(t: FlatTable, index: number, buffers: (Uint8Array | undefine
   if (type === undefined) throw new Error(`TFLite: tensor '${name}' has unknown type code ${typeCode}`);
   // Quantised (scale/zero-point) and sparse tensors would need decoding this reader does not do.
   const scales = t.table(F.quantization, 'QuantizationParameters')?.bytes(FIELDS.quantization.scale);
-  if (scales !== undefined && scales.length > 0) throw new Error(`TFLite: tensor '${name}' is quantised (scale/zero-point), not supported`);
-  if (t.has(F.sparsity)) throw new Error(`TFLite: tensor '${name}' is sparse, not supported (use the dense .tflite)`);
+  if (scales !== undefined && scales.length > 0)
+    throw new Error(`TFLite: tensor '${name}' is quantised (scale/zero-point), not supported`);
+  if (t.has(F.sparsity))
+    throw new Error(`TFLite: tensor '${name}' is sparse, not supported (use the dense .tflite)`);
   if (t.bool(F.isVariable)) throw new Error(`TFLite: tensor '${name}' is a variable, not supported`);
   const buffer = t.uint32(F.buffer);
-  if (buffer >= buffers.length) throw new Error(`TFLite: tensor '${name}' refers to buffer ${buffer} of ${buffers.length}`);
+  if (buffer >= buffers.length)
+    throw new Error(`TFLite: tensor '${name}' refers to buffer ${buffer} of ${buffers.length}`);
   return { index, name, shape: t.int32s(F.shape) ?? [], type, data: buffers[buffer] };
 }
 
@@ -187,7 +200,8 @@ function readOperator(t: FlatTable, index: number, codes: OpCode[], tensors: Tfl
   const where = `op #${index} (output tensor '${firstOut?.name ?? '?'}')`;
   const opcodeIndex = t.uint32(F.opcodeIndex);
   const code = codes[opcodeIndex];
-  if (code === undefined) throw new Error(`TFLite: ${where} uses operator code ${opcodeIndex} of ${codes.length}`);
+  if (code === undefined)
+    throw new Error(`TFLite: ${where} uses operator code ${opcodeIndex} of ${codes.length}`);
   if ('unknown' in code) throw new Error(`TFLite: ${where} is an unsupported operator: ${code.unknown}`);
   const kind = code.kind;
   const fail = (what: string): never => {
@@ -200,11 +214,13 @@ function readOperator(t: FlatTable, index: number, codes: OpCode[], tensors: Tfl
   const expected = OPTIONS_TYPE[kind];
   const optionsType = t.uint8(F.builtinOptionsType);
   const optionsOk = optionsType === expected.index || (optionsType === 0 && expected.emptyTable);
-  if (!optionsOk) fail(`builtin_options_type is ${optionsType}, expected ${expected.index} (${expected.name})`);
+  if (!optionsOk)
+    fail(`builtin_options_type is ${optionsType}, expected ${expected.index} (${expected.name})`);
   const o = t.table(F.builtinOptions, expected.name);
   if (o === undefined && !expected.emptyTable) fail(`has no ${expected.name}`);
   const base = { index, inputs, outputs };
-  const padding = (field: number): TflitePadding => PADDINGS[o?.int8(field) ?? 0] ?? fail(`unknown padding ${o?.int8(field)}`);
+  const padding = (field: number): TflitePadding =>
+    PADDINGS[o?.int8(field) ?? 0] ?? fail(`unknown padding ${o?.int8(field)}`);
   const activation = (field: number): TfliteActivation =>
     ACTIVATIONS[o?.int8(field) ?? 0] ?? fail(`unknown fused activation ${o?.int8(field)}`);
 
@@ -213,7 +229,11 @@ function readOperator(t: FlatTable, index: number, codes: OpCode[], tensors: Tfl
       return { ...base, kind, options: { activation: activation(FIELDS.add.activation) } };
     case 'CONCATENATION': {
       const C = FIELDS.concatenation;
-      return { ...base, kind, options: { axis: o?.int32(C.axis) ?? 0, activation: activation(C.activation) } };
+      return {
+        ...base,
+        kind,
+        options: { axis: o?.int32(C.axis) ?? 0, activation: activation(C.activation) },
+      };
     }
     case 'CONV_2D': {
       const C = FIELDS.conv2d;
@@ -268,7 +288,10 @@ function readOperator(t: FlatTable, index: number, codes: OpCode[], tensors: Tfl
       return {
         ...base,
         kind,
-        options: { alignCorners: o?.bool(C.alignCorners) ?? false, halfPixelCenters: o?.bool(C.halfPixelCenters) ?? false },
+        options: {
+          alignCorners: o?.bool(C.alignCorners) ?? false,
+          halfPixelCenters: o?.bool(C.halfPixelCenters) ?? false,
+        },
       };
     }
     case 'DEQUANTIZE':

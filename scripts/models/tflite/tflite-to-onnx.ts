@@ -41,13 +41,19 @@ export interface TfliteToOnnxResult {
 }
 
 export function tfliteToOnnx(model: TfliteModel, options: TfliteToOnnxOptions): TfliteToOnnxResult {
-  if (model.subgraphs.length !== 1) throw new Error(`TFLite->ONNX: expected 1 subgraph, the model has ${model.subgraphs.length}`);
+  if (model.subgraphs.length !== 1)
+    throw new Error(`TFLite->ONNX: expected 1 subgraph, the model has ${model.subgraphs.length}`);
   const sg = model.subgraphs[0] as TfliteSubgraph;
   const converter = new Converter(sg);
   converter.run();
   const onnx = converter.graph.serialize({ ...options, opset: ONNX_OPSET });
   const spec = (i: number) => ({ name: converter.tensor(i).name, shape: [...converter.tensor(i).shape] });
-  return { onnx, inputs: sg.inputs.map(spec), outputs: sg.outputs.map(spec), nodeCounts: converter.nodeCounts };
+  return {
+    onnx,
+    inputs: sg.inputs.map(spec),
+    outputs: sg.outputs.map(spec),
+    nodeCounts: converter.nodeCounts,
+  };
 }
 
 type Layout = 'nchw' | 'plain';
@@ -91,7 +97,8 @@ class Converter {
   }
 
   private addInput(t: TfliteTensor): void {
-    if (t.type !== 'float32') throw new Error(`TFLite->ONNX: input '${t.name}' is ${t.type}, only float32 inputs are supported`);
+    if (t.type !== 'float32')
+      throw new Error(`TFLite->ONNX: input '${t.name}' is ${t.type}, only float32 inputs are supported`);
     this.graph.input(t.name, 'float32', t.shape);
     if (t.shape.length !== 4) {
       this.values.set(t.index, { name: t.name, layout: 'plain' });
@@ -105,7 +112,8 @@ class Converter {
   private addOutput(t: TfliteTensor): void {
     const v = this.values.get(t.index);
     if (v === undefined) throw new Error(`TFLite->ONNX: graph output '${t.name}' is never computed`);
-    if (v.layout === 'nchw') this.emit('Transpose', [v.name], [t.name], { perm: attr.ints(NCHW_TO_NHWC) }, t.name);
+    if (v.layout === 'nchw')
+      this.emit('Transpose', [v.name], [t.name], { perm: attr.ints(NCHW_TO_NHWC) }, t.name);
     this.graph.output(t.name, 'float32', t.shape);
   }
 
@@ -121,7 +129,9 @@ class Converter {
       const idx = op.inputs[k];
       const v = idx === undefined ? undefined : this.values.get(idx);
       if (v === undefined) {
-        fail(`input ${k} ('${idx === undefined || idx < 0 ? 'missing' : this.tensor(idx).name}') is not an activation computed earlier (constant activations are not supported)`);
+        fail(
+          `input ${k} ('${idx === undefined || idx < 0 ? 'missing' : this.tensor(idx).name}') is not an activation computed earlier (constant activations are not supported)`,
+        );
       }
       return v as Value;
     };
@@ -130,7 +140,10 @@ class Converter {
     switch (op.kind) {
       case 'DEQUANTIZE': {
         const src = this.tensor(op.inputs[0]);
-        if (src.type !== 'float16' || src.data === undefined) fail(`input '${src.name}' is ${src.type}${src.data ? '' : ' (not constant)'}; only constant float16 weights are supported`);
+        if (src.type !== 'float16' || src.data === undefined)
+          fail(
+            `input '${src.name}' is ${src.type}${src.data ? '' : ' (not constant)'}; only constant float16 weights are supported`,
+          );
         this.checkShape(out, src.shape, fail);
         this.dequantized.set(out.index, src);
         return; // emitted lazily by the consumer, in the layout that consumer needs
@@ -143,19 +156,26 @@ class Converter {
         const kShape = this.tensor(op.inputs[1]).shape;
         if (kShape.length !== 4) fail(`kernel shape [${kShape.join()}] is not 4-D`);
         const o = op.options;
-        if (o.dilationW !== 1 || o.dilationH !== 1) fail(`dilation ${o.dilationH}x${o.dilationW} is not supported (BlazeFace uses 1)`);
+        if (o.dilationW !== 1 || o.dilationH !== 1)
+          fail(`dilation ${o.dilationH}x${o.dilationW} is not supported (BlazeFace uses 1)`);
         const depthwise = op.kind === 'DEPTHWISE_CONV_2D';
         const [k0, kh, kw, k3] = kShape as [number, number, number, number];
         const cout = depthwise ? k3 : k0;
         if (depthwise) {
           const mult = cout / cin;
-          if (k0 !== 1 || !Number.isInteger(mult)) fail(`depthwise kernel [${kShape.join()}] does not fit ${cin} input channels`);
-          if (op.options.depthMultiplier !== mult) fail(`depth_multiplier ${op.options.depthMultiplier}, kernel says ${mult}`);
-        } else if (k3 !== cin) fail(`kernel [${kShape.join()}] expects ${k3} input channels, the input has ${cin}`);
+          if (k0 !== 1 || !Number.isInteger(mult))
+            fail(`depthwise kernel [${kShape.join()}] does not fit ${cin} input channels`);
+          if (op.options.depthMultiplier !== mult)
+            fail(`depth_multiplier ${op.options.depthMultiplier}, kernel says ${mult}`);
+        } else if (k3 !== cin)
+          fail(`kernel [${kShape.join()}] expects ${k3} input channels, the input has ${cin}`);
         const ph = tfAxisPadding(o.padding, h, kh, o.strideH);
         const pw = tfAxisPadding(o.padding, w, kw, o.strideW);
         this.checkShape(out, [1, ph.out, pw.out, cout], fail);
-        const inputs = [x.name, this.constant(op.inputs[1], depthwise ? DEPTHWISE_KERNEL_PERM : CONV_KERNEL_PERM, fail)];
+        const inputs = [
+          x.name,
+          this.constant(op.inputs[1], depthwise ? DEPTHWISE_KERNEL_PERM : CONV_KERNEL_PERM, fail),
+        ];
         const bias = op.inputs[2];
         if (bias !== undefined && bias >= 0) {
           this.checkShape(this.tensor(bias), [cout], fail);
@@ -197,7 +217,9 @@ class Converter {
         const a = input(0);
         const b = input(1);
         if (a.layout !== b.layout || inShape(0).join() !== inShape(1).join()) {
-          fail(`inputs [${inShape(0).join()}] and [${inShape(1).join()}] differ; broadcasting ADD is not supported`);
+          fail(
+            `inputs [${inShape(0).join()}] and [${inShape(1).join()}] differ; broadcasting ADD is not supported`,
+          );
         }
         this.emitActivated('Add', [a.name, b.name], out, {}, op.options.activation, fail, a.layout);
         return;
@@ -210,7 +232,11 @@ class Converter {
         if (p.some((v) => v < 0)) fail(`negative paddings [${p.join()}] are not supported`);
         const axes = x.layout === 'nchw' ? NHWC_TO_NCHW : [...Array(rank).keys()];
         const pads = [...axes.map((a) => p[2 * a] ?? 0), ...axes.map((a) => p[2 * a + 1] ?? 0)];
-        this.checkShape(out, inShape(0).map((d, a) => d + (p[2 * a] ?? 0) + (p[2 * a + 1] ?? 0)), fail);
+        this.checkShape(
+          out,
+          inShape(0).map((d, a) => d + (p[2 * a] ?? 0) + (p[2 * a + 1] ?? 0)),
+          fail,
+        );
         // ONNX Pad's default mode is 'constant' with value 0, which is what TFLite PAD does for float tensors.
         const padsName = this.graph.constInt64(this.fresh(`${out.name}/pads`), pads);
         this.emit('Pad', [x.name, padsName], [this.define(out, x.layout)], {}, out.name);
@@ -220,9 +246,15 @@ class Converter {
         const x = input(0);
         const shape = out.shape;
         const count = (s: number[]) => s.reduce((m, d) => m * d, 1);
-        if (count(shape) !== count(inShape(0))) fail(`cannot reshape [${inShape(0).join()}] to [${shape.join()}]`);
-        const declared = op.options.newShape ?? (op.inputs[1] === undefined ? undefined : this.int32Constant(op.inputs[1], fail));
-        if (declared && (declared.length !== shape.length || declared.some((d, i) => d !== -1 && d !== shape[i]))) {
+        if (count(shape) !== count(inShape(0)))
+          fail(`cannot reshape [${inShape(0).join()}] to [${shape.join()}]`);
+        const declared =
+          op.options.newShape ??
+          (op.inputs[1] === undefined ? undefined : this.int32Constant(op.inputs[1], fail));
+        if (
+          declared &&
+          (declared.length !== shape.length || declared.some((d, i) => d !== -1 && d !== shape[i]))
+        ) {
           fail(`new_shape [${declared.join()}] disagrees with the output shape [${shape.join()}]`);
         }
         // Flatten in TFLite's NHWC order ((y, x, anchor) for the detector heads): transpose back first.
@@ -231,7 +263,13 @@ class Converter {
         if (shape.length === 4) {
           const nhwc = this.fresh(`${out.name}_nhwc`);
           this.emit('Reshape', [flatIn, shapeName], [nhwc], {}, nhwc);
-          this.emit('Transpose', [nhwc], [this.define(out, 'nchw')], { perm: attr.ints(NHWC_TO_NCHW) }, out.name);
+          this.emit(
+            'Transpose',
+            [nhwc],
+            [this.define(out, 'nchw')],
+            { perm: attr.ints(NHWC_TO_NCHW) },
+            out.name,
+          );
         } else {
           this.emit('Reshape', [flatIn, shapeName], [this.define(out, 'plain')], {}, out.name);
         }
@@ -245,7 +283,15 @@ class Converter {
         const axis = op.options.axis < 0 ? op.options.axis + rank : op.options.axis;
         if (axis < 0 || axis >= rank) fail(`axis ${op.options.axis} is out of range for rank ${rank}`);
         const onnxAxis = layout === 'nchw' ? NHWC_TO_NCHW.indexOf(axis) : axis;
-        this.emitActivated('Concat', xs.map((v) => v.name), out, { axis: attr.int(onnxAxis) }, op.options.activation, fail, layout);
+        this.emitActivated(
+          'Concat',
+          xs.map((v) => v.name),
+          out,
+          { axis: attr.int(onnxAxis) },
+          op.options.activation,
+          fail,
+          layout,
+        );
         return;
       }
       case 'RESIZE_BILINEAR': {
@@ -257,7 +303,8 @@ class Converter {
         if (size.length !== 2) fail(`size holds ${size.length} values, expected 2`);
         this.checkShape(out, [n, newH, newW, c], fail);
         const { alignCorners, halfPixelCenters } = op.options;
-        if (alignCorners && halfPixelCenters) fail('align_corners and half_pixel_centers are both set (TFLite rejects this too)');
+        if (alignCorners && halfPixelCenters)
+          fail('align_corners and half_pixel_centers are both set (TFLite rejects this too)');
         // TF's half_pixel_centers is ONNX 'half_pixel' (both clamp the source coordinate at the border);
         // align_corners is 'align_corners'; neither flag is TF's legacy mapping, ONNX 'asymmetric'.
         const mode = alignCorners ? 'align_corners' : halfPixelCenters ? 'half_pixel' : 'asymmetric';
@@ -289,7 +336,13 @@ class Converter {
     this.emit('Relu', [pre], [this.define(out, layout)], {}, out.name);
   }
 
-  private emit(opType: string, inputs: string[], outputs: string[], attrs: Record<string, OnnxAttr>, name: string): void {
+  private emit(
+    opType: string,
+    inputs: string[],
+    outputs: string[],
+    attrs: Record<string, OnnxAttr>,
+    name: string,
+  ): void {
     this.graph.node(opType, inputs, outputs, attrs, name);
     this.nodeCounts[opType] = (this.nodeCounts[opType] ?? 0) + 1;
   }
@@ -316,7 +369,11 @@ class Converter {
    * A constant weight as an initializer, permuted into the layout its consumer needs. float16 sources (behind a
    * DEQUANTIZE) stay float16 and get a Cast to float32 named like the TFLite DEQUANTIZE output.
    */
-  private constant(index: number | undefined, perm: number[] | undefined, fail: (what: string) => never): string {
+  private constant(
+    index: number | undefined,
+    perm: number[] | undefined,
+    fail: (what: string) => never,
+  ): string {
     const t = this.tensor(index);
     const src = this.dequantized.get(t.index) ?? t;
     const key = `${src.index}:${perm?.join() ?? ''}`;
@@ -349,14 +406,16 @@ class Converter {
 
   private int32Constant(index: number | undefined, fail: (what: string) => never): number[] {
     const t = this.tensor(index);
-    if (t.type !== 'int32' || t.data === undefined) fail(`'${t.name}' must be a constant int32 tensor, it is ${t.type}${t.data ? '' : ' (not constant)'}`);
+    if (t.type !== 'int32' || t.data === undefined)
+      fail(`'${t.name}' must be a constant int32 tensor, it is ${t.type}${t.data ? '' : ' (not constant)'}`);
     const data = t.data;
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     return Array.from({ length: data.length / 4 }, (_, i) => view.getInt32(4 * i, true));
   }
 
   private checkShape(t: TfliteTensor, expected: number[], fail: (what: string) => never): void {
-    if (t.shape.join() !== expected.join()) fail(`tensor '${t.name}' is [${t.shape.join()}], the op computes [${expected.join()}]`);
+    if (t.shape.join() !== expected.join())
+      fail(`tensor '${t.name}' is [${t.shape.join()}], the op computes [${expected.join()}]`);
   }
 
   /** A name for a value the TFLite file does not have, colliding with none it does. */
