@@ -182,6 +182,7 @@ export async function convertFaceApiExpression(): Promise<ConvertedModel> {
         color: 'rgb',
         fit: 'pad-center',
         resize: 'bilinear',
+        coordinateTransform: 'asymmetric',
         scale: 1,
         mean: [122.782, 117.001, 104.298],
         std: [255, 255, 255],

@@ -64,6 +64,7 @@ export async function convertMiniXception(): Promise<ConvertedModel> {
         grayWeights: [0.2989, 0.587, 0.114],
         fit: 'stretch',
         resize: 'bilinear',
+        coordinateTransform: 'asymmetric',
         scale: 1 / 255,
         mean: [0.5],
         std: [0.5],

@@ -18,6 +18,14 @@ export interface Preprocessing {
   /** stretch: resize to the input size ignoring aspect; pad-center: pad to square (centred, value 0) then resize; letterbox: keep aspect, zero border. */
   fit: 'stretch' | 'pad-center' | 'letterbox';
   resize: 'bilinear' | 'nearest';
+  /**
+   * Where output pixels sample the source, named as ONNX Resize's coordinate_transformation_mode.
+   * 'half_pixel' (default): output pixel centres map to source pixel centres (MediaPipe's
+   * ImageToTensorCalculator, Pillow's resize, OpenCV INTER_LINEAR). 'asymmetric': output pixel i samples
+   * source position i * in/out, edges clamped: tf.image.resizeBilinear(x, size, alignCorners=false) as
+   * face-api and human (mini-Xception) call it, so both TFJS classifiers need it to match exactly.
+   */
+  coordinateTransform?: 'half_pixel' | 'asymmetric';
   scale: number;
   mean: number[];
   std: number[];

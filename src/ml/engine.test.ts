@@ -1,0 +1,528 @@
+/**
+ * Glue tests of createEngine over a FAKE BACKEND: the fake stands in for the models, never for the
+ * pipeline's math. Its "detector" finds bright squares in the input tensor it is given (as a real model
+ * sees pixels) and answers in BlazeFace's raw output format; its "classifiers" return fixed outputs.
+ */
+import { describe, expect, it } from 'vitest';
+import type { InferenceBackend, TensorData } from './backend.ts';
+import { allocateInput, preprocessImage, preprocessRect } from './classifier-preprocess.ts';
+import { DEFAULT_ANALYZE_OPTIONS, createEngine } from './engine.ts';
+import type { StageTrace } from './engine-api.ts';
+import type {
+  ClassifierEntry,
+  DetectorEntry,
+  Emotion,
+  Manifest,
+  ModelEntry,
+  Preprocessing,
+} from './index.ts';
+import type { RgbaImage } from './types.ts';
+
+// ---------------------------------------------------------------- small manifest (no models/ needed)
+
+const BLAZEFACE_PREPROCESSING: Preprocessing = {
+  color: 'rgb',
+  fit: 'letterbox',
+  resize: 'bilinear',
+  scale: 1 / 127.5,
+  mean: [1, 1, 1],
+  std: [1, 1, 1],
+};
+const common = {
+  file: 'x.onnx',
+  sha256: '',
+  bytes: 0,
+  outputs: [],
+  weights: 'float32' as const,
+  source: { package: 'test', path: 'x', licence: 'MIT' },
+  description: '',
+};
+
+function detector(id: string, size: number, strides: number[], numAnchors: number): DetectorEntry {
+  return {
+    ...common,
+    kind: 'detector',
+    id,
+    input: {
+      name: 'input',
+      shape: [1, size, size, 3],
+      layout: 'NHWC',
+      width: size,
+      height: size,
+      channels: 3,
+    },
+    preprocessing: BLAZEFACE_PREPROCESSING,
+    anchors: { inputSize: size, strides, anchorOffset: 0.5 },
+    numAnchors,
+    numCoords: 16,
+    numKeypoints: 6,
+    regressorsOutput: 'regressors',
+    scoresOutput: 'classificators',
+  };
+}
+const SHORT = detector('blazeface-short', 128, [8, 16, 16, 16], 896);
+const FULL = detector('blazeface-full', 192, [4], 2304);
+
+function classifier(id: string, labels: Emotion[], outputIsProbability: boolean): ClassifierEntry {
+  return {
+    ...common,
+    kind: 'classifier',
+    id,
+    input: { name: 'x', shape: [1, 8, 8, 1], layout: 'NHWC', width: 8, height: 8, channels: 1 },
+    preprocessing: {
+      color: 'gray',
+      grayWeights: [0.2989, 0.587, 0.114],
+      fit: 'stretch',
+      resize: 'bilinear',
+      coordinateTransform: 'asymmetric',
+      scale: 1 / 255,
+      mean: [0.5],
+      std: [0.5],
+    },
+    sourceLabels: labels,
+    labels,
+    outputIsProbability,
+    output: 'scores',
+  };
+}
+/** face-api's output order (MODELS.md section 3), probabilities. */
+const FACE_API = classifier(
+  'face-api-expression',
+  ['neutral', 'happiness', 'sadness', 'anger', 'fear', 'disgust', 'surprise'],
+  true,
+);
+/** A logits model in EMO-AffectNet's order (MODELS.md section 2). */
+const LOGITS = classifier(
+  'emo-logits',
+  ['neutral', 'happiness', 'sadness', 'surprise', 'fear', 'disgust', 'anger'],
+  false,
+);
+const manifestOf = (...models: ModelEntry[]): Manifest => ({ version: 1, models });
+const MANIFEST = manifestOf(SHORT, FULL, FACE_API, LOGITS);
+
+const FACE_API_OUTPUT = [0.1, 0.2, 0.3, 0.05, 0.15, 0.12, 0.08];
+const LOGITS_OUTPUT = [0, 0, 0, 0, 0, 0, Math.log(3)];
+
+// ---------------------------------------------------------------- the fake backend
+
+/** Per detector: side of its first anchor grid, anchors per cell there, smallest square it finds (tensor px). */
+const FAKE_DETECTORS: Record<string, { grid: number; perCell: number; minSide: number }> = {
+  'blazeface-short': { grid: 16, perCell: 2, minSide: 6 },
+  'blazeface-full': { grid: 48, perCell: 1, minSide: 1 },
+};
+
+/** Bright (> 0.5 in [-1, 1]) 4-connected components of channel 0: their bounding boxes in tensor px. */
+function brightSquares(
+  data: Float32Array,
+  size: number,
+): { x0: number; y0: number; x1: number; y1: number }[] {
+  const seen = new Uint8Array(size * size);
+  const boxes = [];
+  for (let start = 0; start < size * size; start++) {
+    if (seen[start] || !((data[start * 3] ?? 0) > 0.5)) continue;
+    const box = { x0: size, y0: size, x1: 0, y1: 0 };
+    const stack = [start];
+    seen[start] = 1;
+    while (stack.length > 0) {
+      const p = stack.pop() ?? 0;
+      const x = p % size;
+      const y = Math.floor(p / size);
+      box.x0 = Math.min(box.x0, x);
+      box.y0 = Math.min(box.y0, y);
+      box.x1 = Math.max(box.x1, x + 1);
+      box.y1 = Math.max(box.y1, y + 1);
+      for (const [nx, ny] of [
+        [x - 1, y],
+        [x + 1, y],
+        [x, y - 1],
+        [x, y + 1],
+      ] as const) {
+        const q = ny * size + nx;
+        if (nx >= 0 && ny >= 0 && nx < size && ny < size && !seen[q] && (data[q * 3] ?? 0) > 0.5) {
+          seen[q] = 1;
+          stack.push(q);
+        }
+      }
+    }
+    boxes.push(box);
+  }
+  return boxes;
+}
+
+/** BlazeFace raw outputs placing square k at anchor k; faces filling >= 90% of the input are missed. */
+function fakeDetect(entry: DetectorEntry, data: Float32Array): Record<string, TensorData> {
+  const S = entry.input.width;
+  const layout = FAKE_DETECTORS[entry.id];
+  if (!layout) throw new Error(`fake: no layout for ${entry.id}`);
+  const regressors = new Float32Array(entry.numAnchors * 16);
+  const logits = new Float32Array(entry.numAnchors).fill(-20);
+  const found = brightSquares(data, S).filter((b) => {
+    const w = b.x1 - b.x0;
+    const h = b.y1 - b.y0;
+    return Math.min(w, h) >= layout.minSide && w < 0.9 * S && h < 0.9 * S;
+  });
+  found.forEach((b, k) => {
+    const cell = Math.floor(k / layout.perCell);
+    const ax = ((cell % layout.grid) + 0.5) / layout.grid;
+    const ay = (Math.floor(cell / layout.grid) + 0.5) / layout.grid;
+    const w = b.x1 - b.x0;
+    const h = b.y1 - b.y0;
+    // [cx, cy, w, h] then 6 keypoints: eyes level at 40% height, the rest at the centre.
+    const points = [
+      [(b.x0 + b.x1) / 2, (b.y0 + b.y1) / 2],
+      [w, h],
+      [b.x0 + 0.3 * w, b.y0 + 0.4 * h],
+      [b.x0 + 0.7 * w, b.y0 + 0.4 * h],
+      ...Array.from({ length: 4 }, () => [(b.x0 + b.x1) / 2, (b.y0 + b.y1) / 2]),
+    ];
+    points.forEach(([x = 0, y = 0], i) => {
+      const isSize = i === 1;
+      regressors[k * 16 + 2 * i] = isSize ? x : x - ax * S;
+      regressors[k * 16 + 2 * i + 1] = isSize ? y : y - ay * S;
+    });
+    logits[k] = 1 + w / 4; // bigger squares score higher
+  });
+  return {
+    regressors: { data: regressors, dims: [1, entry.numAnchors, 16] },
+    classificators: { data: logits, dims: [1, entry.numAnchors, 1] },
+  };
+}
+
+interface Call {
+  modelId: string;
+  input: Float32Array;
+  dims: readonly number[];
+}
+
+class FakeBackend implements InferenceBackend {
+  readonly name = 'fake';
+  readonly calls: Call[] = [];
+  inFlight = 0;
+  maxInFlight = 0;
+  constructor(
+    private readonly manifest: Manifest,
+    private readonly outputs: Record<string, number[]> = {
+      [FACE_API.id]: FACE_API_OUTPUT,
+      [LOGITS.id]: LOGITS_OUTPUT,
+    },
+    private readonly drop: string[] = [],
+  ) {}
+
+  async run(modelId: string, inputs: Record<string, TensorData>): Promise<Record<string, TensorData>> {
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      await Promise.resolve(); // let other callers interleave if they could
+      const entry = this.manifest.models.find((m) => m.id === modelId);
+      if (!entry) throw new Error(`fake: unknown model ${modelId}`);
+      const input = inputs[entry.input.name];
+      if (!input) throw new Error(`fake: ${modelId} got no input '${entry.input.name}'`);
+      this.calls.push({ modelId, input: input.data.slice(), dims: [...input.dims] });
+      const out =
+        entry.kind === 'detector'
+          ? fakeDetect(entry, input.data)
+          : { [entry.output]: { data: Float32Array.from(this.outputs[modelId] ?? []), dims: [1, 7] } };
+      for (const name of this.drop) delete out[name];
+      return out;
+    } finally {
+      this.inFlight--;
+    }
+  }
+  runsOf(modelId: string): number {
+    return this.calls.filter((c) => c.modelId === modelId).length;
+  }
+}
+
+// ---------------------------------------------------------------- images
+
+function canvas(width: number, height: number): RgbaImage {
+  const data = new Uint8ClampedArray(width * height * 4);
+  for (let i = 3; i < data.length; i += 4) data[i] = 255;
+  return { width, height, data };
+}
+function square(img: RgbaImage, x: number, y: number, size: number): RgbaImage {
+  for (let j = y; j < y + size; j++)
+    for (let i = x; i < x + size; i++) img.data.set([255, 255, 255], (j * img.width + i) * 4);
+  return img;
+}
+
+// ---------------------------------------------------------------- tests
+
+describe('analyze', () => {
+  it('finds the face, maps box and keypoints back through the letterbox, and maps labels by the manifest', async () => {
+    // 320x240 letterboxed to 128: scale 0.4, top border 16 px; the 40 px square covers tensor px 40..56.
+    const backend = new FakeBackend(MANIFEST);
+    const engine = createEngine(backend, MANIFEST);
+    const faces = await engine.analyze(square(canvas(320, 240), 100, 60, 40));
+
+    expect(faces).toHaveLength(1);
+    const [face] = faces;
+    expect(face?.box).toEqual({ x: 100, y: 60, width: 40, height: 40 });
+    expect(face?.score).toBeCloseTo(1 / (1 + Math.exp(-(1 + 16 / 4))), 6);
+    // Eyes at 30% / 70% of the width, 40% of the height (float32 regressors: 1e-4 px).
+    expect(face?.keypoints[0]?.x).toBeCloseTo(112, 4);
+    expect(face?.keypoints[0]?.y).toBeCloseTo(76, 4);
+    expect(face?.keypoints[1]?.x).toBeCloseTo(128, 4);
+    expect(face?.keypoints).toHaveLength(6);
+    // face-api order: neutral, happy, sad, angry, fearful, disgusted, surprised.
+    const f = Math.fround;
+    expect(face?.emotions).toEqual({
+      neutral: f(0.1),
+      happiness: f(0.2),
+      sadness: f(0.3),
+      anger: f(0.05),
+      fear: f(0.15),
+      disgust: f(0.12),
+      surprise: f(0.08),
+    });
+    expect(face?.top).toEqual({ emotion: 'sadness', probability: f(0.3) });
+
+    // The classifier saw the square crop: side 40 * 1.2 = 48 around the centre (120, 80).
+    const classifierCall = backend.calls.find((c) => c.modelId === FACE_API.id);
+    const expected = allocateInput(FACE_API);
+    preprocessRect(
+      square(canvas(320, 240), 100, 60, 40),
+      { x: 96, y: 56, width: 48, height: 48 },
+      FACE_API,
+      expected,
+    );
+    expect(classifierCall?.input).toEqual(expected);
+    expect(classifierCall?.dims).toEqual([1, 8, 8, 1]);
+    expect(backend.calls.map((c) => c.modelId)).toEqual(['blazeface-short', 'face-api-expression']);
+  });
+
+  it('softmaxes a logits classifier chosen by classifierId', async () => {
+    const engine = createEngine(new FakeBackend(MANIFEST), MANIFEST);
+    const [face] = await engine.analyze(square(canvas(320, 240), 100, 60, 40), { classifierId: LOGITS.id });
+    // logits 0 x 6 and ln 3 for anger: 1/9 each, anger 3/9.
+    expect(face?.emotions.anger).toBeCloseTo(1 / 3, 6);
+    expect(face?.emotions.neutral).toBeCloseTo(1 / 9, 6);
+    expect(face?.top.emotion).toBe('anger');
+  });
+
+  it('keeps the maxFaces best faces, best first', async () => {
+    const img = canvas(320, 240);
+    square(img, 10, 10, 30);
+    square(img, 120, 100, 50);
+    square(img, 250, 150, 40);
+    const engine = createEngine(new FakeBackend(MANIFEST), MANIFEST);
+    const all = await engine.analyze(img);
+    expect(all.map((f) => f.box.width)).toEqual([50, 40, 30]);
+    const two = await engine.analyze(img, { maxFaces: 2 });
+    expect(two.map((f) => f.box.x)).toEqual([120, 250]);
+  });
+
+  it('fills the trace with summed per-stage times from the injected clock', async () => {
+    let tick = 0;
+    const engine = createEngine(new FakeBackend(MANIFEST), MANIFEST, { now: () => tick++ });
+    const img = square(square(canvas(320, 240), 10, 10, 30), 200, 100, 50);
+    const trace: StageTrace = {};
+    await engine.analyze(img, {}, trace);
+    // Each interval reads the clock twice (1 tick); nms = decode + merge; crop and classifier once per face.
+    expect(trace).toEqual({ preprocess: 1, detector: 1, nms: 2, crop: 2, classifier: 2 });
+  });
+
+  it('runs calls one at a time (shared preallocated tensors)', async () => {
+    const backend = new FakeBackend(MANIFEST);
+    const engine = createEngine(backend, MANIFEST);
+    const img = square(canvas(320, 240), 100, 60, 40);
+    const results = await Promise.all([engine.analyze(img), engine.detect(img), engine.classifyCrop(img)]);
+    expect(backend.maxInFlight).toBe(1);
+    expect(results[0]).toHaveLength(1);
+    expect(results[1]).toHaveLength(1);
+  });
+});
+
+describe('detect: strategies', () => {
+  it('largeFaces: a face filling the frame is missed, then found on the frame padded 2x', async () => {
+    const full = square(canvas(64, 64), 0, 0, 64);
+    const backend = new FakeBackend(MANIFEST);
+    const engine = createEngine(backend, MANIFEST);
+    const found = await engine.detect(full);
+    expect(backend.runsOf('blazeface-short')).toBe(2);
+    expect(found).toHaveLength(1);
+    // Padded region (-32, -32, 128, 128) at scale 1: the face covers tensor px 32..96 -> source 0..64.
+    expect(found[0]?.box).toEqual({ x: 0, y: 0, width: 64, height: 64 });
+
+    const off = new FakeBackend(MANIFEST);
+    expect(await createEngine(off, MANIFEST).detect(full, { largeFaces: false })).toEqual([]);
+    expect(off.runsOf('blazeface-short')).toBe(1);
+  });
+
+  it("smallFaces 'full-range': the 192 px model finds a face short-range misses, merged by NMS", async () => {
+    const img = square(canvas(640, 480), 300, 100, 16); // 3.2 px at 128, 4.8 px at 192
+    const opts = { largeFaces: false };
+    expect(await createEngine(new FakeBackend(MANIFEST), MANIFEST).detect(img, opts)).toEqual([]);
+    const backend = new FakeBackend(MANIFEST);
+    const [face, ...rest] = await createEngine(backend, MANIFEST).detect(img, {
+      ...opts,
+      smallFaces: 'full-range',
+    });
+    expect(rest).toEqual([]);
+    expect(backend.calls.map((c) => c.modelId)).toEqual(['blazeface-short', 'blazeface-full']);
+    expect(backend.calls[1]?.dims).toEqual([1, 192, 192, 3]);
+    // Within one tensor pixel of 192 (3.33 source px).
+    expect(Math.abs((face?.box.x ?? 0) - 300)).toBeLessThan(3.4);
+    expect(Math.abs((face?.box.y ?? 0) - 100)).toBeLessThan(3.4);
+  });
+
+  it("smallFaces 'tiling': the face is found in the one 288 px tile that holds it whole", async () => {
+    const img = square(canvas(640, 480), 300, 100, 16); // 7.1 px in a 288 px tile at 128
+    const backend = new FakeBackend(MANIFEST);
+    const faces = await createEngine(backend, MANIFEST).detect(img, {
+      largeFaces: false,
+      smallFaces: 'tiling',
+    });
+    expect(backend.runsOf('blazeface-short')).toBe(1 + 6);
+    expect(faces).toHaveLength(1);
+    expect(Math.abs((faces[0]?.box.x ?? 0) - 300)).toBeLessThan(2.3);
+    expect(Math.abs((faces[0]?.box.width ?? 0) - 16)).toBeLessThan(4.6);
+  });
+
+  it('full-range+tiling runs both and merges the duplicates into one face', async () => {
+    const img = square(canvas(640, 480), 300, 100, 16);
+    const backend = new FakeBackend(MANIFEST);
+    const faces = await createEngine(backend, MANIFEST).detect(img, {
+      largeFaces: false,
+      smallFaces: 'full-range+tiling',
+    });
+    expect(backend.runsOf('blazeface-full')).toBe(1);
+    expect(backend.runsOf('blazeface-short')).toBe(7);
+    expect(faces).toHaveLength(1);
+  });
+});
+
+describe('classifyCrop', () => {
+  it('preprocesses the whole image as the face and maps the labels', async () => {
+    const backend = new FakeBackend(MANIFEST);
+    const img = square(canvas(48, 48), 10, 10, 20);
+    const scores = await createEngine(backend, MANIFEST).classifyCrop(img);
+    expect(scores.sadness).toBe(Math.fround(0.3));
+    expect(backend.calls.map((c) => c.modelId)).toEqual([FACE_API.id]);
+    const expected = allocateInput(FACE_API);
+    preprocessImage(img, FACE_API, expected);
+    expect(backend.calls[0]?.input).toEqual(expected);
+  });
+
+  it('uses the classifier it is given', async () => {
+    const scores = await createEngine(new FakeBackend(MANIFEST), MANIFEST).classifyCrop(
+      canvas(8, 8),
+      LOGITS.id,
+    );
+    expect(scores.anger).toBeCloseTo(1 / 3, 6);
+  });
+});
+
+describe('defaults', () => {
+  it('are the documented ones, with the first classifier of the manifest', () => {
+    const engine = createEngine(new FakeBackend(MANIFEST), MANIFEST);
+    expect(engine.defaults).toEqual({
+      minScore: 0.5,
+      nmsIoU: 0.3,
+      smallFaces: 'off',
+      largeFaces: true,
+      maxFaces: 20,
+      classifierId: 'face-api-expression',
+      cropMargin: 0.1,
+      uprightCrop: false,
+    });
+    expect(engine.defaults).toEqual({ ...DEFAULT_ANALYZE_OPTIONS, classifierId: FACE_API.id });
+  });
+
+  it('take overrides from createEngine, and undefined never erases one', () => {
+    const engine = createEngine(new FakeBackend(MANIFEST), MANIFEST, {
+      defaults: { classifierId: LOGITS.id, maxFaces: 3, minScore: undefined },
+    });
+    expect(engine.defaults.classifierId).toBe(LOGITS.id);
+    expect(engine.defaults.maxFaces).toBe(3);
+    expect(engine.defaults.minScore).toBe(0.5);
+  });
+});
+
+/** An options object as untyped callers (CLI flags, messages) might send it. */
+const MISSPELT: object = { maxfaces: 3 };
+
+describe('errors at the boundary', () => {
+  const engine = createEngine(new FakeBackend(MANIFEST), MANIFEST);
+  const img = canvas(32, 32);
+
+  it.each([
+    [
+      'an empty image',
+      { width: 0, height: 0, data: new Uint8ClampedArray(0) },
+      'expected positive integer width and height',
+    ],
+    [
+      'data of the wrong length',
+      { width: 4, height: 4, data: new Uint8ClampedArray(60) },
+      'expected 64 bytes of RGBA data for 4x4',
+    ],
+  ])('analyze rejects %s', async (_name, image, message) => {
+    await expect(engine.analyze(image)).rejects.toThrow(message);
+    await expect(engine.detect(image)).rejects.toThrow(message);
+    await expect(engine.classifyCrop(image)).rejects.toThrow(message);
+  });
+
+  it.each([
+    [
+      'an unknown classifier',
+      { classifierId: 'nope' },
+      "unknown classifier id 'nope'; the manifest's classifiers: face-api-expression, emo-logits",
+    ],
+    ['a detector as classifier', { classifierId: 'blazeface-short' }, '(it is a detector)'],
+    ['maxFaces 0', { maxFaces: 0 }, 'maxFaces must be a positive integer'],
+    ['minScore 1.5', { minScore: 1.5 }, 'minScore must be within [0, 1)'],
+    ['an unknown smallFaces', { smallFaces: 'huge' as 'off' }, 'smallFaces must be one of'],
+    ['a misspelt option', MISSPELT, "unknown option 'maxfaces'"],
+  ])('analyze rejects %s', async (_name, options, message) => {
+    await expect(engine.analyze(img, options)).rejects.toThrow(message);
+  });
+
+  it('rejects full-range when the manifest has no full-range detector', async () => {
+    const noFull = manifestOf(SHORT, FACE_API);
+    const e = createEngine(new FakeBackend(noFull), noFull);
+    await expect(e.detect(img, { smallFaces: 'full-range' })).rejects.toThrow(
+      "smallFaces 'full-range' needs a full-range detector",
+    );
+  });
+
+  it('rejects a backend that omits an output, naming what came back', async () => {
+    const e = createEngine(new FakeBackend(MANIFEST, undefined, ['classificators']), MANIFEST);
+    await expect(e.detect(img)).rejects.toThrow(
+      "model 'blazeface-short': the backend returned no output 'classificators' (got: regressors)",
+    );
+  });
+
+  it('rejects a classifier output of the wrong length', async () => {
+    const e = createEngine(new FakeBackend(MANIFEST, { [FACE_API.id]: [1, 0] }), MANIFEST);
+    await expect(e.classifyCrop(img)).rejects.toThrow('output has 2 values but the manifest lists 7 labels');
+  });
+
+  it.each([
+    ['no detector', manifestOf(FACE_API), 'manifest: has no detector'],
+    ['no classifier', manifestOf(SHORT), 'manifest: has no classifier'],
+    ['a duplicate id', manifestOf(SHORT, FACE_API, FACE_API), "model id 'face-api-expression' appears twice"],
+    ['another version', { version: 2, models: [] } as unknown as Manifest, 'expected version 1'],
+    [
+      'duplicate labels',
+      manifestOf(SHORT, classifier('bad', ['anger', 'anger'], true)),
+      "label 'anger' appears twice",
+    ],
+  ])('createEngine rejects a manifest with %s', (_name, manifest, message) => {
+    expect(() => createEngine(new FakeBackend(manifest), manifest)).toThrow(message);
+  });
+
+  it('createEngine rejects bad defaults and unknown detector ids', () => {
+    expect(() => createEngine(new FakeBackend(MANIFEST), MANIFEST, { defaults: { cropMargin: -1 } })).toThrow(
+      'cropMargin must be a finite number above -0.5',
+    );
+    expect(() =>
+      createEngine(new FakeBackend(MANIFEST), MANIFEST, { defaults: { classifierId: 'x' } }),
+    ).toThrow("unknown classifier id 'x'");
+    expect(() =>
+      createEngine(new FakeBackend(MANIFEST), MANIFEST, {
+        detectorIds: { fullRange: 'face-api-expression' },
+      }),
+    ).toThrow("full-range detector 'face-api-expression' is not a detector in the manifest");
+  });
+});

@@ -1,0 +1,218 @@
+/**
+ * The engine of engine-api.ts over an InferenceBackend: detect -> per face crop -> classify -> Face.
+ * Pure orchestration: the math lives in the modules it calls, the runtime behind `backend`.
+ *
+ * - Models are validated and their input tensors allocated once, here; a manifest that cannot work fails
+ *   at createEngine, not on the first frame.
+ * - Calls run one at a time (a small queue): the preallocated tensors are shared, and a second frame must
+ *   not rewrite a buffer while a run still reads it.
+ * - Faces are classified one by one (batching can come later).
+ */
+import {
+  DEFAULT_ANALYZE_OPTIONS,
+  assertClassifyOptions,
+  assertDetectOptions,
+  mergeOptions,
+} from './analyze-options.ts';
+import type { InferenceBackend } from './backend.ts';
+import { allocateInput, assertPreprocessSpec, preprocessImage } from './classifier-preprocess.ts';
+import { cropToTensor, faceCrop } from './crop.ts';
+import {
+  type DetectorModel,
+  type DetectorModels,
+  createDetectorModel,
+  detectFaces,
+  requireOutput,
+} from './detector.ts';
+import { assertLabels, toEmotionScores, topEmotion } from './emotion-scores.ts';
+import type { EmotionScores } from './emotions.ts';
+import type { AnalyzeOptions, DetectOptions, Engine, Face, StageTrace } from './engine-api.ts';
+import type { ClassifierEntry, DetectorEntry, Manifest } from './manifest.ts';
+import { assertRgbaImage } from './rgba-image.ts';
+import { type StageTimer, createStageTimer, defaultNow } from './stage-timer.ts';
+import type { RgbaImage } from './types.ts';
+
+export { DEFAULT_ANALYZE_OPTIONS };
+
+/** Manifest ids of the two BlazeFace detectors (../shared/MODELS.md section 1). */
+export const SHORT_RANGE_DETECTOR_ID = 'blazeface-short';
+export const FULL_RANGE_DETECTOR_ID = 'blazeface-full';
+
+export interface EngineOptions {
+  /** Overrides of DEFAULT_ANALYZE_OPTIONS; classifierId defaults to the manifest's first classifier. */
+  defaults?: Partial<AnalyzeOptions>;
+  /** Clock for StageTrace, in ms (default: performance.now where available). */
+  now?: () => number;
+  /**
+   * Which detectors play which role. Defaults: short-range 'blazeface-short' (else the manifest's first
+   * detector), full-range 'blazeface-full' when present.
+   */
+  detectorIds?: { shortRange?: string; fullRange?: string };
+}
+
+interface ClassifierModel {
+  entry: ClassifierEntry;
+  input: Float32Array;
+  dims: readonly number[];
+}
+
+function createClassifierModel(entry: ClassifierEntry): ClassifierModel {
+  assertPreprocessSpec(entry);
+  assertLabels(entry);
+  if (typeof entry.output !== 'string' || entry.output === '') {
+    throw new Error(`classifier '${entry.id}': 'output' must name the output tensor holding the scores`);
+  }
+  return { entry, input: allocateInput(entry), dims: [...entry.input.shape] };
+}
+
+function assertManifest(manifest: Manifest): void {
+  if (typeof manifest !== 'object' || manifest === null || !Array.isArray(manifest.models)) {
+    throw new Error('manifest: expected an object with a models array (models/manifest.json)');
+  }
+  if (manifest.version !== 1) {
+    throw new Error(
+      `manifest: expected version 1, got ${String(manifest.version)}; update src/ml for the new format`,
+    );
+  }
+  const ids = new Set<string>();
+  for (const m of manifest.models as readonly { id: string; kind: string }[]) {
+    if (ids.has(m.id)) throw new Error(`manifest: model id '${m.id}' appears twice`);
+    ids.add(m.id);
+    if (m.kind !== 'detector' && m.kind !== 'classifier') {
+      throw new Error(`manifest: model '${m.id}' has kind '${m.kind}'; expected 'detector' or 'classifier'`);
+    }
+  }
+}
+
+/** A queue that runs async tasks one after another; a failure does not block the next task. */
+function createSerialQueue(): <T>(task: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(task: () => Promise<T>): Promise<T> => {
+    const run = tail.then(task, task);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+}
+
+export function createEngine(
+  backend: InferenceBackend,
+  manifest: Manifest,
+  options: EngineOptions = {},
+): Engine {
+  assertManifest(manifest);
+  const detectorEntries = manifest.models.filter((m): m is DetectorEntry => m.kind === 'detector');
+  const classifierEntries = manifest.models.filter((m): m is ClassifierEntry => m.kind === 'classifier');
+  if (detectorEntries.length === 0) {
+    throw new Error(`manifest: has no detector; expected at least '${SHORT_RANGE_DETECTOR_ID}'`);
+  }
+  if (classifierEntries.length === 0) {
+    throw new Error('manifest: has no classifier; expected at least one emotion classifier');
+  }
+
+  const detectorModels = new Map<string, DetectorModel>(
+    detectorEntries.map((e) => [e.id, createDetectorModel(e)]),
+  );
+  const classifiers = new Map<string, ClassifierModel>(
+    classifierEntries.map((e) => [e.id, createClassifierModel(e)]),
+  );
+
+  const detectorById = (id: string, role: string): DetectorModel => {
+    const model = detectorModels.get(id);
+    if (!model) {
+      throw new Error(
+        `${role} detector '${id}' is not a detector in the manifest (detectors: ${[...detectorModels.keys()].join(', ')})`,
+      );
+    }
+    return model;
+  };
+  const shortRangeId =
+    options.detectorIds?.shortRange ??
+    (detectorModels.has(SHORT_RANGE_DETECTOR_ID) ? SHORT_RANGE_DETECTOR_ID : (detectorEntries[0]?.id ?? ''));
+  const fullRangeId =
+    options.detectorIds?.fullRange ??
+    (detectorModels.has(FULL_RANGE_DETECTOR_ID) ? FULL_RANGE_DETECTOR_ID : undefined);
+  const detectors: DetectorModels = { shortRange: detectorById(shortRangeId, 'short-range') };
+  if (fullRangeId !== undefined) detectors.fullRange = detectorById(fullRangeId, 'full-range');
+
+  const classifierById = (id: string): ClassifierModel => {
+    const model = classifiers.get(id);
+    if (!model) {
+      const kind = detectorModels.has(id) ? ' (it is a detector)' : '';
+      throw new Error(
+        `unknown classifier id '${id}'${kind}; the manifest's classifiers: ${[...classifiers.keys()].join(', ')}`,
+      );
+    }
+    return model;
+  };
+
+  const base: AnalyzeOptions = { ...DEFAULT_ANALYZE_OPTIONS, classifierId: classifierEntries[0]?.id ?? '' };
+  const defaults: AnalyzeOptions = Object.freeze(mergeOptions(base, options.defaults));
+  assertDetectOptions(defaults);
+  assertClassifyOptions(defaults);
+  classifierById(defaults.classifierId);
+
+  const now = options.now ?? defaultNow();
+  const serial = createSerialQueue();
+
+  const classify = async (model: ClassifierModel): Promise<EmotionScores> => {
+    const { entry } = model;
+    const outputs = await backend.run(entry.id, {
+      [entry.input.name]: { data: model.input, dims: model.dims },
+    });
+    return toEmotionScores(requireOutput(outputs, entry.output, entry.id).data, entry);
+  };
+
+  const detectWith = (image: RgbaImage, opts: DetectOptions, timer: StageTimer) => {
+    assertRgbaImage(image);
+    return detectFaces(backend, detectors, image, opts, timer);
+  };
+
+  return {
+    defaults,
+
+    analyze(image, partial, trace?: StageTrace): Promise<Face[]> {
+      return serial(async () => {
+        const opts = mergeOptions(defaults, partial);
+        assertClassifyOptions(opts);
+        const classifier = classifierById(opts.classifierId);
+        const timer = createStageTimer(now, trace);
+        const detections = await detectWith(image, opts, timer);
+        const faces: Face[] = [];
+        for (const det of detections) {
+          let t = timer.now();
+          cropToTensor(
+            image,
+            faceCrop(det, opts.cropMargin, opts.uprightCrop),
+            classifier.entry,
+            classifier.input,
+          );
+          timer.add('crop', t);
+          t = timer.now();
+          const emotions = await classify(classifier);
+          timer.add('classifier', t);
+          faces.push({
+            box: det.box,
+            score: det.score,
+            keypoints: det.keypoints,
+            emotions,
+            top: topEmotion(emotions),
+          });
+        }
+        return faces;
+      });
+    },
+
+    detect(image, partial, trace?: StageTrace) {
+      return serial(() => detectWith(image, mergeOptions(defaults, partial), createStageTimer(now, trace)));
+    },
+
+    classifyCrop(image, classifierId) {
+      return serial(async () => {
+        assertRgbaImage(image);
+        const classifier = classifierById(classifierId ?? defaults.classifierId);
+        preprocessImage(image, classifier.entry, classifier.input);
+        return classify(classifier);
+      });
+    },
+  };
+}
