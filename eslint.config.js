@@ -8,13 +8,19 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['*.js'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['*.js'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       // onnxruntime-web belongs to src/runtime (../shared/STYLE.md: one adapter owns the inference session).
-      'no-restricted-imports': ['error', { paths: [{ name: 'onnxruntime-web', message: 'Only src/runtime imports onnxruntime-web.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'onnxruntime-web', message: 'Only src/runtime imports onnxruntime-web.' }] },
+      ],
     },
   },
   {

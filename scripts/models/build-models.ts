@@ -15,12 +15,16 @@ import type { ConvertedModel } from './converted-model.ts';
 
 export const MODELS_DIR = fileURLToPath(new URL('../../models/', import.meta.url));
 
-/** Every bundled model, in manifest order: detectors first, then classifiers (the first is the default). */
+/**
+ * Every bundled model, in manifest order: detectors first, then classifiers. The first classifier is the
+ * engine's default: face-api's expression net, chosen on FER2013 PublicTest (crop mode: 55.6% accuracy, 55.8%
+ * macro recall against mini-Xception's 55.0% / 48.1%; full mode at margin 0.1: 53.4% against 49.4%).
+ */
 export const CONVERTERS: readonly (() => Promise<ConvertedModel>)[] = [
   () => convertBlazeFace('short'),
   () => convertBlazeFace('full'),
-  convertMiniXception,
   convertFaceApiExpression,
+  convertMiniXception,
 ];
 
 export function sha256(bytes: Uint8Array): string {

@@ -27,7 +27,10 @@ import type { DetectorEntry } from './manifest.ts';
 import type { TensorTarget } from './resize.ts';
 import type { StageTimer } from './stage-timer.ts';
 import type { PxBox, PxDetection, RgbaImage } from './types.ts';
-import { weightedNms } from './weighted-nms.ts';
+import { suppressNested, weightedNms } from './weighted-nms.ts';
+
+/** A detection this much inside a better one (by the smaller box's area) is the same face: see suppressNested. */
+export const NESTED_OVERLAP = 0.6;
 
 /**
  * Large-face retry: the frame is zero-padded to this multiple of its size (a frame-filling face then spans
@@ -226,6 +229,8 @@ export async function detectFaces(
 
   let t = timer.now();
   let faces = weightedNms(raw, options.nmsIoU);
+  // Several passes (models or tiles) see one face at different scales: merge what NMS's IoU misses.
+  if (options.smallFaces !== 'off') faces = suppressNested(faces, NESTED_OVERLAP);
   timer.add('nms', t);
 
   if (faces.length === 0 && options.largeFaces) {

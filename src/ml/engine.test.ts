@@ -18,6 +18,9 @@ import type {
 } from './index.ts';
 import type { RgbaImage } from './types.ts';
 
+/** The short-range model alone (the default also runs full-range): the base path these tests pin down. */
+const SHORT_RANGE_ONLY = { defaults: { smallFaces: 'off' as const } };
+
 // ---------------------------------------------------------------- small manifest (no models/ needed)
 
 const BLAZEFACE_PREPROCESSING: Preprocessing = {
@@ -252,7 +255,7 @@ describe('analyze', () => {
   it('finds the face, maps box and keypoints back through the letterbox, and maps labels by the manifest', async () => {
     // 320x240 letterboxed to 128: scale 0.4, top border 16 px; the 40 px square covers tensor px 40..56.
     const backend = new FakeBackend(MANIFEST);
-    const engine = createEngine(backend, MANIFEST);
+    const engine = createEngine(backend, MANIFEST, SHORT_RANGE_ONLY);
     const faces = await engine.analyze(square(canvas(320, 240), 100, 60, 40));
 
     expect(faces).toHaveLength(1);
@@ -292,7 +295,7 @@ describe('analyze', () => {
   });
 
   it('softmaxes a logits classifier chosen by classifierId', async () => {
-    const engine = createEngine(new FakeBackend(MANIFEST), MANIFEST);
+    const engine = createEngine(new FakeBackend(MANIFEST), MANIFEST, SHORT_RANGE_ONLY);
     const [face] = await engine.analyze(square(canvas(320, 240), 100, 60, 40), { classifierId: LOGITS.id });
     // logits 0 x 6 and ln 3 for anger: 1/9 each, anger 3/9.
     expect(face?.emotions.anger).toBeCloseTo(1 / 3, 6);
@@ -305,7 +308,7 @@ describe('analyze', () => {
     square(img, 10, 10, 30);
     square(img, 120, 100, 50);
     square(img, 250, 150, 40);
-    const engine = createEngine(new FakeBackend(MANIFEST), MANIFEST);
+    const engine = createEngine(new FakeBackend(MANIFEST), MANIFEST, SHORT_RANGE_ONLY);
     const all = await engine.analyze(img);
     expect(all.map((f) => f.box.width)).toEqual([50, 40, 30]);
     const two = await engine.analyze(img, { maxFaces: 2 });
@@ -314,7 +317,10 @@ describe('analyze', () => {
 
   it('fills the trace with summed per-stage times from the injected clock', async () => {
     let tick = 0;
-    const engine = createEngine(new FakeBackend(MANIFEST), MANIFEST, { now: () => tick++ });
+    const engine = createEngine(new FakeBackend(MANIFEST), MANIFEST, {
+      ...SHORT_RANGE_ONLY,
+      now: () => tick++,
+    });
     const img = square(square(canvas(320, 240), 10, 10, 30), 200, 100, 50);
     const trace: StageTrace = {};
     await engine.analyze(img, {}, trace);
@@ -351,7 +357,7 @@ describe('detect: strategies', () => {
 
   it("smallFaces 'full-range': the 192 px model finds a face short-range misses, merged by NMS", async () => {
     const img = square(canvas(640, 480), 300, 100, 16); // 3.2 px at 128, 4.8 px at 192
-    const opts = { largeFaces: false };
+    const opts = { largeFaces: false, smallFaces: 'off' as const };
     expect(await createEngine(new FakeBackend(MANIFEST), MANIFEST).detect(img, opts)).toEqual([]);
     const backend = new FakeBackend(MANIFEST);
     const [face, ...rest] = await createEngine(backend, MANIFEST).detect(img, {
@@ -419,7 +425,7 @@ describe('defaults', () => {
     expect(engine.defaults).toEqual({
       minScore: 0.5,
       nmsIoU: 0.3,
-      smallFaces: 'off',
+      smallFaces: 'full-range',
       largeFaces: true,
       maxFaces: 20,
       classifierId: 'face-api-expression',

@@ -147,6 +147,16 @@ export function resampleToTensor(image: RgbaImage, grid: SampleGrid, target: Ten
     return x >= bx0 && x <= bx1 && y >= by0 && y <= by1 ? (y * W + x) * 4 : -1;
   };
 
+  // Pillow's NEAREST (EMO-AffectNet's recipe, ../shared/MODELS.md section 2) does not compute
+  // floor((u + 0.5) * step): ImagingScaleAffine (libImaging/Geometry.c) accumulates xo = 0.5 * step;
+  // index = (int) xo; xo += step in doubles, which falls just short where the exact position is an integer
+  // (crops whose side is a multiple of 64 at 224). Checked against Pillow 9.4 on both axes. Axis-aligned
+  // half_pixel grids reproduce it exactly, relative to the crop origin (the authors crop, then resize).
+  const pillowNearest =
+    !bilinear && grid.transform === 'half_pixel' && grid.uStepY === 0 && grid.vStepX === 0;
+  const colIndex = pillowNearest ? accumulatedIndices(grid.originX, grid.uStepX, outW) : undefined;
+  const rowIndex = pillowNearest ? accumulatedIndices(grid.originY, grid.vStepY, outH) : undefined;
+
   for (let v = 0; v < outH; v++) {
     const rowX = grid.originX + (v + phase) * grid.vStepX;
     const rowY = grid.originY + (v + phase) * grid.vStepY;
@@ -187,7 +197,10 @@ export function resampleToTensor(image: RgbaImage, grid: SampleGrid, target: Ten
         top = tl + (tr - tl) * ax;
         b = top + (bl + (br - bl) * ax - top) * ay;
       } else {
-        const o = offsetOf(Math.floor(px), Math.floor(py));
+        const o =
+          colIndex && rowIndex
+            ? offsetOf(colIndex[u] ?? -1, rowIndex[v] ?? -1)
+            : offsetOf(Math.floor(px), Math.floor(py));
         r = o >= 0 ? (src[o] ?? 0) : 0;
         g = o >= 0 ? (src[o + 1] ?? 0) : 0;
         b = o >= 0 ? (src[o + 2] ?? 0) : 0;
@@ -243,4 +256,15 @@ export function rectGrid(
   if (clamp) grid.clamp = clamp;
   if (window) grid.window = window;
   return grid;
+}
+
+/** Source indices of Pillow's NEAREST along one axis: origin + (int) of a running sum (see resampleToTensor). */
+function accumulatedIndices(origin: number, step: number, count: number): Int32Array {
+  const out = new Int32Array(count);
+  let pos = 0.5 * step;
+  for (let i = 0; i < count; i++) {
+    out[i] = Math.floor(origin) + (pos < 0 ? -1 : Math.trunc(pos));
+    pos += step;
+  }
+  return out;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PxBox, PxDetection } from './types.ts';
-import { iou, weightedNms } from './weighted-nms.ts';
+import { iou, overlapOfSmaller, suppressNested, weightedNms } from './weighted-nms.ts';
 
 const box = (x: number, y: number, width = 10, height = 10): PxBox => ({ x, y, width, height });
 const det = (b: PxBox, score: number, kp = { x: 0, y: 0 }): PxDetection => ({
@@ -68,5 +68,36 @@ describe('weightedNms (MediaPipe WEIGHTED)', () => {
   it('returns [] for no detections and throws on a bad threshold', () => {
     expect(weightedNms([], 0.3)).toEqual([]);
     expect(() => weightedNms([A], 1.5)).toThrow('iouThreshold must be within 0..1');
+  });
+});
+
+describe('suppressNested', () => {
+  const det = (x: number, y: number, size: number, score: number): PxDetection => ({
+    box: { x, y, width: size, height: size },
+    score,
+    keypoints: [],
+  });
+
+  it.each([
+    // The dlib photo 2008_007676: full-range's 38 px box inside short-range's loose 73 px one (IoU 0.27).
+    [
+      'a small box wholly inside a better large one',
+      [det(364, 131, 38, 0.89), det(350, 121, 73, 0.55)],
+      [0.89],
+    ],
+    ['a large box around a better small one', [det(350, 121, 73, 0.9), det(364, 131, 38, 0.6)], [0.9]],
+    ['two neighbouring faces that touch', [det(0, 0, 50, 0.9), det(45, 0, 50, 0.8)], [0.9, 0.8]],
+    ['faces far apart', [det(0, 0, 50, 0.9), det(200, 0, 50, 0.8)], [0.9, 0.8]],
+    ['exactly the threshold (kept)', [det(0, 0, 10, 0.9), det(4, 0, 10, 0.8)], [0.9, 0.8]],
+  ])('%s', (_what, input, scores) => {
+    expect(suppressNested(input, 0.6).map((d) => d.score)).toEqual(scores);
+  });
+
+  it.each([
+    [{ x: 0, y: 0, width: 10, height: 10 }, { x: 2, y: 2, width: 4, height: 4 }, 1],
+    [{ x: 0, y: 0, width: 10, height: 10 }, { x: 5, y: 0, width: 10, height: 10 }, 0.5],
+    [{ x: 0, y: 0, width: 10, height: 10 }, { x: 10, y: 0, width: 10, height: 10 }, 0],
+  ])('overlapOfSmaller(%o, %o) = %f', (a, b, expected) => {
+    expect(overlapOfSmaller(a, b)).toBeCloseTo(expected, 12);
   });
 });

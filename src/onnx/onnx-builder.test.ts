@@ -7,7 +7,10 @@ beforeAll(() => {
   ort.env.wasm.numThreads = 1;
 });
 
-async function run(model: Uint8Array, feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
+async function run(
+  model: Uint8Array,
+  feeds: Record<string, ort.Tensor>,
+): Promise<Record<string, ort.Tensor>> {
   const session = await ort.InferenceSession.create(model);
   try {
     return await session.run(feeds);
@@ -29,11 +32,19 @@ describe('OnnxGraphBuilder', () => {
     });
     b.node('Cast', ['w16'], ['w'], { to: attr.int(1) });
     b.constFloat('bias', [0.5], [1]);
-    b.node('Conv', ['x', 'w', 'bias'], ['conv'], { kernel_shape: attr.ints([2, 2]), pads: attr.ints([0, 0, 0, 0]) });
+    b.node('Conv', ['x', 'w', 'bias'], ['conv'], {
+      kernel_shape: attr.ints([2, 2]),
+      pads: attr.ints([0, 0, 0, 0]),
+    });
     b.constInt64('shape', [1, -1]);
     b.node('Reshape', ['conv', 'shape'], ['y']);
     b.output('y', 'float32', [1, 'n']);
-    const model = b.serialize({ producerName: 'test', producerVersion: '0', opset: 17, metadata: { a: 'b' } });
+    const model = b.serialize({
+      producerName: 'test',
+      producerVersion: '0',
+      opset: 17,
+      metadata: { a: 'b' },
+    });
 
     const x = new ort.Tensor('float32', Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]), [1, 1, 3, 3]);
     const { y } = await run(model, { x });
@@ -48,7 +59,12 @@ describe('OnnxGraphBuilder', () => {
       b.input('x', 'float32', [2]);
       b.node('Relu', ['x'], ['y']);
       b.output('y', 'float32', [2]);
-      return b.serialize({ producerName: 'p', producerVersion: '1', opset: 17, metadata: { z: '1', a: '2' } });
+      return b.serialize({
+        producerName: 'p',
+        producerVersion: '1',
+        opset: 17,
+        metadata: { z: '1', a: '2' },
+      });
     };
     expect(build()).toEqual(build());
   });
@@ -63,7 +79,8 @@ describe('OnnxGraphBuilder', () => {
     ],
     [
       'a tensor whose array does not match its type',
-      (b: OnnxGraphBuilder) => b.initializer({ name: 'c', type: 'float16', dims: [1], data: new Float32Array(1) }),
+      (b: OnnxGraphBuilder) =>
+        b.initializer({ name: 'c', type: 'float16', dims: [1], data: new Float32Array(1) }),
       /needs a Uint16Array/,
     ],
   ])('refuses %s', (_what, act, message) => {
@@ -75,7 +92,9 @@ describe('OnnxGraphBuilder', () => {
   it('refuses an output that nothing produces', () => {
     const b = new OnnxGraphBuilder('g');
     b.output('y', 'float32', [1]);
-    expect(() => b.serialize({ producerName: 'p', producerVersion: '1', opset: 17 })).toThrow(/never produced/);
+    expect(() => b.serialize({ producerName: 'p', producerVersion: '1', opset: 17 })).toThrow(
+      /never produced/,
+    );
   });
 
   it('makes unique names', () => {

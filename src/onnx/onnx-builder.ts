@@ -121,7 +121,12 @@ export class OnnxGraphBuilder {
   }
 
   constInt64(name: string, values: number[], dims: number[] = [values.length]): string {
-    return this.initializer({ name, type: 'int64', dims, data: BigInt64Array.from(values, (v) => BigInt(v)) });
+    return this.initializer({
+      name,
+      type: 'int64',
+      dims,
+      data: BigInt64Array.from(values, (v) => BigInt(v)),
+    });
   }
 
   constFloat(name: string, values: number[] | Float32Array, dims: number[]): string {
@@ -163,7 +168,8 @@ export class OnnxGraphBuilder {
 
   serialize(options: SerializeOptions): Uint8Array {
     for (const out of this.outputs) {
-      if (!this.names.has(out.name)) throw new Error(`ONNX builder: graph output "${out.name}" is never produced`);
+      if (!this.names.has(out.name))
+        throw new Error(`ONNX builder: graph output "${out.name}" is never produced`);
     }
     const w = new ProtobufWriter();
     w.varint(1, IR_VERSION);
@@ -172,7 +178,9 @@ export class OnnxGraphBuilder {
     if (options.docString) w.string(6, options.docString);
     w.message(7, (g) => this.writeGraph(g));
     w.message(8, (o) => o.string(1, '').varint(2, options.opset));
-    for (const [key, value] of Object.entries(options.metadata ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [key, value] of Object.entries(options.metadata ?? {}).sort(([a], [b]) =>
+      a.localeCompare(b),
+    )) {
       w.message(14, (m) => m.string(1, key).string(2, value));
     }
     return w.finish();
@@ -190,7 +198,9 @@ export class OnnxGraphBuilder {
 function checkTensor(t: OnnxTensorInit): void {
   const expected = ELEM_ARRAY[t.type];
   if (t.data.constructor.name !== expected) {
-    throw new Error(`ONNX builder: tensor "${t.name}" of type ${t.type} needs a ${expected}, got ${t.data.constructor.name}`);
+    throw new Error(
+      `ONNX builder: tensor "${t.name}" of type ${t.type} needs a ${expected}, got ${t.data.constructor.name}`,
+    );
   }
   const count = t.dims.reduce((a, b) => a * b, 1);
   if (count !== t.data.length) {

@@ -40,6 +40,9 @@ export async function createNodeEngine(
     numThreads: options.numThreads ?? 1,
     preload: options.preload ?? false,
   });
-  const engine = createEngine(backend, manifest, { defaults: options.defaults, now: () => performance.now() });
+  const engine = createEngine(backend, manifest, {
+    defaults: options.defaults,
+    now: () => performance.now(),
+  });
   return { engine, manifest, backend };
 }

@@ -87,7 +87,8 @@ export async function createOrtBackend(manifest: Manifest, options: OrtBackendOp
       const outputs = await result;
       const converted: Record<string, TensorData> = {};
       for (const [name, tensor] of Object.entries(outputs)) {
-        if (tensor.type !== 'float32') throw new Error(`Model ${modelId} output ${name} is ${tensor.type}, expected float32`);
+        if (tensor.type !== 'float32')
+          throw new Error(`Model ${modelId} output ${name} is ${tensor.type}, expected float32`);
         converted[name] = { data: tensor.data as Float32Array, dims: tensor.dims };
         tensor.dispose();
       }

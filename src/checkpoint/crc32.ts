@@ -1,0 +1,20 @@
+/**
+ * CRC-32 (IEEE 802.3, the one ZIP uses: reflected polynomial 0xEDB88320). Checking it is how a damaged
+ * checkpoint is told apart from one that merely has the wrong weights.
+ * https://pkware.cachefly.net/webdocs/casestudies/APPNOTE.TXT section 4.4.7
+ */
+const TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+export function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}

@@ -1,0 +1,112 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Engine } from '../ml/engine-api.ts';
+import { median, percentile, runBench } from './bench.ts';
+import { captureIo, createFakeEngine, fakeHandle } from './fake-engine.test-helper.ts';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'affect-lens-bench-'));
+  await writeFile(
+    join(dir, 'face.png'),
+    await sharp({ create: { width: 64, height: 64, channels: 3, background: '#f00' } })
+      .png()
+      .toBuffer(),
+  );
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('median and percentile', () => {
+  it.each([
+    { values: [5], median: 5, p95: 5 },
+    { values: [3, 1, 2], median: 2, p95: 3 },
+    { values: [4, 1, 3, 2], median: 2.5, p95: 4 },
+    { values: Array.from({ length: 100 }, (_, i) => 100 - i), median: 50.5, p95: 95 },
+    { values: Array.from({ length: 20 }, (_, i) => i + 1), median: 10.5, p95: 19 },
+  ])('$values.length values', ({ values, median: m, p95 }) => {
+    expect(median(values)).toBe(m);
+    expect(percentile(values, 95)).toBe(p95);
+  });
+  it('throws on no values or a bad p', () => {
+    expect(() => median([])).toThrow(/no values/);
+    expect(() => percentile([1], 101)).toThrow(/p in 0..100/);
+  });
+});
+
+describe('runBench', () => {
+  it('times every stage the engine traces, per classifier and image', async () => {
+    const fake = createFakeEngine();
+    const engine: Engine = {
+      ...fake,
+      analyze: async (image, options, trace) => {
+        if (trace !== undefined)
+          Object.assign(trace, { preprocess: 1, detector: 2, nms: 0.5, crop: 0.25, classifier: 3 });
+        return fake.analyze(image, options);
+      },
+    };
+    const io = captureIo();
+    const code = await runBench(
+      [join(dir, 'face.png'), '--runs', '5', '--seconds', '0', '--warmup', '1'],
+      io,
+      fakeHandle(engine),
+    );
+    expect(code).toBe(0);
+    const lines = io.stdout().trim().split('\n');
+    expect(lines[2]).toMatch(
+      /^classifier\s+image\s+size\s+faces\s+runs\s+decode\s+preprocess\s+detector\s+nms\s+crop\s+classifier\s+total\s+faces\/s\s+images\/s$/,
+    );
+    expect(lines.slice(3).map((l) => l.split(/\s{2,}/).slice(0, 5))).toEqual([
+      ['fake-a', 'face.png', '64x64', '1', '5'],
+      ['fake-b', 'face.png', '64x64', '1', '5'],
+    ]);
+    expect(lines[3]).toContain('3.00 / 3.00');
+    // 1 warm-up + 5 runs per classifier.
+    expect(fake.calls.filter((c) => c.method === 'analyze')).toHaveLength(12);
+  });
+
+  it('--json, one classifier', async () => {
+    const io = captureIo();
+    await runBench(
+      [
+        join(dir, 'face.png'),
+        '--runs',
+        '3',
+        '--seconds',
+        '0',
+        '--warmup',
+        '0',
+        '--model',
+        'fake-b',
+        '--json',
+      ],
+      io,
+      fakeHandle(),
+    );
+    const doc = JSON.parse(io.stdout()) as {
+      rows: { classifierId: string; runs: number; stages: Record<string, unknown> }[];
+    };
+    expect(doc.rows.map((r) => [r.classifierId, r.runs])).toEqual([['fake-b', 3]]);
+    expect(Object.keys(doc.rows[0]?.stages ?? {})).toEqual(['decode', 'total']);
+  });
+
+  it('without images and without the data folder: says so and exits 0', async () => {
+    const io = captureIo();
+    expect(await runBench(['--data', join(dir, 'no-data')], io, fakeHandle())).toBe(0);
+    expect(io.stderr()).toMatch(/the built-in image set is missing .*no-data.*give images instead/);
+    expect(io.stdout()).toBe('');
+  });
+
+  it.each([
+    { argv: ['--runs', '0'], message: /--runs expects an integer from 1/ },
+    { argv: ['--model', 'nope', 'x.png'], message: /no such file|no such classifier/ },
+  ])('$argv fails', async ({ argv, message }) => {
+    const io = captureIo();
+    expect(await runBench(argv, io, fakeHandle())).toBeGreaterThan(0);
+    expect(io.stderr()).toMatch(message);
+  });
+});

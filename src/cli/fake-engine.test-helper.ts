@@ -1,0 +1,102 @@
+/**
+ * A fake Engine for the CLI tests: no models, deterministic answers derived from the image. Images at
+ * least 32 px wide have one face (a box in the middle); `happy` images (red channel of the first pixel
+ * above 128) are happiness, others neutral. Calls are recorded.
+ */
+import { EMOTIONS, type Emotion, type EmotionScores } from '../ml/emotions.ts';
+import type { AnalyzeOptions, Engine, Face } from '../ml/engine-api.ts';
+import type { Manifest } from '../ml/manifest.ts';
+import type { PxDetection, RgbaImage } from '../ml/types.ts';
+import type { CliIo, EngineHandle } from './args.ts';
+
+export const FAKE_DEFAULTS: AnalyzeOptions = {
+  minScore: 0.5,
+  nmsIoU: 0.3,
+  smallFaces: 'off',
+  largeFaces: true,
+  maxFaces: 10,
+  classifierId: 'fake-a',
+  cropMargin: 0.1,
+  uprightCrop: false,
+};
+
+export const FAKE_MANIFEST = {
+  version: 1,
+  models: [
+    { id: 'fake-detector', kind: 'detector' },
+    { id: 'fake-a', kind: 'classifier' },
+    { id: 'fake-b', kind: 'classifier' },
+  ],
+} as unknown as Manifest;
+
+function scoresFor(emotion: Emotion): EmotionScores {
+  const scores = Object.fromEntries(EMOTIONS.map((e) => [e, e === emotion ? 0.88 : 0.02])) as EmotionScores;
+  return scores;
+}
+
+function emotionOf(image: RgbaImage): Emotion {
+  return (image.data[0] ?? 0) > 128 ? 'happiness' : 'neutral';
+}
+
+export interface FakeEngine extends Engine {
+  calls: { method: string; options: unknown }[];
+}
+
+export function createFakeEngine(options: { throwOnWidth?: number } = {}): FakeEngine {
+  const calls: { method: string; options: unknown }[] = [];
+  const detect = (image: RgbaImage): PxDetection[] =>
+    image.width < 32
+      ? []
+      : [
+          {
+            box: {
+              x: image.width / 4,
+              y: image.height / 4,
+              width: image.width / 2,
+              height: image.height / 2,
+            },
+            score: 0.9,
+            keypoints: Array.from({ length: 6 }, (_, k) => ({
+              x: image.width / 4 + k * 2,
+              y: image.height / 2,
+            })),
+          },
+        ];
+  return {
+    calls,
+    defaults: FAKE_DEFAULTS,
+    analyze(image, opts) {
+      calls.push({ method: 'analyze', options: opts });
+      if (image.width === options.throwOnWidth) return Promise.reject(new Error('fake inference failure'));
+      return Promise.resolve(
+        detect(image).map((d): Face => {
+          const emotion = emotionOf(image);
+          return { ...d, emotions: scoresFor(emotion), top: { emotion, probability: 0.88 } };
+        }),
+      );
+    },
+    detect(image, opts) {
+      calls.push({ method: 'detect', options: opts });
+      return Promise.resolve(detect(image));
+    },
+    classifyCrop(image, classifierId) {
+      calls.push({ method: 'classifyCrop', options: classifierId });
+      return Promise.resolve(scoresFor(emotionOf(image)));
+    },
+  };
+}
+
+export function fakeHandle(engine: Engine = createFakeEngine()): () => Promise<EngineHandle> {
+  return () => Promise.resolve({ engine, manifest: FAKE_MANIFEST, backendName: 'fake' });
+}
+
+export function captureIo(): CliIo & { stdout: () => string; stderr: () => string } {
+  let out = '';
+  let err = '';
+  return {
+    out: (text) => void (out += text),
+    err: (text) => void (err += text),
+    stdout: () => out,
+    stderr: () => err,
+  };
+}

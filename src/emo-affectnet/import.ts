@@ -1,0 +1,172 @@
+/**
+ * Turns the user's EMO-AffectNet file into an ONNX model plus its manifest entry, on the user's machine:
+ * - a PyTorch state_dict (.pt, a ZIP): read without executing its pickle (src/checkpoint), every key and
+ *   shape checked against ./architecture.ts (all problems reported at once), then rebuilt as ONNX;
+ * - a ready ONNX export of the same model: its input and outputs are checked, the bytes are kept as they are.
+ * Same code in the extension and in Node: Uint8Array in, Uint8Array out (../../../shared/MODELS.md section 2).
+ */
+import { CheckpointError } from '../checkpoint/checkpoint-error.ts';
+import { readStateDict, type StateDict } from '../checkpoint/state-dict.ts';
+import { checkParams, FEATURES, INPUT_CHANNELS, INPUT_SIZE, NUM_CLASSES } from './architecture.ts';
+import {
+  type ClassifierEntryDraft,
+  EMO_AFFECTNET_FILE_NAME,
+  EMO_AFFECTNET_URL,
+  emoAffectNetEntry,
+} from './manifest-entry.ts';
+import {
+  type OnnxDim,
+  ONNX_FLOAT,
+  ONNX_FLOAT16,
+  type OnnxValueSignature,
+  readOnnxSignature,
+} from './onnx-signature.ts';
+import { buildEmoAffectNetOnnx, ONNX_LOGITS, type WeightStorage } from './resnet50-onnx.ts';
+
+export interface ImportOptions {
+  /** Weight storage of the ONNX built from a .pt (default 'float32'); ignored for ONNX input. */
+  weights?: WeightStorage;
+  /** Check the CRC-32 of every entry of a .pt (default true). */
+  verifyCrc?: boolean;
+}
+
+export interface ImportedModel {
+  onnx: Uint8Array;
+  entry: ClassifierEntryDraft;
+  /** What the user gave: a PyTorch state_dict or an ONNX model. */
+  from: 'pytorch' | 'onnx';
+  /**
+   * Faces per call the model accepts: null when the batch dimension is symbolic (any number; always so for
+   * a model built from a .pt), a number when an ONNX export fixed it (then run faces one call each).
+   */
+  batchSize: number | null;
+}
+
+export type FileKind = 'pytorch-zip' | 'pytorch-legacy' | 'onnx-or-unknown';
+
+const GET_IT = `Use the authors' ${EMO_AFFECTNET_FILE_NAME} (${EMO_AFFECTNET_URL}) or an ONNX export of it.`;
+
+/** By magic number: "PK\x03\x04" is a ZIP (torch.save since 1.6); 0x80 0x02 starts a legacy pickle file. */
+export function detectFileKind(bytes: Uint8Array): FileKind {
+  if (bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) return 'pytorch-zip';
+  if (bytes[0] === 0x80 && bytes[1] === 0x02) return 'pytorch-legacy';
+  return 'onnx-or-unknown';
+}
+
+export function importEmoAffectNet(bytes: Uint8Array, options: ImportOptions = {}): ImportedModel {
+  if (bytes.length === 0) throw new CheckpointError('format', `The file is empty. ${GET_IT}`);
+  switch (detectFileKind(bytes)) {
+    case 'pytorch-zip':
+      return importPyTorch(bytes, options);
+    case 'pytorch-legacy':
+      throw new CheckpointError(
+        'refused',
+        'This is a PyTorch file in the legacy format (before PyTorch 1.6), a bare pickle that is not supported. ' +
+          'Re-save it with torch.save(state_dict, path) in PyTorch 1.6 or later, or export ONNX.',
+      );
+    case 'onnx-or-unknown':
+      return importOnnx(bytes);
+  }
+}
+
+function importPyTorch(bytes: Uint8Array, options: ImportOptions): ImportedModel {
+  const stateDict = readStateDict(
+    bytes,
+    options.verifyCrc === undefined ? {} : { verifyCrc: options.verifyCrc },
+  );
+  assertArchitecture(stateDict);
+  const weights = options.weights ?? 'float32';
+  const read = (key: string): Float32Array => stateDict.get(key)!.data as Float32Array;
+  return {
+    onnx: buildEmoAffectNetOnnx(read, { weights }),
+    entry: emoAffectNetEntry(weights),
+    from: 'pytorch',
+    batchSize: null,
+  };
+}
+
+/** Throws one CheckpointError listing every missing key, unexpected key and wrong shape. */
+export function assertArchitecture(stateDict: StateDict): void {
+  const problems = checkParams(stateDict);
+  if (problems.length === 0) return;
+  const keys = [...stateDict.keys()];
+  const hints: string[] = [];
+  if (keys.length > 0 && keys.every((k) => k.startsWith('module.'))) {
+    hints.push(
+      'Every key starts with "module." (saved from nn.DataParallel): save model.module.state_dict() instead.',
+    );
+  }
+  if (stateDict.has('bn1.weight') && stateDict.has('fc.weight')) {
+    hints.push("This looks like torchvision's ResNet-50, a different architecture whose weights do not fit.");
+  }
+  throw new CheckpointError(
+    'mismatch',
+    `This checkpoint does not match EMO-AffectNet's ResNet-50 (${stateDict.size} keys found, 322 expected); ` +
+      `${problems.length} problem(s):\n- ${problems.join('\n- ')}\n${hints.map((h) => `${h}\n`).join('')}${GET_IT}`,
+  );
+}
+
+const formatDims = (dims: OnnxDim[] | null): string =>
+  dims === null ? 'no shape' : `[${dims.map((d) => (d === null ? '?' : String(d))).join(', ')}]`;
+
+/** Batch dimension: symbolic, unknown or a fixed size; every other dimension must equal `rest`. */
+function matches(v: OnnxValueSignature, rest: number[]): boolean {
+  return (
+    v.elemType === ONNX_FLOAT &&
+    v.dims !== null &&
+    v.dims.length === rest.length + 1 &&
+    rest.every((n, i) => v.dims![i + 1] === n)
+  );
+}
+
+function importOnnx(bytes: Uint8Array): ImportedModel {
+  let signature;
+  try {
+    signature = readOnnxSignature(bytes);
+  } catch (error) {
+    throw new CheckpointError(
+      'format',
+      `The file is neither a PyTorch checkpoint (.pt, a ZIP) nor an ONNX model (${(error as Error).message}). ${GET_IT}`,
+    );
+  }
+  const describe = (v: OnnxValueSignature): string =>
+    `"${v.name}" ${v.elemType === ONNX_FLOAT ? 'float32' : `elem_type ${v.elemType}`} ${formatDims(v.dims)}`;
+  const problems: string[] = [];
+  const expectedInput = [INPUT_CHANNELS, INPUT_SIZE, INPUT_SIZE];
+  if (signature.inputs.length !== 1 || !matches(signature.inputs[0]!, expectedInput)) {
+    problems.push(
+      `expected one input float32 [batch, ${expectedInput.join(', ')}] (NCHW, B, G, R), found ${signature.inputs.map(describe).join(', ') || 'none'}`,
+    );
+  }
+  const logitsCandidates = signature.outputs.filter((o) => matches(o, [NUM_CLASSES]));
+  const logits =
+    logitsCandidates.find((o) => o.name === ONNX_LOGITS) ??
+    (logitsCandidates.length === 1 ? logitsCandidates[0] : undefined);
+  if (!logits) {
+    problems.push(
+      `expected an output float32 [batch, ${NUM_CLASSES}] (the logits; named "${ONNX_LOGITS}" when there are several), ` +
+        `found ${signature.outputs.map(describe).join(', ') || 'none'}`,
+    );
+  }
+  if (problems.length > 0 || !logits) {
+    throw new CheckpointError(
+      'mismatch',
+      `This ONNX model is not EMO-AffectNet's ResNet-50: ${problems.join('; ')}. ${GET_IT}`,
+    );
+  }
+  const features = signature.outputs.find((o) => o !== logits && matches(o, [FEATURES]));
+  const weights: WeightStorage =
+    (signature.initializerTypes.get(ONNX_FLOAT16) ?? 0) > 0 ? 'float16' : 'float32';
+  const entry = emoAffectNetEntry(weights, {
+    input: signature.inputs[0]!.name,
+    logits: logits.name,
+    features: features?.name,
+  });
+  const batch = signature.inputs[0]!.dims![0];
+  return {
+    onnx: bytes,
+    entry,
+    from: 'onnx',
+    batchSize: typeof batch === 'number' && batch > 0 ? batch : null,
+  };
+}
