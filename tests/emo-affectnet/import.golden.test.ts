@@ -359,31 +359,28 @@ describe.skipIf(!HAVE_TORCH)(`EMO-AffectNet import vs PyTorch (needs python3-tor
        * xo += a, which differs from floor((u + 0.5) * in / out) where that is an integer (sides that are multiples
        * of 64 at 224): a 256-pixel crop is where a plain formula goes wrong.
        */
-      it(
-        'a 256x256 crop matches Pillow NEAREST exactly (its accumulated sampling positions)',
-        () => {
-          const image = reference.image!;
-          const crop = image.crop;
-          if (!crop) throw new Error(`${image.path} is smaller than 256x256: no crop to compare`);
-          const pixels = new Uint8Array(readFileSync(path.join(CACHE_DIR, image.rgb)));
-          const rgba = new Uint8Array(image.width * image.height * 4);
-          for (let i = 0; i < image.width * image.height; i++) {
-            rgba.set([pixels[i * 3]!, pixels[i * 3 + 1]!, pixels[i * 3 + 2]!, 255], i * 4);
-          }
-          const ours = allocateInput(fp32.entry);
-          preprocessRect({ width: image.width, height: image.height, data: rgba }, crop, fp32.entry, ours);
-          const authors = readF32(path.join(CACHE_DIR, crop.tensor));
-          let differing = 0;
-          ours.forEach((v, i) => {
-            if (Math.abs(v - authors[i]!) > PREPROCESS_TOLERANCE) differing += 1;
-          });
-          log(
-            `preprocessing of a ${crop.width}x${crop.height} crop vs the authors' recipe: ${differing} of ${ours.length} values ` +
-              `differ (max |diff| ${largest(ours, authors).toFixed(1)})`,
-          );
-          expect(differing).toBe(0);
-        },
-      );
+      it('a 256x256 crop matches Pillow NEAREST exactly (its accumulated sampling positions)', () => {
+        const image = reference.image!;
+        const crop = image.crop;
+        if (!crop) throw new Error(`${image.path} is smaller than 256x256: no crop to compare`);
+        const pixels = new Uint8Array(readFileSync(path.join(CACHE_DIR, image.rgb)));
+        const rgba = new Uint8Array(image.width * image.height * 4);
+        for (let i = 0; i < image.width * image.height; i++) {
+          rgba.set([pixels[i * 3]!, pixels[i * 3 + 1]!, pixels[i * 3 + 2]!, 255], i * 4);
+        }
+        const ours = allocateInput(fp32.entry);
+        preprocessRect({ width: image.width, height: image.height, data: rgba }, crop, fp32.entry, ours);
+        const authors = readF32(path.join(CACHE_DIR, crop.tensor));
+        let differing = 0;
+        ours.forEach((v, i) => {
+          if (Math.abs(v - authors[i]!) > PREPROCESS_TOLERANCE) differing += 1;
+        });
+        log(
+          `preprocessing of a ${crop.width}x${crop.height} crop vs the authors' recipe: ${differing} of ${ours.length} values ` +
+            `differ (max |diff| ${largest(ours, authors).toFixed(1)})`,
+        );
+        expect(differing).toBe(0);
+      });
 
       it('the same image decoded by sharp instead of Pillow', async () => {
         const image = reference.image!;
