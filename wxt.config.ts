@@ -1,12 +1,90 @@
-import { defineConfig } from 'wxt';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import preact from '@preact/preset-vite';
+import { defaultClientConditions } from 'vite';
+import { defineConfig, type WxtViteConfig } from 'wxt';
 
-// The extension itself arrives with the extension issue; this config already names the project layout.
+const root = import.meta.dirname;
+const ortDist = path.join(root, 'node_modules/onnxruntime-web/dist');
+
+/**
+ * The onnxruntime-web runtime files the extension ships (no CDN: the Chrome Web Store rejects remote code).
+ * `onnxruntime-web`'s default build (ort.min.mjs, WebGPU through JSEP + wasm) loads exactly these two at run
+ * time from `ort.env.wasm.wasmPaths` (src/runtime/browser-engine.ts points it at /ort/).
+ */
+const ORT_RUNTIME_FILES = ['ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm'];
+
 export default defineConfig({
   srcDir: '.',
   entrypointsDir: 'entrypoints',
   modules: ['@wxt-dev/webextension-polyfill'],
-  manifest: {
+  // Explicit imports everywhere: what a module uses is visible in the module.
+  imports: false,
+  vite: () => ({
+    // @preact/preset-vite is typed against the workspace's Vite 8; WXT 0.20 builds with its own Vite 7,
+    // whose plugin API it also supports.
+    plugins: [preact() as WxtViteConfig['plugins']],
+    resolve: {
+      // Resolve `onnxruntime-web` to ort.min.mjs, which loads its wasm runtime from wasmPaths, instead of the
+      // default bundle that makes Vite emit a second, unused 28 MB copy of the .wasm (../shared/ENVIRONMENT.md).
+      conditions: ['onnxruntime-web-use-extern-wasm', ...defaultClientConditions],
+    },
+    build: { chunkSizeWarningLimit: 1024 },
+  }),
+  manifest: ({ browser }) => ({
     name: 'Affect Lens',
     description: 'Facial emotion recognition for whatever you watch, computed on your own machine.',
+    permissions: [
+      'contextMenus',
+      'storage',
+      'activeTab',
+      'scripting',
+      // Chrome hosts the engine in an offscreen document; Firefox runs it in the background page.
+      ...(browser === 'firefox' ? [] : ['offscreen']),
+    ],
+    // Any origin: the background fetches right-clicked images itself (CORS does not apply to extension
+    // fetches with host permission), and the content script runs wherever the user watches video.
+    host_permissions: ['<all_urls>'],
+    // onnxruntime-web compiles WebAssembly; nothing else is relaxed (no remote code, no eval).
+    content_security_policy: { extension_pages: "script-src 'self' 'wasm-unsafe-eval'; object-src 'self';" },
+    commands: {
+      'toggle-overlay': {
+        suggested_key: { default: 'Alt+Shift+E' },
+        description: 'Turn the emotion overlay on or off for this tab',
+      },
+    },
+    ...(browser === 'firefox'
+      ? {
+          browser_specific_settings: {
+            gecko: { id: 'affect-lens@example.org', strict_min_version: '128.0' },
+          },
+        }
+      : {
+          // Binary frames (Uint8ClampedArray, ArrayBuffer) survive extension messaging only with structured
+          // clone; JSON turns them into one key per byte (../shared/ENVIRONMENT.md). Chrome 148+.
+          message_serialization: 'structured_clone',
+          minimum_chrome_version: '148',
+          // crossOriginIsolated extension pages, so onnxruntime-web's wasm threads (SharedArrayBuffer) work.
+          cross_origin_embedder_policy: { value: 'require-corp' },
+          cross_origin_opener_policy: { value: 'same-origin' },
+        }),
+  }),
+  hooks: {
+    'build:publicAssets': (_wxt, files) => {
+      for (const file of ORT_RUNTIME_FILES) {
+        files.push({ absoluteSrc: path.join(ortDist, file), relativeDest: `ort/${file}` });
+      }
+      const models = path.join(root, 'models');
+      if (!existsSync(path.join(models, 'manifest.json'))) {
+        throw new Error(
+          'models/manifest.json is missing: run `npm run models` before building the extension.',
+        );
+      }
+      for (const file of readdirSync(models)) {
+        if (file === 'manifest.json' || file.endsWith('.onnx')) {
+          files.push({ absoluteSrc: path.join(models, file), relativeDest: `models/${file}` });
+        }
+      }
+    },
   },
 });

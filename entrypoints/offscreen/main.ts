@@ -1,0 +1,13 @@
+/**
+ * The offscreen document: hosts the one engine (src/runtime/engine-host.ts) for every tab and answers the
+ * engine's messages and the frames port. Only `chrome.runtime` exists here.
+ */
+import { serveFramesPort } from '../../src/messaging/frames-port.ts';
+import { registerHandlers } from '../../src/messaging/messenger.ts';
+import { createExtensionEngineHost } from '../../src/runtime/extension-engine.ts';
+
+// The document lives until Chrome or the background closes it: nothing aborts this.
+const signal = new AbortController().signal;
+const host = createExtensionEngineHost();
+registerHandlers('engine', host.handlers, signal);
+serveFramesPort(host.handlers, signal, { onDisconnect: (sender) => host.clientGone(sender) });

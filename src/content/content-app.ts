@@ -1,0 +1,127 @@
+/**
+ * The content script: answers the background (overlay on/off, right-click results, what is shown), keeps a
+ * VideoSource per <video> while the overlay is on, and applies settings live. Started by
+ * entrypoints/content/index.ts with WXT's context; stops cleanly when that context is invalidated.
+ */
+import { connectFramesPort } from '../messaging/frames-port.ts';
+import { isContextInvalidated } from '../messaging/envelope.ts';
+import { registerHandlers, sendMessage, type HandlersFor } from '../messaging/messenger.ts';
+import { DEFAULT_SETTINGS, type Settings } from '../settings/schema.ts';
+import { loadSettings, watchSettings } from '../settings/storage.ts';
+import { createPortTransport, type FrameTransport } from '../transport/frame-transport.ts';
+import { childController, type ContentContext } from './content-context.ts';
+import { showImageResult } from './image-results.ts';
+import { isVideo, watchElements } from './media-watcher.ts';
+import { OverlayLayer } from './overlay-layer.ts';
+import { VideoSource } from './video-source.ts';
+
+const INSTANCE = Symbol.for('affect-lens/content-script');
+type InstanceHolder = { [INSTANCE]?: ContentContext };
+
+const epochMs = () => performance.timeOrigin + performance.now();
+
+/** Quietly ends on "Extension context invalidated" (a reload or removal of the extension is a normal end). */
+function reportUnlessShutdown(what: string) {
+  return (error: unknown) => {
+    if (!isContextInvalidated(error)) console.warn(`Affect Lens: ${what} failed`, error);
+  };
+}
+
+/** The content script's answers to the background. */
+export function contentHandlers(deps: {
+  setEnabled(on: boolean): void;
+  isEnabled(): boolean;
+  layer: OverlayLayer;
+}): HandlersFor<'content'> {
+  return {
+    overlaySetEnabled: ({ enabled }) => deps.setEnabled(enabled),
+    overlayShowImageResult: (result) => ({ matched: showImageResult(deps.layer, document, result) }),
+    overlayDescribe: () => deps.layer.snapshot(deps.isEnabled()),
+  };
+}
+
+export function startContent(ctx: ContentContext): void {
+  // Injected again by the background into a tab that already has a live instance: keep the live one.
+  const holder = globalThis as InstanceHolder;
+  if (holder[INSTANCE]?.isValid) return;
+  holder[INSTANCE] = ctx;
+
+  const layer = new OverlayLayer(ctx);
+  let settings: Settings = { ...DEFAULT_SETTINGS };
+  let enabled = false;
+  let live: {
+    controller: AbortController;
+    transport: FrameTransport;
+    sources: Map<HTMLVideoElement, VideoSource>;
+  } | null = null;
+  let nextSourceId = 1;
+
+  const startVideos = () => {
+    if (live) return;
+    const controller = childController(ctx);
+    const transport = createPortTransport({
+      ensureEngine: () => sendMessage('ensureEngine'),
+      connect: connectFramesPort,
+      epochMs,
+      sleep: (ms) => new Promise((resolve) => ctx.setTimeout(resolve, ms)),
+    });
+    const sources = new Map<HTMLVideoElement, VideoSource>();
+    live = { controller, transport, sources };
+    watchElements(
+      document,
+      'video',
+      isVideo,
+      {
+        added: (video) => {
+          sources.set(
+            video,
+            new VideoSource(video, `v${nextSourceId++}`, { ctx, transport, layer, settings: () => settings }),
+          );
+        },
+        removed: (video) => {
+          sources.get(video)?.stop();
+          sources.delete(video);
+        },
+      },
+      controller.signal,
+    );
+    controller.signal.addEventListener('abort', () => transport.close(), { once: true });
+  };
+
+  const stopVideos = () => {
+    live?.controller.abort();
+    live = null;
+  };
+
+  const setEnabled = (on: boolean) => {
+    enabled = on;
+    if (on) startVideos();
+    else stopVideos();
+  };
+
+  // Handlers first, synchronously: the background may message this script as soon as it is injected.
+  registerHandlers('content', contentHandlers({ setEnabled, layer, isEnabled: () => enabled }), ctx.signal);
+  watchSettings((next) => {
+    settings = next;
+    layer.setShowAll(next.showAllProbabilities);
+    for (const source of live?.sources.values() ?? []) source.applySettings(next);
+  }, ctx.signal);
+  ctx.onInvalidated(() => {
+    stopVideos();
+    layer.destroy();
+    if (holder[INSTANCE] === ctx) delete holder[INSTANCE];
+  });
+
+  void loadSettings()
+    .then((loaded) => {
+      settings = loaded;
+      layer.setShowAll(loaded.showAllProbabilities);
+      for (const source of live?.sources.values() ?? []) source.applySettings(loaded);
+    })
+    .catch(reportUnlessShutdown('loading settings'));
+  void sendMessage('getOverlayForSender')
+    .then(({ enabled: on }) => {
+      if (on !== enabled) setEnabled(on);
+    })
+    .catch(reportUnlessShutdown('asking for the overlay state'));
+}

@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import type { Face } from '../ml/engine-api.ts';
+import { EMOTIONS, type Emotion, type EmotionScores } from '../ml/emotions.ts';
+import { FaceTracker, iou, REFERENCE_FRAME_MS } from './face-tracker.ts';
+
+const FRAME = REFERENCE_FRAME_MS;
+
+function scores(top: Emotion, p = 0.7): EmotionScores {
+  const rest = (1 - p) / (EMOTIONS.length - 1);
+  return Object.fromEntries(EMOTIONS.map((e) => [e, e === top ? p : rest])) as EmotionScores;
+}
+
+function face(x: number, y: number, size: number, top: Emotion = 'happiness', p = 0.7): Face {
+  const emotions = scores(top, p);
+  return {
+    box: { x, y, width: size, height: size },
+    score: 0.9,
+    keypoints: [],
+    emotions,
+    top: { emotion: top, probability: p },
+  };
+}
+
+describe('iou', () => {
+  it.each([
+    ['identical', { x: 0, y: 0, width: 10, height: 10 }, { x: 0, y: 0, width: 10, height: 10 }, 1],
+    ['disjoint', { x: 0, y: 0, width: 10, height: 10 }, { x: 20, y: 0, width: 10, height: 10 }, 0],
+    ['half overlap', { x: 0, y: 0, width: 10, height: 10 }, { x: 5, y: 0, width: 10, height: 10 }, 50 / 150],
+    ['empty boxes', { x: 0, y: 0, width: 0, height: 0 }, { x: 0, y: 0, width: 0, height: 0 }, 0],
+  ])('%s', (_name, a, b, expected) => {
+    expect(iou(a, b)).toBeCloseTo(expected, 10);
+  });
+});
+
+describe('FaceTracker', () => {
+  it('keeps one id for a face that moves a little between frames', () => {
+    const tracker = new FaceTracker();
+    const ids = [0, 1, 2, 3].map((i) => tracker.update([face(100 + i * 4, 50, 80)], i * FRAME)[0]!.id);
+    expect(new Set(ids).size).toBe(1);
+  });
+
+  it('gives two faces two tracks and matches each to its own detection, in any order', () => {
+    const tracker = new FaceTracker();
+    const [a, b] = tracker.update([face(0, 0, 50), face(200, 0, 50)], 0);
+    const next = tracker.update([face(204, 0, 50), face(3, 0, 50)], FRAME);
+    expect(next).toHaveLength(2);
+    expect(next.find((t) => t.box.x > 100)!.id).toBe(b!.id);
+    expect(next.find((t) => t.box.x < 100)!.id).toBe(a!.id);
+  });
+
+  it('smooths the emotion: one outlier frame does not flip the top emotion', () => {
+    const tracker = new FaceTracker({ smoothing: 0.6 });
+    for (let i = 0; i < 5; i++) tracker.update([face(0, 0, 50, 'happiness', 0.8)], i * FRAME);
+    const [t] = tracker.update([face(0, 0, 50, 'anger', 0.8)], 5 * FRAME);
+    expect(t!.top.emotion).toBe('happiness');
+    const sum = EMOTIONS.reduce((s, e) => s + t!.emotions[e], 0);
+    expect(sum).toBeCloseTo(1, 10);
+  });
+
+  it('follows a persistent change within a few frames', () => {
+    const tracker = new FaceTracker({ smoothing: 0.6 });
+    for (let i = 0; i < 5; i++) tracker.update([face(0, 0, 50, 'happiness', 0.8)], i * FRAME);
+    let top: Emotion = 'happiness';
+    for (let i = 5; i < 10; i++)
+      top = tracker.update([face(0, 0, 50, 'surprise', 0.8)], i * FRAME)[0]!.top.emotion;
+    expect(top).toBe('surprise');
+  });
+
+  it.each([
+    ['no smoothing', 0, 1],
+    ['default smoothing', 0.6, 0.7],
+  ])('moves the box towards the detection (%s)', (_name, smoothing, minFraction) => {
+    const tracker = new FaceTracker({ smoothing });
+    tracker.update([face(0, 0, 50)], 0);
+    const [t] = tracker.update([face(10, 0, 50)], FRAME);
+    expect(t!.box.x).toBeGreaterThanOrEqual(10 * minFraction - 1e-9);
+    expect(t!.box.x).toBeLessThanOrEqual(10);
+  });
+
+  it('holds a face through one missed detection, then clears it', () => {
+    const tracker = new FaceTracker({ holdMs: 300 });
+    tracker.update([face(0, 0, 50)], 0);
+    expect(tracker.update([], 100)).toHaveLength(1);
+    expect(tracker.update([], 301)).toHaveLength(0);
+  });
+
+  it('starts a new track for a detection that does not overlap any track', () => {
+    const tracker = new FaceTracker();
+    const [a] = tracker.update([face(0, 0, 50)], 0);
+    const shown = tracker.update([face(300, 300, 50)], FRAME);
+    expect(shown.map((t) => t.id)).toContain(a!.id);
+    expect(shown.find((t) => t.box.x === 300)?.id).not.toBe(a!.id);
+  });
+
+  it('resets when time goes backwards (a seek or a loop)', () => {
+    const tracker = new FaceTracker();
+    const [a] = tracker.update([face(0, 0, 50)], 1000);
+    const [b] = tracker.update([face(0, 0, 50)], 10);
+    expect(b!.id).not.toBe(a!.id);
+  });
+
+  it('smooths the same per second whatever the frame rate', () => {
+    const run = (fps: number) => {
+      const tracker = new FaceTracker({ smoothing: 0.6 });
+      tracker.update([face(0, 0, 50, 'happiness', 0.8)], 0);
+      const step = 1000 / fps;
+      let t = tracker.faces[0]!;
+      for (let i = 1; i * step <= 1000; i++)
+        t = tracker.update([face(0, 0, 50, 'sadness', 0.8)], i * step)[0]!;
+      return t.emotions.sadness;
+    };
+    expect(run(30)).toBeCloseTo(run(10), 2);
+  });
+
+  it.each([
+    ['smoothing above 0.95', { smoothing: 0.99 }],
+    ['negative smoothing', { smoothing: -0.1 }],
+    ['minIoU of 0', { minIoU: 0 }],
+    ['negative holdMs', { holdMs: -1 }],
+  ])('rejects %s', (_name, options) => {
+    expect(() => new FaceTracker(options)).toThrow();
+  });
+});

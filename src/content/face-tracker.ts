@@ -1,0 +1,171 @@
+/**
+ * Follows faces across video frames so the overlay is calm: each detection is matched to a track by box
+ * overlap (greedy, best IoU first), and a track's box and emotion probabilities are exponentially smoothed.
+ * A track that is not seen is held for `holdMs` (one missed detection does not make a box blink) and then
+ * dropped, so the overlay clears soon after the face leaves. Pure: no DOM; times come from the caller.
+ */
+import type { Face } from '../ml/engine-api.ts';
+import { EMOTIONS, type Emotion, type EmotionScores } from '../ml/emotions.ts';
+import type { PxBox } from '../ml/types.ts';
+
+export interface TrackerOptions {
+  /**
+   * Fraction of the previous estimate kept per reference frame (REFERENCE_FRAME_MS), 0..0.95. Boxes use half
+   * of it, so they follow a moving face closely while the emotion stays steady.
+   */
+  smoothing: number;
+  /** Minimum IoU for a detection to continue a track. */
+  minIoU: number;
+  /** How long a track stays visible after its face was last detected, ms. */
+  holdMs: number;
+}
+
+export const DEFAULT_TRACKER_OPTIONS: Readonly<TrackerOptions> = Object.freeze({
+  smoothing: 0.6,
+  minIoU: 0.3,
+  holdMs: 500,
+});
+
+/** Smoothing is defined per frame at 15 fps and scaled to the actual interval, so it feels the same at any rate. */
+export const REFERENCE_FRAME_MS = 1000 / 15;
+
+export interface TrackedFace {
+  readonly id: number;
+  /** Smoothed box, source pixels. */
+  readonly box: PxBox;
+  /** Smoothed probabilities (sum 1). */
+  readonly emotions: EmotionScores;
+  readonly top: { emotion: Emotion; probability: number };
+  /** Detector score of the latest detection. */
+  readonly score: number;
+  /** Timestamp when last detected, ms. */
+  readonly lastSeenMs: number;
+  /** Number of frames in which the face was detected. */
+  readonly hits: number;
+}
+
+interface Track {
+  id: number;
+  box: PxBox;
+  emotions: EmotionScores;
+  top: { emotion: Emotion; probability: number };
+  score: number;
+  lastSeenMs: number;
+  hits: number;
+}
+
+export function iou(a: PxBox, b: PxBox): number {
+  const x0 = Math.max(a.x, b.x);
+  const y0 = Math.max(a.y, b.y);
+  const x1 = Math.min(a.x + a.width, b.x + b.width);
+  const y1 = Math.min(a.y + a.height, b.y + b.height);
+  const inter = Math.max(0, x1 - x0) * Math.max(0, y1 - y0);
+  const union = a.width * a.height + b.width * b.height - inter;
+  return union > 0 ? inter / union : 0;
+}
+
+function topOf(scores: EmotionScores, into: { emotion: Emotion; probability: number }): void {
+  let best: Emotion = EMOTIONS[0];
+  for (const e of EMOTIONS) if (scores[e] > scores[best]) best = e;
+  into.emotion = best;
+  into.probability = scores[best];
+}
+
+function checkOptions(o: TrackerOptions): void {
+  if (!(o.smoothing >= 0 && o.smoothing <= 0.95))
+    throw new Error(`smoothing must be within 0..0.95, got ${o.smoothing}`);
+  if (!(o.minIoU > 0 && o.minIoU < 1)) throw new Error(`minIoU must be within (0, 1), got ${o.minIoU}`);
+  if (!(o.holdMs >= 0)) throw new Error(`holdMs must be >= 0, got ${o.holdMs}`);
+}
+
+export class FaceTracker {
+  private options: TrackerOptions;
+  private tracks: Track[] = [];
+  private nextId = 1;
+  private lastUpdateMs: number | null = null;
+
+  constructor(options: Partial<TrackerOptions> = {}) {
+    this.options = { ...DEFAULT_TRACKER_OPTIONS, ...options };
+    checkOptions(this.options);
+  }
+
+  setOptions(options: Partial<TrackerOptions>): void {
+    const next = { ...this.options, ...options };
+    checkOptions(next);
+    this.options = next;
+  }
+
+  reset(): void {
+    this.tracks = [];
+    this.lastUpdateMs = null;
+  }
+
+  /**
+   * Feeds the faces detected in the frame at `timestampMs` (monotonic per video) and returns the faces to
+   * show. A timestamp that goes backwards (seek, loop) resets the tracker.
+   */
+  update(faces: readonly Face[], timestampMs: number): readonly TrackedFace[] {
+    if (this.lastUpdateMs !== null && timestampMs < this.lastUpdateMs) this.reset();
+    const dtMs = this.lastUpdateMs === null ? REFERENCE_FRAME_MS : timestampMs - this.lastUpdateMs;
+    this.lastUpdateMs = timestampMs;
+    const keep = this.options.smoothing ** Math.max(0, dtMs / REFERENCE_FRAME_MS);
+    const keepBox = (this.options.smoothing / 2) ** Math.max(0, dtMs / REFERENCE_FRAME_MS);
+
+    // Greedy matching, best overlap first.
+    const pairs: { t: number; f: number; iou: number }[] = [];
+    for (let t = 0; t < this.tracks.length; t++) {
+      for (let f = 0; f < faces.length; f++) {
+        const overlap = iou(this.tracks[t]!.box, faces[f]!.box);
+        if (overlap >= this.options.minIoU) pairs.push({ t, f, iou: overlap });
+      }
+    }
+    pairs.sort((a, b) => b.iou - a.iou);
+    const trackUsed = new Uint8Array(this.tracks.length);
+    const faceUsed = new Uint8Array(faces.length);
+    for (const { t, f } of pairs) {
+      if (trackUsed[t] || faceUsed[f]) continue;
+      trackUsed[t] = 1;
+      faceUsed[f] = 1;
+      const track = this.tracks[t]!;
+      const face = faces[f]!;
+      const b = track.box;
+      b.x = keepBox * b.x + (1 - keepBox) * face.box.x;
+      b.y = keepBox * b.y + (1 - keepBox) * face.box.y;
+      b.width = keepBox * b.width + (1 - keepBox) * face.box.width;
+      b.height = keepBox * b.height + (1 - keepBox) * face.box.height;
+      let sum = 0;
+      for (const e of EMOTIONS) {
+        track.emotions[e] = keep * track.emotions[e] + (1 - keep) * face.emotions[e];
+        sum += track.emotions[e];
+      }
+      if (sum > 0) for (const e of EMOTIONS) track.emotions[e] /= sum;
+      topOf(track.emotions, track.top);
+      track.score = face.score;
+      track.lastSeenMs = timestampMs;
+      track.hits++;
+    }
+    for (let f = 0; f < faces.length; f++) {
+      if (faceUsed[f]) continue;
+      const face = faces[f]!;
+      const emotions = { ...face.emotions };
+      const top = { emotion: face.top.emotion, probability: face.top.probability };
+      topOf(emotions, top);
+      this.tracks.push({
+        id: this.nextId++,
+        box: { ...face.box },
+        emotions,
+        top,
+        score: face.score,
+        lastSeenMs: timestampMs,
+        hits: 1,
+      });
+    }
+    this.tracks = this.tracks.filter((t) => timestampMs - t.lastSeenMs <= this.options.holdMs);
+    return this.tracks;
+  }
+
+  /** The faces currently shown (after the last update). */
+  get faces(): readonly TrackedFace[] {
+    return this.tracks;
+  }
+}

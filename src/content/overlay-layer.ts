@@ -1,0 +1,352 @@
+/**
+ * The page overlay: one host element in the top layer (a manual popover, so it sits above page content and,
+ * re-shown after `fullscreenchange`, above a fullscreen element too) holding a closed shadow root, so the
+ * page's CSS cannot restyle it and the page's scripts cannot read what it shows. One MediaOverlay per analysed
+ * <img>/<video> follows its element every animation frame (scrolling, resizing, layout changes) and draws a
+ * box per face with the top emotion, optionally bars for all seven.
+ */
+import type { Emotion, EmotionScores } from '../ml/emotions.ts';
+import { EMOTIONS } from '../ml/emotions.ts';
+import type { PxBox } from '../ml/types.ts';
+import type { OverlaySnapshot } from '../messaging/protocol.ts';
+import { EMOTION_COLORS, EMOTION_LABELS, percent } from '../ui/emotion-style.ts';
+import type { ContentContext } from './content-context.ts';
+import { fittedRect, mapSourceBox, parseObjectFit, type Rect } from './object-fit.ts';
+import { BARS_HEIGHT_PX, BARS_WIDTH_PX, OVERLAY_CSS } from './overlay-style.ts';
+
+export interface OverlayFace {
+  /** Stable across frames for a tracked face (its DOM node is reused). */
+  id: number;
+  /** Source pixels (of the analysed image or frame). */
+  box: PxBox;
+  top: { emotion: Emotion; probability: number };
+  emotions: EmotionScores;
+}
+
+export interface NoticeAction {
+  label: string;
+  run: () => void;
+}
+
+export type MediaElement = HTMLImageElement | HTMLVideoElement;
+
+interface FaceNode {
+  root: HTMLDivElement;
+  name: HTMLSpanElement;
+  probability: HTMLSpanElement;
+  bars: HTMLDivElement;
+  barFills: Map<Emotion, { fill: HTMLElement; value: HTMLElement }>;
+}
+
+const px = (n: number) => `${Math.round(n * 10) / 10}px`;
+
+export class MediaOverlay {
+  readonly root: HTMLDivElement;
+  private readonly notice: HTMLDivElement;
+  private faces: OverlayFace[] = [];
+  private sourceWidth = 0;
+  private sourceHeight = 0;
+  private readonly nodes = new Map<number, FaceNode>();
+  private lastRect: Rect | null = null;
+  private dirty = true;
+  private noticeText: string | null = null;
+
+  constructor(
+    readonly element: MediaElement,
+    readonly kind: 'image' | 'video',
+    private readonly layer: OverlayLayer,
+  ) {
+    this.root = document.createElement('div');
+    this.root.className = 'media';
+    this.notice = document.createElement('div');
+    this.notice.className = 'notice';
+    this.notice.hidden = true;
+    this.root.append(this.notice);
+  }
+
+  /** Faces in source pixels of a `sourceWidth` x `sourceHeight` picture of the element. */
+  setFaces(faces: readonly OverlayFace[], sourceWidth: number, sourceHeight: number): void {
+    this.faces = faces.map((f) => ({ ...f, box: { ...f.box } }));
+    this.sourceWidth = sourceWidth;
+    this.sourceHeight = sourceHeight;
+    this.dirty = true;
+    this.layer.schedule();
+  }
+
+  /** A message over the element instead of (or besides) faces; null removes it. */
+  setNotice(text: string | null, action?: NoticeAction): void {
+    this.noticeText = text;
+    this.notice.hidden = text === null;
+    this.notice.replaceChildren();
+    if (text !== null) {
+      const span = document.createElement('span');
+      span.textContent = text;
+      this.notice.append(span);
+      if (action) {
+        const button = document.createElement('button');
+        button.type = 'button';
+        button.textContent = action.label;
+        button.addEventListener('click', action.run);
+        this.notice.append(button);
+      }
+    }
+    this.layer.schedule();
+  }
+
+  remove(): void {
+    this.layer.detach(this);
+  }
+
+  /** Positions everything for the element's current place on screen; called by the layer once per frame. */
+  layout(showAll: boolean, forceFaces: boolean): void {
+    const el = this.element;
+    const r = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    // Computed lengths are "12px" in browsers; anything unparsable counts as 0.
+    const len = (value: string) => parseFloat(value) || 0;
+    const left = len(style.borderLeftWidth) + len(style.paddingLeft);
+    const top = len(style.borderTopWidth) + len(style.paddingTop);
+    const content: Rect = {
+      x: r.left + left,
+      y: r.top + top,
+      width: r.width - left - len(style.borderRightWidth) - len(style.paddingRight),
+      height: r.height - top - len(style.borderBottomWidth) - len(style.paddingBottom),
+    };
+    const visible =
+      style.visibility !== 'hidden' && style.display !== 'none' && content.width > 0 && content.height > 0;
+    this.root.hidden = !visible;
+    if (!visible) return;
+    const moved =
+      !this.lastRect ||
+      this.lastRect.x !== content.x ||
+      this.lastRect.y !== content.y ||
+      this.lastRect.width !== content.width ||
+      this.lastRect.height !== content.height;
+    if (moved) {
+      const s = this.root.style;
+      s.left = px(content.x);
+      s.top = px(content.y);
+      s.width = px(content.width);
+      s.height = px(content.height);
+      this.lastRect = content;
+    }
+    if (!moved && !this.dirty && !forceFaces) return;
+    this.dirty = false;
+
+    const fit = parseObjectFit(style.objectFit || (this.kind === 'video' ? 'contain' : 'fill'));
+    const local: Rect = { x: 0, y: 0, width: content.width, height: content.height };
+    const fitted = fittedRect(local, this.sourceWidth, this.sourceHeight, fit);
+    const seen = new Set<number>();
+    for (const face of this.faces) {
+      seen.add(face.id);
+      const node = this.nodes.get(face.id) ?? this.createFaceNode(face.id);
+      const b = mapSourceBox(face.box, this.sourceWidth, this.sourceHeight, fitted);
+      const s = node.root.style;
+      s.left = px(b.x);
+      s.top = px(b.y);
+      s.width = px(b.width);
+      s.height = px(b.height);
+      s.setProperty('--c', EMOTION_COLORS[face.top.emotion]);
+      node.root.classList.toggle('label-inside', b.y < 22);
+      // The probabilities go below the box, or above it near the bottom, and never past the right edge.
+      node.root.classList.toggle(
+        'bars-above',
+        b.y + b.height + BARS_HEIGHT_PX > local.height && b.y > BARS_HEIGHT_PX,
+      );
+      node.root.classList.toggle('bars-right', b.x + BARS_WIDTH_PX > local.width);
+      node.name.textContent = EMOTION_LABELS[face.top.emotion];
+      node.probability.textContent = percent(face.top.probability);
+      node.bars.hidden = !showAll;
+      if (showAll) {
+        for (const e of EMOTIONS) {
+          const bar = node.barFills.get(e);
+          if (!bar) continue;
+          bar.fill.style.width = `${(face.emotions[e] * 100).toFixed(1)}%`;
+          bar.value.textContent = percent(face.emotions[e]);
+        }
+      }
+    }
+    for (const [id, node] of this.nodes) {
+      if (seen.has(id)) continue;
+      node.root.remove();
+      this.nodes.delete(id);
+    }
+  }
+
+  snapshot(): OverlaySnapshot['overlays'][number] {
+    const faces = [...this.nodes.entries()].map(([id, node]) => {
+      const face = this.faces.find((f) => f.id === id);
+      const r = node.root.getBoundingClientRect();
+      return {
+        label: face?.top.emotion ?? '',
+        probability: face?.top.probability ?? 0,
+        rect: { x: r.x, y: r.y, width: r.width, height: r.height },
+      };
+    });
+    const r = this.element.getBoundingClientRect();
+    return {
+      kind: this.kind,
+      src: this.element.currentSrc || this.element.src,
+      rect: { x: r.x, y: r.y, width: r.width, height: r.height },
+      faces,
+      notice: this.noticeText,
+    };
+  }
+
+  private createFaceNode(id: number): FaceNode {
+    const root = document.createElement('div');
+    root.className = 'face';
+    const label = document.createElement('div');
+    label.className = 'label';
+    const name = document.createElement('span');
+    const probability = document.createElement('span');
+    probability.className = 'p';
+    label.append(name, probability);
+    const bars = document.createElement('div');
+    bars.className = 'bars';
+    const barFills = new Map<Emotion, { fill: HTMLElement; value: HTMLElement }>();
+    for (const e of EMOTIONS) {
+      const row = document.createElement('div');
+      row.className = 'bar';
+      const text = document.createElement('span');
+      text.textContent = EMOTION_LABELS[e];
+      const track = document.createElement('i');
+      const fill = document.createElement('b');
+      fill.style.background = EMOTION_COLORS[e];
+      track.append(fill);
+      const value = document.createElement('em');
+      row.append(text, track, value);
+      bars.append(row);
+      barFills.set(e, { fill, value });
+    }
+    root.append(label, bars);
+    this.root.append(root);
+    const node = { root, name, probability, bars, barFills };
+    this.nodes.set(id, node);
+    return node;
+  }
+}
+
+export class OverlayLayer {
+  private readonly host: HTMLElement;
+  private readonly shadow: ShadowRoot;
+  private readonly container: HTMLDivElement;
+  private readonly overlays = new Set<MediaOverlay>();
+  private frameRequested = false;
+  private showAll = false;
+  private forceFaces = false;
+
+  constructor(private readonly ctx: ContentContext) {
+    this.host = document.createElement('affect-lens-overlay');
+    // Inline !important beats any page rule for this element (the shadow root's :host loses to page CSS).
+    const hostStyle: Record<string, string> = {
+      position: 'fixed',
+      inset: '0',
+      width: '100vw',
+      height: '100vh',
+      'max-width': 'none',
+      'max-height': 'none',
+      margin: '0',
+      padding: '0',
+      border: '0',
+      background: 'transparent',
+      overflow: 'visible',
+      'pointer-events': 'none',
+      'z-index': '2147483647',
+      display: 'block',
+      opacity: '1',
+      transform: 'none',
+      filter: 'none',
+    };
+    for (const [k, v] of Object.entries(hostStyle)) this.host.style.setProperty(k, v, 'important');
+    this.shadow = this.host.attachShadow({ mode: 'closed' });
+    const style = document.createElement('style');
+    style.textContent = OVERLAY_CSS;
+    this.container = document.createElement('div');
+    this.container.className = 'layer';
+    this.shadow.append(style, this.container);
+
+    const reshow = () => this.bringToFront();
+    document.addEventListener('fullscreenchange', reshow, { signal: ctx.signal });
+    document.addEventListener('webkitfullscreenchange', reshow, { signal: ctx.signal });
+    ctx.onInvalidated(() => this.host.remove());
+  }
+
+  /** Starts following `element`. */
+  attach(element: MediaElement, kind: 'image' | 'video'): MediaOverlay {
+    for (const o of this.overlays) if (o.element === element && o.kind === kind) return o;
+    const overlay = new MediaOverlay(element, kind, this);
+    this.overlays.add(overlay);
+    this.container.append(overlay.root);
+    if (!this.host.isConnected) {
+      document.documentElement.append(this.host);
+      this.bringToFront();
+    }
+    this.schedule();
+    return overlay;
+  }
+
+  detach(overlay: MediaOverlay): void {
+    if (!this.overlays.delete(overlay)) return;
+    overlay.root.remove();
+    if (this.overlays.size === 0) this.host.remove();
+  }
+
+  find(element: Element, kind: 'image' | 'video'): MediaOverlay | undefined {
+    for (const o of this.overlays) if (o.element === element && o.kind === kind) return o;
+    return undefined;
+  }
+
+  setShowAll(showAll: boolean): void {
+    if (this.showAll === showAll) return;
+    this.showAll = showAll;
+    this.forceFaces = true;
+    this.schedule();
+  }
+
+  snapshot(enabled: boolean): OverlaySnapshot {
+    return { enabled, overlays: [...this.overlays].map((o) => o.snapshot()) };
+  }
+
+  /** Requests a layout pass; while any overlay exists, layout runs every frame to follow scrolling. */
+  schedule(): void {
+    if (this.frameRequested || !this.ctx.isValid) return;
+    this.frameRequested = true;
+    this.ctx.requestAnimationFrame(() => {
+      this.frameRequested = false;
+      this.layoutAll();
+      if (this.overlays.size > 0) this.schedule();
+    });
+  }
+
+  destroy(): void {
+    for (const o of [...this.overlays]) this.detach(o);
+    this.host.remove();
+  }
+
+  private layoutAll(): void {
+    const force = this.forceFaces;
+    this.forceFaces = false;
+    for (const o of [...this.overlays]) {
+      if (!o.element.isConnected) {
+        this.detach(o);
+        continue;
+      }
+      o.layout(this.showAll, force);
+    }
+  }
+
+  /** Re-enters the top layer so the overlay is above whatever entered it last (a fullscreen element). */
+  private bringToFront(): void {
+    const host = this.host as HTMLElement & { showPopover?: () => void; hidePopover?: () => void };
+    if (!host.isConnected || typeof host.showPopover !== 'function') return;
+    // Inside a fullscreen element that is not itself the media, the host must be visible there too.
+    if (!host.hasAttribute('popover')) host.setAttribute('popover', 'manual');
+    try {
+      if (host.matches(':popover-open')) host.hidePopover?.();
+      host.showPopover();
+    } catch {
+      /* popover unsupported or not allowed here: the fixed, max z-index host still covers normal pages */
+    }
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * One <video> as a frame source: on each new video frame (requestVideoFrameCallback) it grabs the picture,
+ * sends it unless a frame of this video is still in flight or the rate cap says wait, and feeds the result
+ * through its FaceTracker into its overlay. So the analysed rate is the lower of the engine's speed and
+ * `maxFps`, and frames are dropped, never queued. Unreadable videos (cross-origin without CORS, DRM) get an
+ * explanation over them instead of boxes.
+ */
+import type { FrameAnalysis } from '../messaging/protocol.ts';
+import { isContextInvalidated } from '../messaging/envelope.ts';
+import type { Settings } from '../settings/schema.ts';
+import { FrameGrabber, UnreadableMediaError } from '../transport/frame-grabber.ts';
+import type { FrameTransport } from '../transport/frame-transport.ts';
+import { childController, type ContentContext } from './content-context.ts';
+import { FaceTracker } from './face-tracker.ts';
+import type { MediaOverlay, OverlayLayer } from './overlay-layer.ts';
+
+export interface VideoSourceDeps {
+  ctx: ContentContext;
+  transport: FrameTransport;
+  layer: OverlayLayer;
+  settings(): Settings;
+}
+
+type VideoWithFrameCallback = HTMLVideoElement & {
+  requestVideoFrameCallback?: (callback: () => void) => number;
+  cancelVideoFrameCallback?: (handle: number) => void;
+};
+
+export class VideoSource {
+  private grabber: FrameGrabber;
+  private readonly tracker: FaceTracker;
+  private readonly lifetime: AbortController;
+  private overlay: MediaOverlay | null = null;
+  private inFlight = false;
+  private lastSentMs = -Infinity;
+  private frameHandle: number | null = null;
+  private unreadable = false;
+  private encoding: Settings['frameEncoding'];
+  /** Frames analysed / dropped by this source, for tests and diagnostics. */
+  analysed = 0;
+  skipped = 0;
+
+  constructor(
+    readonly video: HTMLVideoElement,
+    readonly id: string,
+    private readonly deps: VideoSourceDeps,
+  ) {
+    const settings = deps.settings();
+    this.grabber = new FrameGrabber(settings.frameEncoding);
+    this.encoding = settings.frameEncoding;
+    this.tracker = new FaceTracker({ smoothing: settings.smoothing });
+    this.lifetime = childController(deps.ctx);
+    const signal = this.lifetime.signal;
+    // A new source or a seek starts over: old tracks would be wrong, and a new src may be readable.
+    const restart = () => {
+      this.tracker.reset();
+      this.unreadable = false;
+      this.overlay?.setNotice(null);
+      this.overlay?.setFaces([], 0, 0);
+      this.next();
+    };
+    video.addEventListener('emptied', restart, { signal });
+    video.addEventListener('seeked', () => this.tracker.reset(), { signal });
+    video.addEventListener('play', () => this.next(), { signal });
+    video.addEventListener('loadeddata', () => this.next(), { signal });
+    signal.addEventListener('abort', () => this.cancelFrame(), { once: true });
+    this.next();
+  }
+
+  /** Settings changed: smoothing and encoding apply to the next frame, the rate cap to the next send. */
+  applySettings(settings: Settings): void {
+    this.tracker.setOptions({ smoothing: settings.smoothing });
+    if (settings.frameEncoding !== this.encoding) {
+      this.encoding = settings.frameEncoding;
+      this.grabber = new FrameGrabber(settings.frameEncoding);
+    }
+  }
+
+  stop(): void {
+    this.lifetime.abort();
+    this.overlay?.remove();
+    this.overlay = null;
+  }
+
+  private overlayOf(): MediaOverlay {
+    this.overlay ??= this.deps.layer.attach(this.video, 'video');
+    return this.overlay;
+  }
+
+  /** Waits for the next presented frame (or, without requestVideoFrameCallback, the next rate tick). */
+  private next(): void {
+    if (this.lifetime.signal.aborted || this.frameHandle !== null || this.inFlight || this.unreadable) return;
+    const video = this.video as VideoWithFrameCallback;
+    if (typeof video.requestVideoFrameCallback === 'function') {
+      this.frameHandle = video.requestVideoFrameCallback(() => {
+        this.frameHandle = null;
+        this.onFrame();
+      });
+    } else {
+      this.frameHandle = this.deps.ctx.setTimeout(() => {
+        this.frameHandle = null;
+        this.onFrame();
+      }, 1000 / this.deps.settings().maxFps);
+    }
+  }
+
+  private cancelFrame(): void {
+    const video = this.video as VideoWithFrameCallback;
+    if (this.frameHandle !== null && typeof video.cancelVideoFrameCallback === 'function') {
+      video.cancelVideoFrameCallback(this.frameHandle);
+    }
+    this.frameHandle = null;
+  }
+
+  private onFrame(): void {
+    if (this.lifetime.signal.aborted || !this.deps.ctx.isValid) return;
+    const now = performance.now();
+    const minIntervalMs = 1000 / this.deps.settings().maxFps;
+    if (now - this.lastSentMs < minIntervalMs) {
+      this.skipped++;
+      this.next();
+      return;
+    }
+    this.lastSentMs = now;
+    this.inFlight = true;
+    void this.grabber
+      .grab(this.video)
+      .then(async (frame) => {
+        if (!frame) return;
+        const result = await this.deps.transport.analyse(this.id, frame);
+        this.show(result, frame.width, frame.height);
+      })
+      .catch((error: unknown) => {
+        if (error instanceof UnreadableMediaError) {
+          this.unreadable = true;
+          this.overlayOf().setFaces([], 0, 0);
+          this.overlayOf().setNotice(error.message);
+          return;
+        }
+        if (isContextInvalidated(error)) return;
+        console.warn('Affect Lens: frame analysis failed', error);
+      })
+      .finally(() => {
+        this.inFlight = false;
+        this.next();
+      });
+  }
+
+  private show(result: FrameAnalysis | { status: 'busy' }, width: number, height: number): void {
+    if (result.status !== 'analysed' || this.lifetime.signal.aborted) return;
+    this.analysed++;
+    const faces = this.tracker.update(result.faces, performance.now());
+    this.overlayOf().setFaces(faces, width, height);
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * The background's behaviour: answers the background's messages, keeps per-tab state, analyses right-clicked
+ * images, toggles the overlay (popup, keyboard command). Everything it touches is injected, so glue tests run
+ * it against fakeBrowser and a fake engine; entrypoints/background.ts only wires the real pieces.
+ */
+import type { EngineClient } from './engine-client.ts';
+import { isContextInvalidated, NoReceiverError } from './envelope.ts';
+import type { HandlersFor, TabTarget } from './messenger.ts';
+import { sendToTab } from './messenger.ts';
+import type { ArgsOf, ImageResult, MessagesVia, TabState } from './protocol.ts';
+import type { TabStateStore } from './tab-states.ts';
+import type { FetchedImage } from '../transport/fetch-image.ts';
+
+export interface BackgroundDeps {
+  engine: EngineClient;
+  tabs: TabStateStore;
+  sendToTab: typeof sendToTab;
+  fetchImage: (url: string) => Promise<FetchedImage>;
+  /** Injects the content script into a tab (one frame, or all frames) that has none yet. */
+  injectContentScript: (target: TabTarget) => Promise<void>;
+  /** Shows the overlay state on the toolbar button of the tab. */
+  showOverlayBadge: (tabId: number, on: boolean) => Promise<void>;
+}
+
+export interface Background {
+  handlers: HandlersFor<'background'>;
+  /** The context menu's "Analyse emotions" on an image. */
+  analyseImage: (target: TabTarget, srcUrl: string) => Promise<ImageResult>;
+  setOverlay: (tabId: number, enabled: boolean) => Promise<TabState>;
+  toggleOverlay: (tabId: number) => Promise<TabState>;
+  tabClosed: (tabId: number) => Promise<void>;
+}
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+export function createBackground(deps: BackgroundDeps): Background {
+  /**
+   * Sends to a tab's content script, injecting it first when the tab has none (tabs opened before the
+   * extension was installed or reloaded). Pages where extensions cannot run (chrome://, the Web Store) fail.
+   */
+  const deliver = <K extends MessagesVia<'tab'>>(target: TabTarget, type: K, ...args: ArgsOf<K>) =>
+    deps.sendToTab(target, type, ...args).catch(async (error: unknown) => {
+      if (!(error instanceof NoReceiverError)) throw error;
+      await deps.injectContentScript(target);
+      return deps.sendToTab(target, type, ...args);
+    });
+
+  const setOverlay = async (tabId: number, enabled: boolean): Promise<TabState> => {
+    const state = await deps.tabs.update(tabId, { overlay: enabled });
+    await deps.showOverlayBadge(tabId, enabled).catch(() => undefined);
+    if (enabled)
+      void deps.engine
+        .ensure()
+        .catch((error: unknown) => console.warn('Affect Lens: engine start failed', error));
+    try {
+      await deliver({ tabId }, 'overlaySetEnabled', { enabled });
+    } catch (error) {
+      // A page the extension cannot script: the state is kept, the page just shows nothing.
+      if (!isContextInvalidated(error))
+        console.info(`Affect Lens: tab ${tabId} has no overlay (${errorText(error)})`);
+    }
+    return state;
+  };
+
+  const show = async (target: TabTarget, result: ImageResult) => {
+    await deps.tabs.update(target.tabId, { lastImage: result });
+    try {
+      await deliver(target, 'overlayShowImageResult', result);
+    } catch (error) {
+      console.info(`Affect Lens: could not show the result in tab ${target.tabId} (${errorText(error)})`);
+    }
+  };
+
+  const analyseImage = async (target: TabTarget, srcUrl: string): Promise<ImageResult> => {
+    await show(target, { srcUrl, state: 'pending' });
+    let result: ImageResult;
+    try {
+      const image = await deps.fetchImage(srcUrl);
+      const analysis = await deps.engine.analyseImage(image);
+      result = { srcUrl, state: 'done', analysis };
+    } catch (error) {
+      result = { srcUrl, state: 'failed', error: errorText(error) };
+    }
+    await show(target, result);
+    return result;
+  };
+
+  const handlers: HandlersFor<'background'> = {
+    ensureEngine: () => deps.engine.ensure(),
+    getEngineStatus: () => deps.engine.status(),
+    getTabState: ({ tabId }) => deps.tabs.get(tabId),
+    setOverlay: ({ tabId, enabled }) => setOverlay(tabId, enabled),
+    async getOverlayForSender(_data, sender) {
+      const tabId = sender.tab?.id;
+      if (tabId === undefined) return { enabled: false };
+      return { enabled: (await deps.tabs.get(tabId)).overlay };
+    },
+  };
+
+  return {
+    handlers,
+    analyseImage,
+    setOverlay,
+    async toggleOverlay(tabId) {
+      const { overlay } = await deps.tabs.get(tabId);
+      return setOverlay(tabId, !overlay);
+    },
+    tabClosed: (tabId) => deps.tabs.remove(tabId),
+  };
+}

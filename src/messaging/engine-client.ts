@@ -1,0 +1,87 @@
+/**
+ * How the background talks to the engine host, whichever context hosts it: messages to the offscreen
+ * document in Chrome (created on demand, configured with the current settings whenever it is new, and
+ * recreated once if it vanished), direct calls in Firefox where the background page hosts the engine itself.
+ */
+import type { EngineConfig } from '../settings/schema.ts';
+import { NoReceiverError } from './envelope.ts';
+import type { HandlersFor, MessageSender } from './messenger.ts';
+import { sendMessage } from './messenger.ts';
+import { absentEngineStatus, type EngineStatus, type ImageAnalysis } from './protocol.ts';
+
+export interface EngineClient {
+  /** Creates the engine host if needed, configures it, and returns its status. */
+  ensure: () => Promise<EngineStatus>;
+  configure: (config: EngineConfig) => Promise<EngineStatus>;
+  /** Status without creating the host. */
+  status: () => Promise<EngineStatus>;
+  analyseImage: (req: { bytes: ArrayBuffer; type: string }) => Promise<ImageAnalysis>;
+}
+
+export interface OffscreenClientDeps {
+  /** Makes sure the offscreen document exists; `created` when it was just made. */
+  ensureDocument: () => Promise<{ created: boolean }>;
+  documentExists: () => Promise<boolean>;
+  /** The engine configuration from the current settings. */
+  currentConfig: () => Promise<EngineConfig>;
+  send: typeof sendMessage;
+}
+
+export function offscreenEngineClient(deps: OffscreenClientDeps): EngineClient {
+  /** Ensures the document, configures a new one, then sends; recreates once if it vanished meanwhile. */
+  const withHost = async <T>(call: () => Promise<T>): Promise<T> => {
+    for (let attempt = 0; ; attempt++) {
+      const { created } = await deps.ensureDocument();
+      try {
+        if (created) await deps.send('engineConfigure', await deps.currentConfig());
+        return await call();
+      } catch (error) {
+        if (!(error instanceof NoReceiverError) || attempt > 0) throw error;
+      }
+    }
+  };
+  return {
+    ensure: () => withHost(async () => deps.send('engineConfigure', await deps.currentConfig())),
+    configure: (config) => withHost(() => deps.send('engineConfigure', config)),
+    async status() {
+      if (!(await deps.documentExists())) return absentEngineStatus();
+      try {
+        return await deps.send('engineStatus');
+      } catch (error) {
+        if (error instanceof NoReceiverError) return absentEngineStatus();
+        throw error;
+      }
+    },
+    analyseImage: (req) => withHost(() => deps.send('engineAnalyseImage', req)),
+  };
+}
+
+/**
+ * The engine's handlers once `host` has loaded: lets the Firefox background import the engine host lazily
+ * (a static import would also pull onnxruntime-web into Chrome's service worker) while registering its
+ * listeners synchronously.
+ */
+export function deferredEngineHandlers(
+  host: Promise<{ handlers: HandlersFor<'engine'> }>,
+): HandlersFor<'engine'> {
+  return {
+    engineConfigure: async (data, sender) => (await host).handlers.engineConfigure(data, sender),
+    engineStatus: async (data, sender) => (await host).handlers.engineStatus(data, sender),
+    engineAnalyseImage: async (data, sender) => (await host).handlers.engineAnalyseImage(data, sender),
+    analyseFrame: async (data, sender) => (await host).handlers.analyseFrame(data, sender),
+  };
+}
+
+/** Firefox: the engine host lives in this (background) context; calls are direct. */
+export function localEngineClient(
+  handlers: HandlersFor<'engine'>,
+  currentConfig: () => Promise<EngineConfig>,
+): EngineClient {
+  const self: MessageSender = {};
+  return {
+    ensure: async () => handlers.engineConfigure(await currentConfig(), self),
+    configure: async (config) => handlers.engineConfigure(config, self),
+    status: async () => handlers.engineStatus(undefined, self),
+    analyseImage: async (req) => handlers.engineAnalyseImage(req, self),
+  };
+}

@@ -1,0 +1,103 @@
+import { fakeBrowser } from '@webext-core/fake-browser';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { NoReceiverError, RemoteError } from './envelope.ts';
+import { registerHandlers, sendMessage, type HandlersFor } from './messenger.ts';
+import { absentEngineStatus } from './protocol.ts';
+
+vi.mock('wxt/browser', async () => ({ browser: (await import('@webext-core/fake-browser')).fakeBrowser }));
+
+const backgroundHandlers = (
+  overrides: Partial<HandlersFor<'background'>> = {},
+): HandlersFor<'background'> => ({
+  ensureEngine: () => absentEngineStatus(),
+  getEngineStatus: () => absentEngineStatus(),
+  getTabState: ({ tabId }) => ({ tabId, overlay: true, lastImage: null }),
+  setOverlay: ({ tabId, enabled }) => ({ tabId, overlay: enabled, lastImage: null }),
+  getOverlayForSender: () => ({ enabled: false }),
+  ...overrides,
+});
+
+describe('messenger', () => {
+  let controller: AbortController;
+  beforeEach(() => {
+    fakeBrowser.reset();
+    controller = new AbortController();
+  });
+  afterEach(() => controller.abort());
+
+  it("delivers a typed request and returns the handler's result", async () => {
+    registerHandlers('background', backgroundHandlers(), controller.signal);
+    await expect(sendMessage('getTabState', { tabId: 7 })).resolves.toEqual({
+      tabId: 7,
+      overlay: true,
+      lastImage: null,
+    });
+  });
+
+  it('awaits asynchronous handlers', async () => {
+    registerHandlers(
+      'background',
+      backgroundHandlers({
+        setOverlay: ({ tabId, enabled }) => Promise.resolve({ tabId, overlay: enabled, lastImage: null }),
+      }),
+      controller.signal,
+    );
+    await expect(sendMessage('setOverlay', { tabId: 3, enabled: true })).resolves.toMatchObject({
+      overlay: true,
+    });
+  });
+
+  it("rethrows a handler's error at the caller, with its name and message", async () => {
+    registerHandlers(
+      'background',
+      backgroundHandlers({
+        getTabState: () => {
+          throw new TypeError('tab 9 is gone');
+        },
+      }),
+      controller.signal,
+    );
+    const error = await sendMessage('getTabState', { tabId: 9 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RemoteError);
+    expect(error).toMatchObject({ name: 'TypeError', message: 'tab 9 is gone', messageType: 'getTabState' });
+  });
+
+  it('leaves messages of other receivers to them (one context answers)', async () => {
+    // The engine host's listener sees the background's message and stays silent; the background answers.
+    registerHandlers(
+      'engine',
+      {
+        engineConfigure: () => absentEngineStatus(),
+        engineStatus: () => absentEngineStatus(),
+        engineAnalyseImage: () => ({ width: 1, height: 1, faces: [], latencyMs: 0 }),
+        analyseFrame: () => ({ status: 'dropped' }),
+      },
+      controller.signal,
+    );
+    registerHandlers('background', backgroundHandlers(), controller.signal);
+    await expect(sendMessage('getOverlayForSender')).resolves.toEqual({ enabled: false });
+  });
+
+  it('says NoReceiverError when nobody answers', async () => {
+    registerHandlers('background', backgroundHandlers(), controller.signal);
+    const error = await sendMessage('engineStatus').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NoReceiverError);
+  });
+
+  it('ignores foreign messages', () => {
+    registerHandlers('background', backgroundHandlers(), controller.signal);
+    const respond = vi.fn();
+    const results = fakeBrowser.runtime.onMessage.trigger(
+      { type: 'getTabState', data: { tabId: 1 } },
+      {},
+      respond,
+    );
+    return expect(results).resolves.toEqual([undefined]);
+  });
+
+  it('stops answering when its signal aborts', async () => {
+    registerHandlers('background', backgroundHandlers(), controller.signal);
+    controller.abort();
+    await expect(sendMessage('getOverlayForSender')).rejects.toThrow();
+  });
+});

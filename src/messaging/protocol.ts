@@ -1,0 +1,209 @@
+/**
+ * Every extension message of Affect Lens, as one function signature each (webext-core messaging style).
+ * `MESSAGES` says who answers each one and over which channel; the convention test checks that every message
+ * has exactly one handler. Payloads are structured-cloned (manifest key `message_serialization`), so typed
+ * arrays and ArrayBuffers cross intact; everything else is plain data.
+ */
+import type { Face } from '../ml/engine-api.ts';
+import type { EngineConfig } from '../settings/schema.ts';
+
+export type Provider = 'webgpu' | 'wasm';
+
+export interface EngineStats {
+  /** Analysed frames per second over the last few seconds, all sources together. */
+  analysedFps: number;
+  /** Mean engine time per analysis (detector + classifier), ms, over the recent window. */
+  latencyMs: number;
+  /**
+   * Mean cost of moving one frame from a content script into the engine, ms, over the recent window:
+   * reading + encoding in the page, messaging, decoding in the engine host.
+   */
+  transportMs: number;
+  /** The parts of transportMs. */
+  transport: { encodeMs: number; wireMs: number; decodeMs: number };
+  framesAnalysed: number;
+  /** Frames replaced by a newer frame of the same source before the engine got to them. */
+  framesDropped: number;
+}
+
+export interface EngineStatus {
+  /** 'absent': no engine host exists (nothing has asked for one yet). */
+  state: 'absent' | 'loading' | 'ready' | 'error';
+  /** 0..1 while loading. */
+  progress: number;
+  /** What is happening, for people: "Loading blazeface-short (1/3)". */
+  detail: string;
+  provider: Provider | null;
+  /** Why the engine runs on wasm rather than WebGPU (or what went wrong with WebGPU); null when on WebGPU. */
+  providerNote: string | null;
+  /** The WebGPU adapter seen, e.g. "google swiftshader (software)"; null when none. */
+  adapter: string | null;
+  error: string | null;
+  classifiers: { id: string; description: string }[];
+  /** The classifier in use. */
+  classifierId: string | null;
+  stats: EngineStats;
+}
+
+/** Result of analysing one still image. Coordinates are pixels of the decoded image. */
+export interface ImageAnalysis {
+  width: number;
+  height: number;
+  faces: Face[];
+  latencyMs: number;
+}
+
+/** What the content script and the popup get for a right-clicked image, as the analysis proceeds. */
+export type ImageResult =
+  | { srcUrl: string; state: 'pending' }
+  | { srcUrl: string; state: 'done'; analysis: ImageAnalysis }
+  | { srcUrl: string; state: 'failed'; error: string };
+
+export interface TabState {
+  tabId: number;
+  overlay: boolean;
+  lastImage: ImageResult | null;
+}
+
+/**
+ * How a frame's pixels travel. 'jpeg' (default): encoded off the page's main thread by
+ * OffscreenCanvas.convertToBlob, ~25x fewer bytes over extension messaging, decoded in the engine host.
+ * 'rgba': the raw pixels, no encoding loss, but the message cost grows steeply with size on a busy machine
+ * (measurements in src/transport/README.md).
+ */
+export type FrameEncoding = 'jpeg' | 'rgba';
+
+export type FramePayload =
+  | { encoding: 'jpeg'; bytes: ArrayBuffer }
+  /** RGBA, row-major, width * height * 4 bytes. */
+  | { encoding: 'rgba'; pixels: Uint8ClampedArray };
+
+/** One video frame on its way to the engine, possibly downscaled from the video. */
+export type FrameRequest = FramePayload & {
+  /** Unique within the sending content script (one per <video>). */
+  sourceId: string;
+  width: number;
+  height: number;
+  /** Time the sender spent reading and encoding the frame, ms. */
+  encodeMs: number;
+  /** `performance.timeOrigin + performance.now()` when sent: comparable across contexts of one machine. */
+  sentAtEpochMs: number;
+};
+
+export type FrameAnalysis =
+  | {
+      status: 'analysed';
+      faces: Face[];
+      /** Engine time (detector + classifiers), ms. */
+      latencyMs: number;
+      /** From send to receipt by the engine host, ms. */
+      wireMs: number;
+      /** Decoding in the engine host (0 for rgba), ms. */
+      decodeMs: number;
+      /** Waiting for the engine behind other sources, ms. */
+      queueMs: number;
+    }
+  /** A newer frame of the same source arrived before this one was analysed. */
+  | { status: 'dropped' };
+
+/** What the content script currently draws, for the popup and for tests. */
+export interface OverlaySnapshot {
+  enabled: boolean;
+  overlays: {
+    kind: 'image' | 'video';
+    src: string;
+    /** Element box in viewport CSS pixels. */
+    rect: { x: number; y: number; width: number; height: number };
+    faces: {
+      label: string;
+      probability: number;
+      rect: { x: number; y: number; width: number; height: number };
+    }[];
+    /** Shown instead of faces when the media cannot be analysed (cross-origin without CORS, DRM, errors). */
+    notice: string | null;
+  }[];
+}
+
+export interface ProtocolMap {
+  // Answered by the background (sent from content scripts and the popup).
+  /** Makes sure the engine host exists and is configured; returns its status. */
+  ensureEngine(): EngineStatus;
+  /** Status of the engine host without creating it ('absent' when there is none). */
+  getEngineStatus(): EngineStatus;
+  getTabState(req: { tabId: number }): TabState;
+  setOverlay(req: { tabId: number; enabled: boolean }): TabState;
+  /** For a content script: is the overlay on in the sender's tab? */
+  getOverlayForSender(): { enabled: boolean };
+
+  // Answered by the engine host (offscreen document in Chrome, background page in Firefox).
+  engineConfigure(config: EngineConfig): EngineStatus;
+  engineStatus(): EngineStatus;
+  /** Decodes an encoded image (JPEG, PNG, WebP, GIF, AVIF, SVG excluded) and analyses it. */
+  engineAnalyseImage(req: { bytes: ArrayBuffer; type: string }): ImageAnalysis;
+  /** Over the frames port: one frame of a playing video. */
+  analyseFrame(frame: FrameRequest): FrameAnalysis;
+
+  // Answered by content scripts (sent by the background with tabs.sendMessage).
+  overlaySetEnabled(req: { enabled: boolean }): void;
+  /** Draws a right-click result over every <img> showing `srcUrl`; returns how many were found. */
+  overlayShowImageResult(result: ImageResult): { matched: number };
+  overlayDescribe(): OverlaySnapshot;
+}
+
+export type MessageType = keyof ProtocolMap;
+export type Receiver = 'background' | 'engine' | 'content';
+/** runtime: runtime.sendMessage; tab: tabs.sendMessage; frames-port: the long-lived frames port. */
+export type Channel = 'runtime' | 'tab' | 'frames-port';
+
+export const MESSAGES = {
+  ensureEngine: { to: 'background', via: 'runtime' },
+  getEngineStatus: { to: 'background', via: 'runtime' },
+  getTabState: { to: 'background', via: 'runtime' },
+  setOverlay: { to: 'background', via: 'runtime' },
+  getOverlayForSender: { to: 'background', via: 'runtime' },
+  engineConfigure: { to: 'engine', via: 'runtime' },
+  engineStatus: { to: 'engine', via: 'runtime' },
+  engineAnalyseImage: { to: 'engine', via: 'runtime' },
+  analyseFrame: { to: 'engine', via: 'frames-port' },
+  overlaySetEnabled: { to: 'content', via: 'tab' },
+  overlayShowImageResult: { to: 'content', via: 'tab' },
+  overlayDescribe: { to: 'content', via: 'tab' },
+} as const satisfies Record<MessageType, { to: Receiver; via: Channel }>;
+
+type Messages = typeof MESSAGES;
+export type MessagesTo<R extends Receiver> = {
+  [K in MessageType]: Messages[K]['to'] extends R ? K : never;
+}[MessageType];
+export type MessagesVia<C extends Channel> = {
+  [K in MessageType]: Messages[K]['via'] extends C ? K : never;
+}[MessageType];
+
+/** The payload of message K (undefined for messages without one). */
+export type DataOf<K extends MessageType> = Parameters<ProtocolMap[K]>[0];
+/** Arguments after the message type at a call site: none, or the payload. */
+export type ArgsOf<K extends MessageType> = Parameters<ProtocolMap[K]>;
+export type ResultOf<K extends MessageType> = Awaited<ReturnType<ProtocolMap[K]>>;
+
+export const EMPTY_STATS: Readonly<EngineStats> = Object.freeze({
+  analysedFps: 0,
+  latencyMs: 0,
+  transportMs: 0,
+  transport: Object.freeze({ encodeMs: 0, wireMs: 0, decodeMs: 0 }),
+  framesAnalysed: 0,
+  framesDropped: 0,
+});
+
+export function absentEngineStatus(): EngineStatus {
+  return {
+    state: 'absent',
+    progress: 0,
+    detail: 'Not started: it starts when something needs analysing.',
+    provider: null,
+    providerNote: null,
+    adapter: null,
+    error: null,
+    classifiers: [],
+    classifierId: null,
+    stats: { ...EMPTY_STATS, transport: { ...EMPTY_STATS.transport } },
+  };
+}

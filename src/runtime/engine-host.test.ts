@@ -1,0 +1,259 @@
+import { describe, expect, it, vi } from 'vitest';
+import type { Engine, Face } from '../ml/engine-api.ts';
+import type { Manifest } from '../ml/manifest.ts';
+import type { RgbaImage } from '../ml/types.ts';
+import type { FrameRequest } from '../messaging/protocol.ts';
+import { DEFAULT_SETTINGS, engineConfigOf } from '../settings/schema.ts';
+import { createEngineHost, scaleFaces, type EngineHostDeps } from './engine-host.ts';
+import type { LoadedEngine, LoadOptions } from './engine-loader.ts';
+
+const manifest = {
+  version: 1,
+  models: [
+    { id: 'det', kind: 'detector', description: 'detector' },
+    { id: 'cls-a', kind: 'classifier', description: 'A' },
+    { id: 'cls-b', kind: 'classifier', description: 'B' },
+  ],
+} as unknown as Manifest;
+
+const face = (x: number): Face => ({
+  box: { x, y: 10, width: 20, height: 20 },
+  score: 0.9,
+  keypoints: [{ x: x + 5, y: 15 }],
+  emotions: { neutral: 1, happiness: 0, sadness: 0, surprise: 0, fear: 0, disgust: 0, anger: 0 },
+  top: { emotion: 'neutral', probability: 1 },
+});
+
+function setup() {
+  let clock = 0;
+  const calls: { image: RgbaImage; options: unknown }[] = [];
+  let release: (() => void) | null = null;
+  let holdNext = false;
+  const loads: LoadOptions[] = [];
+  const engine: Engine = {
+    defaults: { classifierId: 'cls-a' } as Engine['defaults'],
+    async analyze(image, options) {
+      calls.push({ image, options });
+      if (holdNext) {
+        holdNext = false;
+        await new Promise<void>((resolve) => (release = resolve));
+      }
+      clock += 25;
+      return [face(40)];
+    },
+    detect: () => Promise.resolve([]),
+    classifyCrop: () => Promise.resolve({} as never),
+  };
+  const dispose = vi.fn(() => Promise.resolve());
+  const warmClassifier = vi.fn((_id: string) => Promise.resolve());
+  const loaded: LoadedEngine = {
+    warmClassifier,
+    engine,
+    manifest,
+    provider: 'wasm',
+    providerNote: 'No WebGPU: test.',
+    adapter: null,
+    dispose,
+  };
+  const load = vi.fn((options: LoadOptions) => {
+    loads.push(options);
+    options.onProgress({ fraction: 0.5, detail: 'Loading det (1/3)' });
+    return Promise.resolve(loaded);
+  });
+  const deps: EngineHostDeps = {
+    load,
+    decodeImage: () =>
+      Promise.resolve({
+        image: { width: 50, height: 40, data: new Uint8ClampedArray(50 * 40 * 4) },
+        naturalWidth: 100,
+        naturalHeight: 80,
+        scale: 0.5,
+      }),
+    decodeFrame: () => {
+      clock += 3;
+      return Promise.resolve({ width: 4, height: 2, data: new Uint8ClampedArray(32) });
+    },
+    nowMs: () => clock,
+    epochMs: () => 1000 + clock,
+  };
+  const host = createEngineHost(deps);
+  return {
+    host,
+    load,
+    dispose,
+    warmClassifier,
+    calls,
+    loads,
+    hold: () => (holdNext = true),
+    release: () => release?.(),
+    advance: (ms: number) => (clock += ms),
+  };
+}
+
+const frame = (overrides: Partial<FrameRequest> = {}): FrameRequest =>
+  ({
+    encoding: 'rgba',
+    pixels: new Uint8ClampedArray(4 * 2 * 4),
+    sourceId: 'v1',
+    width: 4,
+    height: 2,
+    encodeMs: 2,
+    sentAtEpochMs: 995,
+    ...overrides,
+  }) as FrameRequest;
+
+const sender = (tab: number, documentId = 'doc') => ({ tab: { id: tab } as never, frameId: 0, documentId });
+
+describe('engine host', () => {
+  it('is "absent" until configured, then loads with the configured backend and reports progress and readiness', async () => {
+    const t = setup();
+    expect(t.host.status().state).toBe('absent');
+    const status = t.host.handlers.engineConfigure(
+      { ...engineConfigOf(DEFAULT_SETTINGS), backend: 'wasm' },
+      {},
+    );
+    expect(status).toMatchObject({ state: 'loading' });
+    expect(t.loads[0]!.preference).toBe('wasm');
+    await vi.waitFor(() => expect(t.host.status().state).toBe('ready'));
+    expect(t.host.status()).toMatchObject({
+      provider: 'wasm',
+      providerNote: 'No WebGPU: test.',
+      classifierId: 'cls-a',
+      classifiers: [
+        { id: 'cls-a', description: 'A' },
+        { id: 'cls-b', description: 'B' },
+      ],
+    });
+  });
+
+  it('analyses frames with the configured threshold and classifier, and measures them', async () => {
+    const t = setup();
+    void t.host.handlers.engineConfigure({ classifierId: 'cls-b', minScore: 0.7, backend: 'auto' }, {});
+    const result = await t.host.handlers.analyseFrame(frame(), sender(1));
+    expect(result).toMatchObject({
+      status: 'analysed',
+      faces: [face(40)],
+      latencyMs: 25,
+      wireMs: 5,
+      decodeMs: 0,
+    });
+    expect(t.calls[0]!.options).toEqual({ minScore: 0.7, classifierId: 'cls-b' });
+    expect(t.host.status().stats).toMatchObject({ framesAnalysed: 1, latencyMs: 25, transportMs: 7 });
+  });
+
+  it('decodes JPEG frames and checks malformed ones with a message saying what was expected', async () => {
+    const t = setup();
+    const jpeg = await t.host.handlers.analyseFrame(
+      {
+        encoding: 'jpeg',
+        bytes: new ArrayBuffer(10),
+        sourceId: 'v1',
+        width: 4,
+        height: 2,
+        encodeMs: 1,
+        sentAtEpochMs: 999,
+      },
+      sender(1),
+    );
+    expect(jpeg).toMatchObject({ status: 'analysed', decodeMs: 3 });
+    await expect(t.host.handlers.analyseFrame(frame({ width: 5 }), sender(1))).rejects.toThrow(
+      /expected 40 bytes of RGBA/,
+    );
+    await expect(
+      t.host.handlers.analyseFrame({ ...frame(), pixels: {} } as never, sender(1)),
+    ).rejects.toThrow(/structured_clone/);
+    await expect(
+      t.host.handlers.analyseFrame(
+        {
+          encoding: 'jpeg',
+          bytes: new ArrayBuffer(1),
+          sourceId: 'v',
+          width: 9,
+          height: 9,
+          encodeMs: 0,
+          sentAtEpochMs: 0,
+        },
+        sender(1),
+      ),
+    ).rejects.toThrow(/the JPEG is 4x2, the request says 9x9/);
+  });
+
+  it('drops a waiting frame when a newer one of the same source arrives', async () => {
+    const t = setup();
+    void t.host.handlers.engineConfigure(engineConfigOf(DEFAULT_SETTINGS), {});
+    t.hold();
+    const first = t.host.handlers.analyseFrame(frame({ sourceId: 'other' }), sender(1));
+    await vi.waitFor(() => expect(t.calls).toHaveLength(1));
+    const older = t.host.handlers.analyseFrame(frame(), sender(2));
+    const newer = t.host.handlers.analyseFrame(frame(), sender(2));
+    await expect(older).resolves.toEqual({ status: 'dropped' });
+    t.release();
+    await expect(first).resolves.toMatchObject({ status: 'analysed' });
+    await expect(newer).resolves.toMatchObject({ status: 'analysed' });
+    expect(t.host.status().stats.framesDropped).toBe(1);
+  });
+
+  it('drops the waiting frames of a client that went away', async () => {
+    const t = setup();
+    void t.host.handlers.engineConfigure(engineConfigOf(DEFAULT_SETTINGS), {});
+    t.hold();
+    const running = t.host.handlers.analyseFrame(frame({ sourceId: 'x' }), sender(1, 'a'));
+    await vi.waitFor(() => expect(t.calls).toHaveLength(1));
+    const waiting = t.host.handlers.analyseFrame(frame(), sender(2, 'gone'));
+    await new Promise((resolve) => setTimeout(resolve, 0)); // past the frame's decoding, into the queue
+    t.host.clientGone(sender(2, 'gone'));
+    await expect(waiting).resolves.toEqual({ status: 'dropped' });
+    t.release();
+    await running;
+  });
+
+  it('analyses still images and maps the faces back to natural pixels', async () => {
+    const t = setup();
+    const result = await t.host.handlers.engineAnalyseImage(
+      { bytes: new ArrayBuffer(4), type: 'image/jpeg' },
+      {},
+    );
+    expect(result).toMatchObject({ width: 100, height: 80, latencyMs: 25 });
+    expect(result.faces[0]!.box).toEqual({ x: 80, y: 20, width: 40, height: 40 });
+    expect(result.faces[0]!.keypoints).toEqual([{ x: 90, y: 30 }]);
+  });
+
+  it('reloads when the backend preference changes, not for other settings', async () => {
+    const t = setup();
+    void t.host.handlers.engineConfigure(engineConfigOf(DEFAULT_SETTINGS), {});
+    await vi.waitFor(() => expect(t.host.status().state).toBe('ready'));
+    void t.host.handlers.engineConfigure({ ...engineConfigOf(DEFAULT_SETTINGS), minScore: 0.8 }, {});
+    expect(t.load).toHaveBeenCalledTimes(1);
+    expect(t.warmClassifier).not.toHaveBeenCalled();
+    void t.host.handlers.engineConfigure({ ...engineConfigOf(DEFAULT_SETTINGS), classifierId: 'cls-b' }, {});
+    expect(t.load).toHaveBeenCalledTimes(1);
+    expect(t.warmClassifier).toHaveBeenCalledWith('cls-b');
+    void t.host.handlers.engineConfigure({ ...engineConfigOf(DEFAULT_SETTINGS), backend: 'webgpu' }, {});
+    expect(t.load).toHaveBeenCalledTimes(2);
+    expect(t.loads[1]!.preference).toBe('webgpu');
+    await vi.waitFor(() => expect(t.dispose).toHaveBeenCalled());
+  });
+
+  it('reports a failed load as an error and retries on the next request', async () => {
+    const t = setup();
+    t.load.mockRejectedValueOnce(new Error('models missing'));
+    void t.host.handlers.engineConfigure(engineConfigOf(DEFAULT_SETTINGS), {});
+    await vi.waitFor(() =>
+      expect(t.host.status()).toMatchObject({ state: 'error', error: 'models missing' }),
+    );
+    await expect(t.host.handlers.analyseFrame(frame(), sender(1))).resolves.toMatchObject({
+      status: 'analysed',
+    });
+  });
+});
+
+describe('scaleFaces', () => {
+  it('scales boxes and keypoints, and returns the same array for factor 1', () => {
+    const faces = [face(10)];
+    expect(scaleFaces(faces, 1)).toBe(faces);
+    expect(scaleFaces(faces, 2)[0]).toMatchObject({
+      box: { x: 20, y: 20, width: 40, height: 40 },
+      keypoints: [{ x: 30, y: 30 }],
+    });
+  });
+});

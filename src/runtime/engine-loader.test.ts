@@ -1,0 +1,161 @@
+import { describe, expect, it, vi } from 'vitest';
+import type { Engine, Face } from '../ml/engine-api.ts';
+import type { Manifest } from '../ml/manifest.ts';
+import type { Provider } from '../messaging/protocol.ts';
+import {
+  loadEngine,
+  type EngineLoaderDeps,
+  type LoadableBackend,
+  type LoadProgress,
+} from './engine-loader.ts';
+import type { GpuDeviceLike, WebGpuProbe } from './webgpu-probe.ts';
+
+const manifest = {
+  version: 1,
+  models: [
+    { id: 'det', kind: 'detector' },
+    { id: 'cls-a', kind: 'classifier' },
+    { id: 'cls-b', kind: 'classifier' },
+  ],
+} as unknown as Manifest;
+
+const faceFrom = (provider: Provider) => [{ score: provider === 'webgpu' ? 1 : 0.5 } as Face];
+
+interface Script {
+  probe?: WebGpuProbe;
+  /** Providers whose model loading fails. */
+  loadFails?: Provider[];
+  /** Providers whose analyze fails (after warm-up). */
+  runFails?: Provider[];
+}
+
+function setup(script: Script = {}) {
+  const probe = script.probe ?? { available: true, adapter: 'gpu', software: false };
+  let loseDevice: (info: { reason?: string; message: string }) => void = () => undefined;
+  const device: GpuDeviceLike = { lost: new Promise((resolve) => (loseDevice = resolve)) };
+  const backends: { provider: Provider; loaded: string[]; disposed: boolean }[] = [];
+  const warmups: string[] = [];
+  const deps: EngineLoaderDeps = {
+    manifest,
+    probeWebGpu: () => Promise.resolve(probe),
+    webGpuDevice: () => Promise.resolve(device),
+    createBackend: ([provider]) => {
+      const record = { provider: provider!, loaded: [] as string[], disposed: false };
+      backends.push(record);
+      const backend: LoadableBackend = {
+        name: `fake ${provider}`,
+        load(id) {
+          if (script.loadFails?.includes(provider!))
+            return Promise.reject(new Error(`${provider} cannot load ${id}`));
+          record.loaded.push(id);
+          return Promise.resolve();
+        },
+        run: () => Promise.reject(new Error('not used')),
+        dispose() {
+          record.disposed = true;
+          return Promise.resolve();
+        },
+      };
+      return Promise.resolve(backend);
+    },
+    createEngine: (backend) => {
+      const provider = (backend.name.split(' ')[1] ?? 'wasm') as Provider;
+      let warm = false;
+      const engine: Engine = {
+        defaults: { classifierId: 'cls-a' } as Engine['defaults'],
+        analyze() {
+          if (!warm) {
+            warm = true;
+            warmups.push(`${provider}:analyze`);
+            return Promise.resolve([]);
+          }
+          if (script.runFails?.includes(provider)) return Promise.reject(new Error(`${provider} run failed`));
+          return Promise.resolve(faceFrom(provider));
+        },
+        detect: () => Promise.resolve([]),
+        classifyCrop(_image, id) {
+          warmups.push(`${provider}:classify:${id}`);
+          return Promise.resolve({} as never);
+        },
+      };
+      return engine;
+    },
+  };
+  const progress: LoadProgress[] = [];
+  const fallbacks: string[] = [];
+  const options = {
+    preference: 'auto' as const,
+    classifierId: null,
+    onProgress: (p: LoadProgress) => progress.push(p),
+    onFallback: (note: string) => fallbacks.push(note),
+  };
+  return { deps, options, backends, warmups, progress, fallbacks, loseDevice };
+}
+
+const image = { width: 2, height: 2, data: new Uint8ClampedArray(16) };
+
+describe('loadEngine', () => {
+  it('starts on WebGPU with a hardware adapter, loading every model and warming up before it is handed out', async () => {
+    const t = setup();
+    const loaded = await loadEngine(t.deps, t.options);
+    expect(loaded.provider).toBe('webgpu');
+    expect(loaded.providerNote).toBeNull();
+    expect(loaded.adapter).toBe('gpu');
+    expect(t.backends).toHaveLength(1);
+    expect(t.backends[0]!.loaded).toEqual(['det', 'cls-a', 'cls-b']);
+    // The detector and the classifier in use (the engine's default here); the other one when it is picked.
+    expect(t.warmups).toEqual(['webgpu:analyze', 'webgpu:classify:cls-a']);
+    await loaded.warmClassifier('cls-b');
+    expect(t.warmups).toEqual(['webgpu:analyze', 'webgpu:classify:cls-a', 'webgpu:classify:cls-b']);
+    const fractions = t.progress.map((p) => p.fraction);
+    expect(fractions).toEqual([...fractions].sort((a, b) => a - b));
+    expect(t.progress[0]!.detail).toMatch(/runtime/);
+  });
+
+  it('uses wasm when WebGPU fails to load a model, and says why', async () => {
+    const t = setup({ loadFails: ['webgpu'] });
+    const loaded = await loadEngine(t.deps, t.options);
+    expect(loaded.provider).toBe('wasm');
+    expect(loaded.providerNote).toMatch(/WebGPU failed to load the models \(webgpu cannot load det\)/);
+    expect(t.backends.map((b) => [b.provider, b.disposed])).toEqual([
+      ['webgpu', true],
+      ['wasm', false],
+    ]);
+  });
+
+  it('switches to wasm when the GPU device is lost, and later calls run there', async () => {
+    const t = setup();
+    const loaded = await loadEngine(t.deps, t.options);
+    t.loseDevice({ reason: 'unknown', message: 'driver reset' });
+    await vi.waitFor(() => expect(t.fallbacks).toHaveLength(1));
+    expect(loaded.provider).toBe('wasm');
+    expect(loaded.providerNote).toMatch(/GPU device was lost \(driver reset\)/);
+    await expect(loaded.engine.analyze(image)).resolves.toEqual(faceFrom('wasm'));
+    expect(t.backends[0]!.disposed).toBe(true);
+  });
+
+  it('ignores the device loss of its own dispose', async () => {
+    const t = setup();
+    await loadEngine(t.deps, t.options);
+    t.loseDevice({ reason: 'destroyed', message: '' });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(t.fallbacks).toEqual([]);
+  });
+
+  it('retries a failed WebGPU run on wasm', async () => {
+    const t = setup({ runFails: ['webgpu'] });
+    const loaded = await loadEngine(t.deps, t.options);
+    await expect(loaded.engine.analyze(image)).resolves.toEqual(faceFrom('wasm'));
+    expect(loaded.provider).toBe('wasm');
+    expect(loaded.providerNote).toMatch(/A WebGPU run failed \(webgpu run failed\)/);
+  });
+
+  it('does not hide wasm failures', async () => {
+    const t = setup({ probe: { available: false, reason: 'none' }, runFails: ['wasm'] });
+    const loaded = await loadEngine(t.deps, t.options);
+    expect(loaded.provider).toBe('wasm');
+    await expect(loaded.engine.analyze(image)).rejects.toThrow('wasm run failed');
+    const broken = setup({ probe: { available: false, reason: 'none' }, loadFails: ['wasm'] });
+    await expect(loadEngine(broken.deps, broken.options)).rejects.toThrow('wasm cannot load det');
+  });
+});

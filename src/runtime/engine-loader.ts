@@ -1,0 +1,185 @@
+/**
+ * Loads the engine once, on the best execution provider: WebGPU first (on a hardware adapter), wasm when
+ * WebGPU is missing, fails to load a model, fails a run, or loses its device. Every model is loaded, and the
+ * detector and the classifier in use are warmed up (first runs compile WebGPU shaders: seconds on a software
+ * adapter), before the engine is handed out; another classifier is warmed when it is selected. The returned engine is a facade that survives the switch to
+ * wasm, so callers never hold a dead engine.
+ * Runtime-neutral: the onnxruntime-web backend and the WebGPU probe are injected (extension-engine.ts).
+ */
+import type { Engine } from '../ml/engine-api.ts';
+import type { InferenceBackend } from '../ml/backend.ts';
+import type { Manifest } from '../ml/manifest.ts';
+import type { RgbaImage } from '../ml/types.ts';
+import type { Provider } from '../messaging/protocol.ts';
+import type { BackendPreference } from '../settings/schema.ts';
+import { chooseProvider } from './provider-choice.ts';
+import type { GpuDeviceLike, WebGpuProbe } from './webgpu-probe.ts';
+import { watchDeviceLoss } from './webgpu-probe.ts';
+
+export interface LoadableBackend extends InferenceBackend {
+  load(modelId: string): Promise<void>;
+}
+
+export interface EngineLoaderDeps {
+  manifest: Manifest;
+  createBackend: (providers: Provider[]) => Promise<LoadableBackend>;
+  createEngine: (backend: InferenceBackend, manifest: Manifest) => Engine;
+  probeWebGpu: () => Promise<WebGpuProbe>;
+  /** The GPUDevice onnxruntime-web created for its WebGPU sessions (after the first one exists). */
+  webGpuDevice: () => Promise<GpuDeviceLike | undefined>;
+}
+
+export interface LoadProgress {
+  /** 0..1 */
+  fraction: number;
+  detail: string;
+}
+
+export interface LoadedEngine {
+  readonly engine: Engine;
+  readonly manifest: Manifest;
+  readonly provider: Provider;
+  /** Why not WebGPU (null on WebGPU). */
+  readonly providerNote: string | null;
+  readonly adapter: string | null;
+  /** Runs a classifier once so its first real use is not slow (after the user picks it). */
+  warmClassifier: (classifierId: string) => Promise<void>;
+  dispose: () => Promise<void>;
+}
+
+export interface LoadOptions {
+  preference: BackendPreference;
+  /** The classifier to warm up with the detector; null: the engine's default. */
+  classifierId: string | null;
+  onProgress: (progress: LoadProgress) => void;
+  /** Called after a switch from WebGPU to wasm at run time (device lost, failed run). */
+  onFallback: (note: string) => void;
+}
+
+/** A flat grey image: no face, so warm-up runs the detector (and its large-face retry) but no classifier. */
+function greyImage(width: number, height: number): RgbaImage {
+  return { width, height, data: new Uint8ClampedArray(width * height * 4).fill(128) };
+}
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+async function build(
+  deps: EngineLoaderDeps,
+  provider: Provider,
+  onProgress: (progress: LoadProgress) => void,
+  classifierId: string | null,
+): Promise<{ backend: LoadableBackend; engine: Engine }> {
+  const backend = await deps.createBackend([provider]);
+  try {
+    const models = deps.manifest.models;
+    const steps = models.length + 1;
+    for (const [i, model] of models.entries()) {
+      // The first load also starts the runtime (fetching and compiling its WebAssembly): the longest step.
+      const what = i === 0 ? `the ${provider} runtime and ${model.id}` : model.id;
+      onProgress({ fraction: i / steps, detail: `Loading ${what} (${i + 1}/${models.length})` });
+      await backend.load(model.id);
+    }
+    const engine = deps.createEngine(backend, deps.manifest);
+    onProgress({ fraction: models.length / steps, detail: `Warming up on ${provider}` });
+    await engine.analyze(greyImage(160, 120));
+    await engine.classifyCrop(greyImage(64, 64), classifierId ?? engine.defaults.classifierId);
+    return { backend, engine };
+  } catch (error) {
+    await backend.dispose?.().catch(() => undefined);
+    throw error;
+  }
+}
+
+export async function loadEngine(deps: EngineLoaderDeps, options: LoadOptions): Promise<LoadedEngine> {
+  const probe = await deps.probeWebGpu();
+  const choice = chooseProvider(options.preference, probe);
+  let provider = choice.provider;
+  let providerNote = choice.note;
+  let warmed = options.classifierId;
+  const adapter = probe.available ? `${probe.adapter}${probe.software ? ' (software)' : ''}` : null;
+
+  let current: { backend: LoadableBackend; engine: Engine };
+  if (provider === 'webgpu') {
+    try {
+      current = await build(deps, 'webgpu', options.onProgress, warmed);
+    } catch (error) {
+      provider = 'wasm';
+      providerNote = `WebGPU failed to load the models (${errorText(error)}); using WebAssembly.`;
+      console.warn(`Affect Lens: ${providerNote}`);
+      current = await build(deps, 'wasm', options.onProgress, warmed);
+    }
+  } else {
+    current = await build(deps, 'wasm', options.onProgress, warmed);
+  }
+
+  let switching: Promise<void> | null = null;
+  let disposed = false;
+  const fallBackToWasm = (note: string): Promise<void> => {
+    if (provider === 'wasm' || disposed) return switching ?? Promise.resolve();
+    provider = 'wasm';
+    providerNote = note;
+    console.warn(`Affect Lens: ${note}`);
+    const old = current;
+    switching = build(deps, 'wasm', () => undefined, warmed).then((next) => {
+      current = next;
+      switching = null;
+      options.onFallback(note);
+      void old.backend.dispose?.().catch(() => undefined);
+    });
+    return switching;
+  };
+
+  if (provider === 'webgpu') {
+    const device = await deps.webGpuDevice().catch(() => undefined);
+    if (device) {
+      watchDeviceLoss(device, (message) => {
+        void fallBackToWasm(
+          `The GPU device was lost (${message}); using WebAssembly. Reload the engine to retry WebGPU.`,
+        );
+      });
+    }
+  }
+
+  /** Runs `call` on the current engine; a WebGPU failure switches to wasm and retries once there. */
+  const withFallback = async <T>(call: (engine: Engine) => Promise<T>): Promise<T> => {
+    if (switching) await switching;
+    const usedProvider = provider;
+    try {
+      return await call(current.engine);
+    } catch (error) {
+      if (usedProvider !== 'webgpu') throw error;
+      await fallBackToWasm(`A WebGPU run failed (${errorText(error)}); using WebAssembly.`);
+      return call(current.engine);
+    }
+  };
+
+  const engine: Engine = {
+    get defaults() {
+      return current.engine.defaults;
+    },
+    analyze: (image, opts, trace) => withFallback((e) => e.analyze(image, opts, trace)),
+    detect: (image, opts, trace) => withFallback((e) => e.detect(image, opts, trace)),
+    classifyCrop: (image, id) => withFallback((e) => e.classifyCrop(image, id)),
+  };
+
+  return {
+    engine,
+    manifest: deps.manifest,
+    get provider() {
+      return provider;
+    },
+    get providerNote() {
+      return providerNote;
+    },
+    adapter,
+    async warmClassifier(classifierId) {
+      warmed = classifierId;
+      await withFallback((e) => e.classifyCrop(greyImage(64, 64), classifierId));
+    },
+    async dispose() {
+      disposed = true;
+      if (switching) await switching.catch(() => undefined);
+      await current.backend.dispose?.();
+    },
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * The engine inside the extension (offscreen document in Chrome, background page in Firefox): models and the
+ * onnxruntime-web runtime files come from the extension package itself (wxt.config.ts copies them to
+ * /models/ and /ort/), never from a CDN.
+ */
+import * as ort from 'onnxruntime-web';
+import { browser } from 'wxt/browser';
+import { createEngine } from '../ml/engine.ts';
+import type { Manifest } from '../ml/manifest.ts';
+import { createFrameDecoder, decodeImage } from './decode-image.ts';
+import { createEngineHost, type EngineHost, type EngineHostDeps } from './engine-host.ts';
+import { loadEngine, type LoadedEngine, type LoadOptions } from './engine-loader.ts';
+import { createOrtBackend } from './ort-backend.ts';
+import { probeWebGpu, type GpuDeviceLike } from './webgpu-probe.ts';
+
+/** A file of the extension package by absolute path ("/models/manifest.json"). */
+export function packageUrl(path: string): string {
+  return (browser.runtime.getURL as (path: string) => string)(path);
+}
+
+async function fetchPackaged(path: string): Promise<Response> {
+  const response = await fetch(packageUrl(path));
+  if (!response.ok) {
+    throw new Error(
+      `${path} is missing from the extension package (HTTP ${response.status}); rebuild with \`npm run build\`.`,
+    );
+  }
+  return response;
+}
+
+/** wasm threads need SharedArrayBuffer, i.e. a cross-origin isolated page (manifest COOP/COEP keys). */
+function wasmThreads(): number {
+  if (!globalThis.crossOriginIsolated) return 1;
+  const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
+  return Math.max(1, Math.min(4, Math.floor(cores / 2)));
+}
+
+export async function loadExtensionEngine(options: LoadOptions): Promise<LoadedEngine> {
+  ort.env.wasm.wasmPaths = packageUrl('/ort/');
+  const manifest = (await (await fetchPackaged('/models/manifest.json')).json()) as Manifest;
+  const numThreads = wasmThreads();
+  return loadEngine(
+    {
+      manifest,
+      createBackend: (providers) =>
+        createOrtBackend(manifest, {
+          loadModel: async (file) =>
+            new Uint8Array(await (await fetchPackaged(`/models/${file}`)).arrayBuffer()),
+          executionProviders: providers,
+          numThreads,
+        }),
+      createEngine: (backend, m) => createEngine(backend, m, { now: () => performance.now() }),
+      probeWebGpu: () => probeWebGpu(),
+      // A GPUDevice (typed loosely here: TypeScript's DOM lib has no WebGPU types).
+      webGpuDevice: async (): Promise<GpuDeviceLike | undefined> => await ort.env.webgpu.device,
+    },
+    options,
+  );
+}
+
+/** The engine host of this extension page (offscreen document, or Firefox's background page). */
+export function createExtensionEngineHost(): EngineHost {
+  return createEngineHost(extensionEngineHostDeps());
+}
+
+/** Everything the engine host needs, from this extension page. */
+export function extensionEngineHostDeps(): EngineHostDeps {
+  return {
+    load: loadExtensionEngine,
+    decodeImage: (bytes, type) => decodeImage(bytes, type),
+    decodeFrame: createFrameDecoder(),
+    nowMs: () => performance.now(),
+    epochMs: () => performance.timeOrigin + performance.now(),
+  };
+}

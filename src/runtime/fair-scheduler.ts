@@ -1,0 +1,113 @@
+/**
+ * One engine, many tabs: runs analysis jobs one at a time, user-requested ones (a right-clicked image) first,
+ * then video frames round-robin over tabs and, within a tab, over its sources (video elements). A source has
+ * at most one frame waiting: a newer frame replaces it and the older one resolves as DROPPED, so a slow engine
+ * drops frames instead of queueing them.
+ */
+export const DROPPED = Symbol('dropped');
+export type Dropped = typeof DROPPED;
+
+export interface Job<T> {
+  /** Fairness group, e.g. the tab id. */
+  group: string;
+  /** Source within the group, e.g. one <video>. A source has at most one waiting frame job. */
+  source: string;
+  /** 'user' jobs run before any frame and are never dropped. */
+  priority: 'user' | 'frame';
+  run: () => Promise<T>;
+}
+
+interface Waiting {
+  job: Job<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+export class FairScheduler {
+  private readonly userQueue: Waiting[] = [];
+  /** group -> (source -> waiting frame job); Map order is the round-robin order. */
+  private readonly groups = new Map<string, Map<string, Waiting>>();
+  private running = false;
+  private droppedCount = 0;
+
+  submit<T>(job: Job<T>): Promise<T | Dropped> {
+    return new Promise<T | Dropped>((resolve, reject) => {
+      const waiting: Waiting = { job, resolve: resolve as (value: unknown) => void, reject };
+      if (job.priority === 'user') {
+        this.userQueue.push(waiting);
+      } else {
+        let sources = this.groups.get(job.group);
+        if (!sources) {
+          sources = new Map();
+          this.groups.set(job.group, sources);
+        }
+        const older = sources.get(job.source);
+        if (older) {
+          this.droppedCount++;
+          older.resolve(DROPPED);
+        }
+        // Re-inserting keeps the source's place in its group's round-robin order.
+        sources.set(job.source, waiting);
+      }
+      this.pump();
+    });
+  }
+
+  /** Drops the waiting frames of every source for which `matches` is true (e.g. a closed port's sources). */
+  dropWhere(matches: (group: string, source: string) => boolean): void {
+    for (const [group, sources] of this.groups) {
+      for (const [source, waiting] of sources) {
+        if (!matches(group, source)) continue;
+        sources.delete(source);
+        this.droppedCount++;
+        waiting.resolve(DROPPED);
+      }
+      if (sources.size === 0) this.groups.delete(group);
+    }
+  }
+
+  /** Jobs waiting (not running). */
+  get waiting(): number {
+    let n = this.userQueue.length;
+    for (const sources of this.groups.values()) n += sources.size;
+    return n;
+  }
+
+  /** Frames replaced by a newer frame of their source (or dropped with it) so far. */
+  get dropped(): number {
+    return this.droppedCount;
+  }
+
+  private next(): Waiting | undefined {
+    const user = this.userQueue.shift();
+    if (user) return user;
+    for (const [group, sources] of this.groups) {
+      for (const [source, waiting] of sources) {
+        sources.delete(source);
+        // This group was served: move it to the back of the round-robin order.
+        this.groups.delete(group);
+        if (sources.size > 0) this.groups.set(group, sources);
+        return waiting;
+      }
+      this.groups.delete(group);
+    }
+    return undefined;
+  }
+
+  private pump(): void {
+    if (this.running) return;
+    const waiting = this.next();
+    if (!waiting) return;
+    this.running = true;
+    let result: Promise<unknown>;
+    try {
+      result = waiting.job.run();
+    } catch (error) {
+      result = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    void result.then(waiting.resolve, waiting.reject).finally(() => {
+      this.running = false;
+      this.pump();
+    });
+  }
+}

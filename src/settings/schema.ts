@@ -1,0 +1,125 @@
+/**
+ * The user's settings: one plain object with documented defaults, validated whenever it crosses a boundary
+ * (storage, popup form). Invalid stored values are replaced by their default, each with a reason.
+ */
+import type { FrameEncoding } from '../messaging/protocol.ts';
+
+/** Which execution provider the engine uses. */
+export type BackendPreference = 'auto' | 'webgpu' | 'wasm';
+
+export interface Settings {
+  /** Manifest id of the emotion classifier; null lets the engine use its default. */
+  classifierId: string | null;
+  /** Detection threshold, 0.3..0.95 (MediaPipe's min_detection_confidence default is 0.5). */
+  minScore: number;
+  /**
+   * How much of the previous estimate survives each new frame, 0 (none: raw per-frame results) to 0.95.
+   * Applied to boxes and probabilities of each tracked face.
+   */
+  smoothing: number;
+  /** Show bars for all 7 emotions instead of the top one only. */
+  showAllProbabilities: boolean;
+  /** Upper bound on analysed frames per second per video, 1..30; the engine's own speed is the other bound. */
+  maxFps: number;
+  /**
+   * 'auto': WebGPU on a hardware adapter, else wasm (a software WebGPU adapter such as SwiftShader is far
+   * slower than wasm); 'webgpu': WebGPU on any adapter, wasm if none; 'wasm': never WebGPU.
+   */
+  backend: BackendPreference;
+  /**
+   * How video frames travel to the engine (src/messaging/protocol.ts FrameEncoding). Not in the popup: a
+   * knob for measuring the transport (tests/e2e, src/transport/README.md).
+   */
+  frameEncoding: FrameEncoding;
+}
+
+export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
+  classifierId: null,
+  minScore: 0.5,
+  smoothing: 0.6,
+  showAllProbabilities: false,
+  maxFps: 15,
+  backend: 'auto',
+  frameEncoding: 'jpeg',
+});
+
+export const SETTING_LIMITS = {
+  minScore: { min: 0.3, max: 0.95, step: 0.05 },
+  smoothing: { min: 0, max: 0.95, step: 0.05 },
+  maxFps: { min: 1, max: 30, step: 1 },
+} as const;
+
+const BACKENDS: readonly BackendPreference[] = ['auto', 'webgpu', 'wasm'];
+const ENCODINGS: readonly FrameEncoding[] = ['jpeg', 'rgba'];
+
+export interface ValidatedSettings {
+  settings: Settings;
+  /** One line per field that was replaced by its default, saying what was expected. */
+  problems: string[];
+}
+
+function numberIn(
+  raw: Record<string, unknown>,
+  key: keyof typeof SETTING_LIMITS,
+  problems: string[],
+): number | undefined {
+  const value = raw[key];
+  if (value === undefined) return undefined;
+  const { min, max } = SETTING_LIMITS[key];
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    problems.push(`${key}: expected a number in ${min}..${max}, got ${JSON.stringify(value)}`);
+    return undefined;
+  }
+  return value;
+}
+
+/** Fills defaults for missing fields and replaces invalid ones; never throws on user data. */
+export function validateSettings(raw: unknown): ValidatedSettings {
+  const problems: string[] = [];
+  if (raw === undefined || raw === null) return { settings: { ...DEFAULT_SETTINGS }, problems };
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    return { settings: { ...DEFAULT_SETTINGS }, problems: [`expected a settings object, got ${typeof raw}`] };
+  }
+  const r = raw as Record<string, unknown>;
+  const settings: Settings = { ...DEFAULT_SETTINGS };
+
+  if (r.classifierId !== undefined) {
+    if (r.classifierId === null || (typeof r.classifierId === 'string' && r.classifierId !== '')) {
+      settings.classifierId = r.classifierId;
+    } else {
+      problems.push(`classifierId: expected a model id or null, got ${JSON.stringify(r.classifierId)}`);
+    }
+  }
+  settings.minScore = numberIn(r, 'minScore', problems) ?? settings.minScore;
+  settings.smoothing = numberIn(r, 'smoothing', problems) ?? settings.smoothing;
+  const maxFps = numberIn(r, 'maxFps', problems);
+  if (maxFps !== undefined) settings.maxFps = Math.round(maxFps);
+  if (r.showAllProbabilities !== undefined) {
+    if (typeof r.showAllProbabilities === 'boolean') settings.showAllProbabilities = r.showAllProbabilities;
+    else problems.push(`showAllProbabilities: expected true or false`);
+  }
+  if (r.backend !== undefined) {
+    if (BACKENDS.includes(r.backend as BackendPreference)) settings.backend = r.backend as BackendPreference;
+    else problems.push(`backend: expected one of ${BACKENDS.join(', ')}, got ${JSON.stringify(r.backend)}`);
+  }
+  if (r.frameEncoding !== undefined) {
+    if (ENCODINGS.includes(r.frameEncoding as FrameEncoding))
+      settings.frameEncoding = r.frameEncoding as FrameEncoding;
+    else
+      problems.push(
+        `frameEncoding: expected one of ${ENCODINGS.join(', ')}, got ${JSON.stringify(r.frameEncoding)}`,
+      );
+  }
+  return { settings, problems };
+}
+
+/** The part of the settings the engine host needs (it cannot read extension storage itself). */
+export interface EngineConfig {
+  classifierId: string | null;
+  minScore: number;
+  backend: BackendPreference;
+}
+
+export function engineConfigOf(settings: Settings): EngineConfig {
+  return { classifierId: settings.classifierId, minScore: settings.minScore, backend: settings.backend };
+}

@@ -1,0 +1,107 @@
+/**
+ * Reads the current picture of a <video> (or <img>) for the engine, scaled down so its longer side is at
+ * most `maxSide`: the detector sees 128 or 192 pixels and the classifiers 64 or 112-pixel crops, while the
+ * transport cost grows with the frame. One canvas per grabber, resized only when the frame size changes.
+ * 'jpeg' encodes with OffscreenCanvas.convertToBlob (off the page's main thread); 'rgba' reads the pixels
+ * back with getImageData (on the page's main thread) and sends them as they are.
+ */
+import type { FrameEncoding, FramePayload } from '../messaging/protocol.ts';
+
+/** The longest side of a frame sent to the engine, px. */
+export const MAX_FRAME_SIDE = 640;
+/** JPEG quality of video frames: artefacts stay well below what the video codec already did. */
+export const FRAME_JPEG_QUALITY = 0.9;
+
+export interface GrabbedFrame {
+  width: number;
+  height: number;
+  /** From drawing the picture to having the bytes, ms. */
+  encodeMs: number;
+  payload: FramePayload;
+}
+
+export type UnreadableReason = 'cross-origin' | 'drm';
+
+/** The media's pixels cannot be read here; `message` explains why to the user. */
+export class UnreadableMediaError extends Error {
+  override readonly name = 'UnreadableMediaError';
+  constructor(
+    readonly reason: UnreadableReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const UNREADABLE_MESSAGES: Record<UnreadableReason, string> = {
+  'cross-origin':
+    'Affect Lens cannot read this video: it comes from another site that does not allow it (no CORS), so the browser hides its pixels from extensions.',
+  drm: 'Affect Lens cannot read this video: it is DRM-protected, so the browser shows its pixels only on screen.',
+};
+
+type Source = HTMLVideoElement | HTMLImageElement;
+
+function sourceSize(source: Source): { width: number; height: number } {
+  return source instanceof HTMLVideoElement
+    ? { width: source.videoWidth, height: source.videoHeight }
+    : { width: source.naturalWidth, height: source.naturalHeight };
+}
+
+export class FrameGrabber {
+  private canvas: OffscreenCanvas | null = null;
+  private context: OffscreenCanvasRenderingContext2D | null = null;
+
+  constructor(
+    private readonly encoding: FrameEncoding = 'jpeg',
+    private readonly maxSide = MAX_FRAME_SIDE,
+  ) {}
+
+  /** null when the media has no picture yet (no metadata, or 0x0). Throws UnreadableMediaError. */
+  async grab(source: Source): Promise<GrabbedFrame | null> {
+    if (source instanceof HTMLVideoElement && source.mediaKeys) {
+      throw new UnreadableMediaError('drm', UNREADABLE_MESSAGES.drm);
+    }
+    const natural = sourceSize(source);
+    if (natural.width === 0 || natural.height === 0) return null;
+    const started = performance.now();
+    const scale = Math.min(1, this.maxSide / Math.max(natural.width, natural.height));
+    const width = Math.max(1, Math.round(natural.width * scale));
+    const height = Math.max(1, Math.round(natural.height * scale));
+    const { canvas, context } = this.canvasOf(width, height);
+    context.drawImage(source, 0, 0, width, height);
+    try {
+      let payload: FramePayload;
+      if (this.encoding === 'jpeg') {
+        const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: FRAME_JPEG_QUALITY });
+        payload = { encoding: 'jpeg', bytes: await blob.arrayBuffer() };
+      } else {
+        payload = { encoding: 'rgba', pixels: context.getImageData(0, 0, width, height).data };
+      }
+      return { width, height, encodeMs: performance.now() - started, payload };
+    } catch (error) {
+      if (error instanceof DOMException && error.name === 'SecurityError') {
+        // A tainted canvas stays tainted: start clean, in case the media changes to a readable source.
+        this.canvas = null;
+        this.context = null;
+        throw new UnreadableMediaError('cross-origin', UNREADABLE_MESSAGES['cross-origin']);
+      }
+      throw error;
+    }
+  }
+
+  private canvasOf(
+    width: number,
+    height: number,
+  ): { canvas: OffscreenCanvas; context: OffscreenCanvasRenderingContext2D } {
+    if (!this.canvas || !this.context || this.canvas.width !== width || this.canvas.height !== height) {
+      this.canvas = new OffscreenCanvas(width, height);
+      const context = this.canvas.getContext('2d', {
+        willReadFrequently: this.encoding === 'rgba',
+        alpha: false,
+      });
+      if (!context) throw new Error('No 2D canvas context for grabbing frames.');
+      this.context = context;
+    }
+    return { canvas: this.canvas, context: this.context };
+  }
+}

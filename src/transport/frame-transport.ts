@@ -1,0 +1,102 @@
+/**
+ * How a grabbed frame reaches the engine and its faces come back. The data plane is the frames port
+ * (src/messaging/frames-port.ts): structured clone carries the RGBA bytes as they are, only the engine host
+ * receives them, and it works the same in Firefox. The engine host is started (or restarted) through the
+ * background on first use and after it went away; reconnection waits `retryMs` so a broken host is not
+ * hammered. At most one frame per source is in flight: a second `analyse` for a busy source is refused
+ * (the caller drops that frame) instead of queueing.
+ */
+import type { FramesPortClient } from '../messaging/frames-port.ts';
+import type { FrameAnalysis, EngineStatus } from '../messaging/protocol.ts';
+import type { GrabbedFrame } from './frame-grabber.ts';
+
+export interface FrameTransport {
+  /** Sends one frame of `sourceId`; resolves 'busy' when that source already has a frame in flight. */
+  analyse(sourceId: string, frame: GrabbedFrame): Promise<FrameAnalysis | { status: 'busy' }>;
+  /** Mean cost of moving one frame into the engine, ms: encoding here, messaging, decoding there. */
+  readonly meanCostMs: number;
+  close(): void;
+}
+
+export interface PortTransportDeps {
+  /** Asks the background to make sure the engine host exists (sendMessage('ensureEngine')). */
+  ensureEngine: () => Promise<EngineStatus>;
+  connect: () => FramesPortClient;
+  /** performance.timeOrigin + performance.now() */
+  epochMs: () => number;
+  /** Waits before reconnecting after a failure, ms. */
+  retryMs?: number;
+  nowMs?: () => number;
+  /** In content scripts: a ctx.setTimeout-based sleep, so nothing outlives the script. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const EMA = 0.2;
+
+export function createPortTransport(deps: PortTransportDeps): FrameTransport {
+  const retryMs = deps.retryMs ?? 1000;
+  const now = deps.nowMs ?? (() => performance.now());
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  let client: FramesPortClient | null = null;
+  let connecting: Promise<FramesPortClient> | null = null;
+  let notBeforeMs = 0;
+  let closed = false;
+  let meanCostMs = 0;
+  const busy = new Set<string>();
+
+  const connected = (): Promise<FramesPortClient> => {
+    if (client?.open) return Promise.resolve(client);
+    connecting ??= (async () => {
+      try {
+        const wait = notBeforeMs - now();
+        if (wait > 0) await sleep(wait);
+        await deps.ensureEngine();
+        client = deps.connect();
+        return client;
+      } finally {
+        connecting = null;
+      }
+    })();
+    return connecting;
+  };
+
+  return {
+    get meanCostMs() {
+      return meanCostMs;
+    },
+    async analyse(sourceId, frame) {
+      if (closed) throw new Error('The frame transport is closed.');
+      if (busy.has(sourceId)) return { status: 'busy' };
+      busy.add(sourceId);
+      try {
+        const port = await connected();
+        const sentAt = deps.epochMs();
+        const { width, height, encodeMs, payload } = frame;
+        const result = await port.request('analyseFrame', {
+          ...payload,
+          sourceId,
+          width,
+          height,
+          encodeMs,
+          sentAtEpochMs: sentAt,
+        });
+        if (result.status === 'analysed') {
+          const cost = encodeMs + result.wireMs + result.decodeMs;
+          meanCostMs = meanCostMs === 0 ? cost : (1 - EMA) * meanCostMs + EMA * cost;
+        }
+        return result;
+      } catch (error) {
+        notBeforeMs = now() + retryMs;
+        if (client && !client.open) client = null;
+        throw error;
+      } finally {
+        busy.delete(sourceId);
+      }
+    },
+    close() {
+      closed = true;
+      client?.close();
+      client = null;
+    },
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * The popup: overlay on/off for this tab, the engine's state, the settings, and the last right-click result.
+ * `?tab=<id>` picks the tab explicitly (the popup opened as a page, e.g. in tests); otherwise the active tab.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { browser } from 'wxt/browser';
+import { sendMessage } from '../messaging/messenger.ts';
+import { EngineStatusView } from './engine-status-view.tsx';
+import { ImageResultView } from './image-result-view.tsx';
+import { SettingsForm } from './settings-form.tsx';
+import { usePolling } from './use-polling.ts';
+import { useSettings } from './use-settings.ts';
+import './popup.css';
+
+async function targetTabId(): Promise<number | null> {
+  const fromQuery = Number(new URLSearchParams(location.search).get('tab'));
+  if (Number.isInteger(fromQuery) && fromQuery > 0) return fromQuery;
+  const [tab] = await browser.tabs.query({ active: true, currentWindow: true });
+  return tab?.id ?? null;
+}
+
+export function App() {
+  const [tabId, setTabId] = useState<number | null>(null);
+  const [toggleError, setToggleError] = useState<string | null>(null);
+  useEffect(() => {
+    void targetTabId().then(setTabId);
+  }, []);
+  const engine = usePolling(() => sendMessage('getEngineStatus'), 700, []);
+  const tab = usePolling(tabId === null ? null : () => sendMessage('getTabState', { tabId }), 1000, [tabId]);
+  const { settings, update, error: settingsError } = useSettings();
+
+  const toggle = (enabled: boolean) => {
+    if (tabId === null) return;
+    sendMessage('setOverlay', { tabId, enabled }).then(
+      () => {
+        setToggleError(null);
+        tab.refresh();
+        engine.refresh();
+      },
+      (e: unknown) => setToggleError(e instanceof Error ? e.message : String(e)),
+    );
+  };
+
+  return (
+    <main>
+      <header>
+        <h1>Affect Lens</h1>
+        <label class="switch">
+          <input
+            type="checkbox"
+            name="overlay"
+            checked={tab.value?.overlay ?? false}
+            disabled={tab.value === null}
+            onChange={(e) => toggle(e.currentTarget.checked)}
+          />
+          <span>Overlay on this tab</span>
+        </label>
+      </header>
+      {toggleError && <p class="error">{toggleError}</p>}
+      <EngineStatusView status={engine.value} error={engine.error} />
+      {tab.value?.lastImage && <ImageResultView result={tab.value.lastImage} />}
+      <h2>Settings</h2>
+      {settings ? (
+        <SettingsForm
+          settings={settings}
+          classifiers={engine.value?.classifiers ?? []}
+          activeClassifier={engine.value?.classifierId ?? null}
+          update={update}
+        />
+      ) : (
+        <p>Loading settings…</p>
+      )}
+      {settingsError && <p class="error">{settingsError}</p>}
+      <footer>Everything is computed on this device; nothing leaves it.</footer>
+    </main>
+  );
+}

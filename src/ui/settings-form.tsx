@@ -1,0 +1,76 @@
+/** The settings, applied live: every change is stored at once and picked up by the engine and the pages. */
+import type { EngineStatus } from '../messaging/protocol.ts';
+import { SETTING_LIMITS, type BackendPreference, type Settings } from '../settings/schema.ts';
+
+interface Props {
+  settings: Settings;
+  classifiers: EngineStatus['classifiers'];
+  activeClassifier: string | null;
+  update: (patch: Partial<Settings>) => void;
+}
+
+export function SettingsForm({ settings, classifiers, activeClassifier, update }: Props) {
+  const number = (key: 'minScore' | 'smoothing' | 'maxFps', label: string, format: (v: number) => string) => (
+    <label class="row">
+      <span>{label}</span>
+      <input
+        type="range"
+        name={key}
+        min={SETTING_LIMITS[key].min}
+        max={SETTING_LIMITS[key].max}
+        step={SETTING_LIMITS[key].step}
+        value={settings[key]}
+        onInput={(e) => update({ [key]: Number(e.currentTarget.value) })}
+      />
+      <output>{format(settings[key])}</output>
+    </label>
+  );
+  return (
+    <form class="settings" onSubmit={(e) => e.preventDefault()}>
+      <label class="row">
+        <span>Classifier</span>
+        <select
+          name="classifierId"
+          value={settings.classifierId ?? ''}
+          onChange={(e) => update({ classifierId: e.currentTarget.value || null })}
+        >
+          <option value="">
+            Default{activeClassifier && settings.classifierId === null ? ` (${activeClassifier})` : ''}
+          </option>
+          {classifiers.map((c) => (
+            <option key={c.id} value={c.id} title={c.description}>
+              {c.id}
+            </option>
+          ))}
+          {settings.classifierId && !classifiers.some((c) => c.id === settings.classifierId) && (
+            <option value={settings.classifierId}>{settings.classifierId}</option>
+          )}
+        </select>
+      </label>
+      {number('minScore', 'Detection threshold', (v) => v.toFixed(2))}
+      {number('smoothing', 'Smoothing', (v) => v.toFixed(2))}
+      {number('maxFps', 'Max analysis rate', (v) => `${v} fps`)}
+      <label class="row check">
+        <input
+          type="checkbox"
+          name="showAllProbabilities"
+          checked={settings.showAllProbabilities}
+          onChange={(e) => update({ showAllProbabilities: e.currentTarget.checked })}
+        />
+        <span>Show all 7 probabilities</span>
+      </label>
+      <label class="row">
+        <span>Runs on</span>
+        <select
+          name="backend"
+          value={settings.backend}
+          onChange={(e) => update({ backend: e.currentTarget.value as BackendPreference })}
+        >
+          <option value="auto">Auto (GPU if fast)</option>
+          <option value="webgpu">WebGPU</option>
+          <option value="wasm">WebAssembly</option>
+        </select>
+      </label>
+    </form>
+  );
+}

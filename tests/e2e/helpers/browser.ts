@@ -1,0 +1,83 @@
+/**
+ * Launches Debian's Chromium with the built extension (.output/chrome-mv3) through playwright-core, with the
+ * flags of ../shared/ENVIRONMENT.md. Never `playwright install`: its browser download does not work here.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Worker } from 'playwright-core';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const EXTENSION_DIR = path.join(REPO_ROOT, '.output/chrome-mv3');
+/** Screenshots and other artefacts for people to look at (ignored by git). */
+export const ARTIFACTS_DIR = path.join(REPO_ROOT, 'test-results/e2e');
+
+const CHROMIUM_CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/lib/chromium/chromium', '/usr/bin/chromium'];
+
+export function chromiumPath(): string | null {
+  return CHROMIUM_CANDIDATES.find((p): p is string => !!p && existsSync(p)) ?? null;
+}
+
+/** Why E2E cannot run here, or null when it can. */
+export function e2eUnavailable(): string | null {
+  if (!chromiumPath()) return 'Chromium not found: `apt-get install -y chromium` (or set CHROMIUM_PATH)';
+  if (!existsSync(path.join(EXTENSION_DIR, 'manifest.json')))
+    return 'No built extension: run `npm run build`';
+  return null;
+}
+
+export interface ExtensionBrowser {
+  context: BrowserContext;
+  serviceWorker: Worker;
+  extensionId: string;
+  close(): Promise<void>;
+}
+
+export async function launchWithExtension(extraArgs: string[] = []): Promise<ExtensionBrowser> {
+  const executablePath = chromiumPath();
+  if (!executablePath) throw new Error(e2eUnavailable() ?? 'no chromium');
+  const profile = await mkdtemp(path.join(os.tmpdir(), 'affect-lens-e2e-profile-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath,
+    headless: true,
+    viewport: { width: 1100, height: 760 },
+    args: [
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+      '--enable-unsafe-webgpu',
+      '--autoplay-policy=no-user-gesture-required',
+      `--disable-extensions-except=${EXTENSION_DIR}`,
+      `--load-extension=${EXTENSION_DIR}`,
+      ...extraArgs,
+    ],
+  });
+  const serviceWorker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
+  const extensionId = new URL(serviceWorker.url()).host;
+  return {
+    context,
+    serviceWorker,
+    extensionId,
+    async close() {
+      await context.close();
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The id of the tab whose URL starts with `urlPrefix`, asked from the service worker. */
+export async function tabIdOf(sw: Worker, urlPrefix: string): Promise<number> {
+  const id = await sw.evaluate(async (prefix) => {
+    type Tab = { id?: number; url?: string };
+    const { chrome } = globalThis as unknown as { chrome: { tabs: { query(q: object): Promise<Tab[]> } } };
+    const tabs = await chrome.tabs.query({});
+    return tabs.find((t) => t.url?.startsWith(prefix))?.id ?? null;
+  }, urlPrefix);
+  if (id === null) throw new Error(`No tab with a URL starting ${urlPrefix}`);
+  return id;
+}

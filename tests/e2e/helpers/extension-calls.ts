@@ -1,0 +1,98 @@
+/**
+ * Calls into the running extension from the test, through the service worker: the context menu's own
+ * handler (native menus cannot be clicked by automation), what a tab's overlay shows, the engine status.
+ */
+import type { Worker } from 'playwright-core';
+import type { EngineStatus, ImageResult, OverlaySnapshot } from '../../../src/messaging/protocol.ts';
+import type { Settings } from '../../../src/settings/schema.ts';
+
+/** The bits of the `chrome` global the evaluated functions use (they run in the service worker). */
+interface ChromeInWorker {
+  tabs: { sendMessage(tabId: number, message: unknown, options?: { frameId?: number }): Promise<unknown> };
+  runtime: { sendMessage(message: unknown): Promise<unknown> };
+  storage: {
+    local: { set(items: object): Promise<void>; get(key: string): Promise<Record<string, unknown>> };
+  };
+}
+interface DebugHooks {
+  contextMenuClicked(info: object, tab: { id: number }): Promise<ImageResult | null>;
+  engine: { status(): Promise<EngineStatus>; ensure(): Promise<EngineStatus> };
+}
+type WorkerGlobal = { chrome: ChromeInWorker; affectLensDebug: DebugHooks };
+
+const TAG = 'affect-lens/1';
+
+/** Runs the "Analyse emotions" context-menu handler exactly as a click on the image would. */
+export function clickAnalyseEmotions(
+  sw: Worker,
+  tabId: number,
+  srcUrl: string,
+  pageUrl: string,
+): Promise<ImageResult | null> {
+  return sw.evaluate(
+    ({ tabId, srcUrl, pageUrl }) =>
+      (globalThis as unknown as WorkerGlobal).affectLensDebug.contextMenuClicked(
+        {
+          menuItemId: 'affect-lens-analyse-image',
+          srcUrl,
+          pageUrl,
+          frameId: 0,
+          editable: false,
+          mediaType: 'image',
+        },
+        { id: tabId },
+      ),
+    { tabId, srcUrl, pageUrl },
+  );
+}
+
+export async function describeOverlay(sw: Worker, tabId: number): Promise<OverlaySnapshot> {
+  const reply = await sw.evaluate(
+    ({ tabId, tag }) =>
+      (globalThis as unknown as WorkerGlobal).chrome.tabs.sendMessage(
+        tabId,
+        { tag, type: 'overlayDescribe' },
+        { frameId: 0 },
+      ),
+    { tabId, tag: TAG },
+  );
+  const r = reply as { res?: OverlaySnapshot; err?: { message: string } };
+  if (!r.res) throw new Error(`overlayDescribe failed: ${r.err?.message ?? JSON.stringify(reply)}`);
+  return r.res;
+}
+
+export function engineStatus(sw: Worker): Promise<EngineStatus> {
+  return sw.evaluate(() => (globalThis as unknown as WorkerGlobal).affectLensDebug.engine.status());
+}
+
+export function storeSettings(sw: Worker, patch: Partial<Settings>): Promise<void> {
+  return sw.evaluate(async (patch) => {
+    const { chrome } = globalThis as unknown as WorkerGlobal;
+    const current = (await chrome.storage.local.get('settings')).settings ?? {};
+    await chrome.storage.local.set({ settings: { ...current, ...patch } });
+  }, patch);
+}
+
+/** Polls `read` until `done` holds (returns that value) or `timeoutMs` passes (throws with the last value). */
+export async function waitFor<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      last = await read();
+      if (done(last)) return last;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(
+    `Timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(last) ?? String(lastError)}`,
+  );
+}

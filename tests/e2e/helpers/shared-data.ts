@@ -1,0 +1,75 @@
+/**
+ * Test media from ../shared/data, used in place at test time (never copied into the repository); tests skip
+ * with a message when it is not there. Videos are converted to VP9/WebM (every Chromium build decodes it)
+ * into a temporary folder with ffmpeg.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { REPO_ROOT } from './browser.ts';
+
+export const SHARED_DATA = process.env.AFFECT_LENS_SHARED_DATA ?? path.join(REPO_ROOT, '../shared/data');
+export const FACE_IMAGES = path.join(SHARED_DATA, 'face-boxes/dlib-pascalvoc/images');
+export const FACE_BOXES_CSV = path.join(SHARED_DATA, 'face-boxes/dlib-pascalvoc/boxes.csv');
+export const TALKING_VIDEO = path.join(SHARED_DATA, 'video/pyfeat/WolfgangLanger_Pexels.mp4');
+
+export function missing(...files: string[]): string | null {
+  const absent = files.filter((f) => !existsSync(f));
+  return absent.length === 0 ? null : `test data missing (${absent.join(', ')}): ../shared/data is not here`;
+}
+
+/** Number of annotated faces per image file name, from boxes.csv. */
+export async function annotatedFaceCounts(): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  const lines = (await readFile(FACE_BOXES_CSV, 'utf8')).trim().split('\n').slice(1);
+  for (const line of lines) {
+    const [file, , , , , , , , , ignore] = line.split(',');
+    if (!file || ignore?.trim() === '1') continue;
+    const name = path.basename(file);
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  return counts;
+}
+
+export function ffmpegAvailable(): boolean {
+  return ['/usr/bin/ffmpeg', '/usr/local/bin/ffmpeg'].some((p) => existsSync(p));
+}
+
+/** A VP9/WebM copy of `mp4` (first `seconds`, 640 px wide, no audio) in a temp folder, made once. */
+export async function webmOf(mp4: string, seconds = 8): Promise<string> {
+  const dir = path.join(os.tmpdir(), 'affect-lens-e2e-media');
+  await mkdir(dir, { recursive: true });
+  const out = path.join(dir, `${path.basename(mp4, path.extname(mp4))}-${seconds}s.webm`);
+  const done = await stat(out).then(
+    (s) => s.size > 0,
+    () => false,
+  );
+  if (!done) {
+    await promisify(execFile)('ffmpeg', [
+      '-y',
+      '-loglevel',
+      'error',
+      '-i',
+      mp4,
+      '-t',
+      String(seconds),
+      '-an',
+      '-vf',
+      'scale=640:-2',
+      '-c:v',
+      'libvpx-vp9',
+      '-deadline',
+      'realtime',
+      '-cpu-used',
+      '8',
+      '-b:v',
+      '1M',
+      `${out}.part.webm`,
+    ]);
+    await promisify(execFile)('mv', [`${out}.part.webm`, out]);
+  }
+  return out;
+}

@@ -1,0 +1,189 @@
+/**
+ * Live overlay on <video>: the overlay is switched on in the popup (its real toggle), a same-origin video
+ * gets a box around the face, a cross-origin video without CORS gets an honest explanation instead, and a
+ * clip in which the face leaves ends with no box. Writes the engine's measured speed and transport cost to
+ * test-results/e2e/video-metrics.json. Clips are made with ffmpeg from ../shared/data at test time.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EngineStatus, OverlaySnapshot } from '../../src/messaging/protocol.ts';
+import {
+  ARTIFACTS_DIR,
+  e2eUnavailable,
+  launchWithExtension,
+  tabIdOf,
+  type ExtensionBrowser,
+} from './helpers/browser.ts';
+import { describeOverlay, engineStatus, storeSettings, waitFor } from './helpers/extension-calls.ts';
+import { ffmpegAvailable, missing, SHARED_DATA, TALKING_VIDEO, webmOf } from './helpers/shared-data.ts';
+import { startServers, type TestServers } from './helpers/servers.ts';
+
+const FACE_THEN_NO_FACE = path.join(SHARED_DATA, 'video/pyfeat/face_noface_h264.mp4');
+const skip =
+  e2eUnavailable() ??
+  missing(TALKING_VIDEO, FACE_THEN_NO_FACE) ??
+  (ffmpegAvailable() ? null : 'ffmpeg not found: `apt-get install -y ffmpeg`');
+if (skip) console.warn(`Skipping video E2E: ${skip}`);
+
+const WEBM = 'video/webm';
+
+function videoPage(remoteSrc: string): string {
+  return `<!doctype html><meta charset="utf-8"><title>Video test</title>
+<style>body{font:16px system-ui;margin:24px;background:#f4f4f6} video{background:#000;display:block;margin:8px 0}</style>
+<h1>Videos</h1>
+<p>Same origin (readable):</p>
+<video id="local" src="/talk.webm" autoplay muted loop playsinline width="640" height="360"></video>
+<p>Another origin without CORS (unreadable):</p>
+<video id="remote" src="${remoteSrc}" autoplay muted loop playsinline width="320" height="180"></video>`;
+}
+
+const LEAVE_PAGE = `<!doctype html><meta charset="utf-8"><title>Face leaves</title>
+<style>body{margin:24px;background:#f4f4f6} video{background:#000}</style>
+<video id="clip" src="/leave.webm" muted playsinline width="640" height="360"></video>`;
+
+function metricsOf(status: EngineStatus, encoding: string) {
+  const round = (n: number) => Math.round(n * 10) / 10;
+  return {
+    encoding,
+    provider: status.provider,
+    providerNote: status.providerNote,
+    analysedFps: round(status.stats.analysedFps),
+    engineLatencyMs: round(status.stats.latencyMs),
+    transportMsPerFrame: round(status.stats.transportMs),
+    encodeMs: round(status.stats.transport.encodeMs),
+    wireMs: round(status.stats.transport.wireMs),
+    decodeMs: round(status.stats.transport.decodeMs),
+    framesAnalysed: status.stats.framesAnalysed,
+    framesDropped: status.stats.framesDropped,
+  };
+}
+
+const overlayOf = (s: OverlaySnapshot, src: string) =>
+  s.overlays.find((o) => o.kind === 'video' && o.src === src);
+
+describe.skipIf(skip !== null)('live overlay on videos', () => {
+  let servers: TestServers;
+  let ext: ExtensionBrowser;
+  let page: Page;
+  let tabId: number;
+
+  beforeAll(async () => {
+    await mkdir(ARTIFACTS_DIR, { recursive: true });
+    const [talk, leave] = await Promise.all([webmOf(TALKING_VIDEO, 8), webmOf(FACE_THEN_NO_FACE, 7)]);
+    servers = await startServers();
+    servers.pageRoutes['/talk.webm'] = { file: talk, type: WEBM };
+    servers.pageRoutes['/leave.webm'] = { file: leave, type: WEBM };
+    servers.mediaRoutes['/talk.webm'] = { file: talk, type: WEBM };
+    servers.pageRoutes['/video.html'] = {
+      body: videoPage(`${servers.mediaOrigin}/talk.webm`),
+      type: 'text/html',
+    };
+    servers.pageRoutes['/leave.html'] = { body: LEAVE_PAGE, type: 'text/html' };
+    ext = await launchWithExtension();
+    page = await ext.context.newPage();
+  });
+
+  afterAll(async () => {
+    await ext?.close();
+    await servers?.close();
+  });
+
+  it('boxes the face in a readable video and explains an unreadable one', async () => {
+    const pageUrl = `${servers.pageOrigin}/video.html`;
+    await page.goto(pageUrl);
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('video')].every((v) => v.currentTime > 0.2 && !v.paused),
+    );
+    tabId = await tabIdOf(ext.serviceWorker, pageUrl);
+
+    // Switch the overlay on with the popup's own toggle.
+    const popup = await ext.context.newPage();
+    await popup.setViewportSize({ width: 360, height: 600 });
+    await popup.goto(`chrome-extension://${ext.extensionId}/popup.html?tab=${tabId}`);
+    const toggle = popup.locator('input[name=overlay]');
+    await expect.poll(() => toggle.isEnabled(), { timeout: 5000 }).toBe(true);
+    await toggle.check();
+    await page.bringToFront();
+
+    const shown = await waitFor(
+      () => describeOverlay(ext.serviceWorker, tabId),
+      (s) =>
+        (overlayOf(s, `${servers.pageOrigin}/talk.webm`)?.faces.length ?? 0) > 0 &&
+        overlayOf(s, `${servers.mediaOrigin}/talk.webm`)?.notice != null,
+      45_000,
+      'a face box on the readable video and a notice on the unreadable one',
+    );
+    const local = overlayOf(shown, `${servers.pageOrigin}/talk.webm`)!;
+    expect(local.faces).toHaveLength(1);
+    const face = local.faces[0]!;
+    // A talking head: the box is well inside the video and a sensible size.
+    expect(face.rect.width).toBeGreaterThan(local.rect.width * 0.1);
+    expect(face.rect.width).toBeLessThan(local.rect.width * 0.8);
+    expect(face.rect.x).toBeGreaterThanOrEqual(local.rect.x - 1);
+    expect(face.rect.y).toBeGreaterThanOrEqual(local.rect.y - 1);
+    expect(face.rect.x + face.rect.width).toBeLessThanOrEqual(local.rect.x + local.rect.width + 1);
+    const remote = overlayOf(shown, `${servers.mediaOrigin}/talk.webm`)!;
+    expect(remote.faces).toHaveLength(0);
+    expect(remote.notice).toMatch(/cannot read this video/);
+
+    // Let it run, then read the engine's own measurements.
+    await page.waitForTimeout(6000);
+    const status = await engineStatus(ext.serviceWorker);
+    expect(status.state).toBe('ready');
+    expect(status.stats.analysedFps).toBeGreaterThan(0);
+    // At most one frame per source in flight: the host never had to replace a waiting frame.
+    expect(status.stats.framesDropped).toBe(0);
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'video-overlay.png') });
+    await popup.bringToFront();
+    await popup.getByTestId('fps').waitFor();
+    await popup.screenshot({ path: path.join(ARTIFACTS_DIR, 'popup-video.png'), fullPage: true });
+    await popup.close();
+    const jpeg = metricsOf(status, 'jpeg');
+
+    // The same with raw RGBA frames, for comparison (the encoding applies to the next frame).
+    await storeSettings(ext.serviceWorker, { frameEncoding: 'rgba' });
+    await page.waitForTimeout(6000);
+    const rgba = metricsOf(await engineStatus(ext.serviceWorker), 'rgba');
+    await storeSettings(ext.serviceWorker, { frameEncoding: 'jpeg' });
+    const metrics = {
+      frame: '640x360 over the frames port (structured clone)',
+      loadAverage: os.loadavg(),
+      jpeg,
+      rgba,
+    };
+    await writeFile(path.join(ARTIFACTS_DIR, 'video-metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
+    console.info('Video metrics:', JSON.stringify(metrics, null, 2));
+  });
+
+  it('clears the box once the face has left the video', async () => {
+    const pageUrl = `${servers.pageOrigin}/leave.html`;
+    await page.goto(pageUrl);
+    // The overlay stays on for this tab across navigations.
+    await page.evaluate(() => (document.getElementById('clip') as HTMLVideoElement).play());
+    const leaveTab = await tabIdOf(ext.serviceWorker, pageUrl);
+    await waitFor(
+      () => describeOverlay(ext.serviceWorker, leaveTab),
+      (s) => (overlayOf(s, `${servers.pageOrigin}/leave.webm`)?.faces.length ?? 0) === 1,
+      20_000,
+      'a face box while the face is on screen (0-2.4 s)',
+    );
+    await page.waitForFunction(
+      () => (document.getElementById('clip') as HTMLVideoElement).currentTime > 3.5,
+      undefined,
+      {
+        timeout: 20_000,
+      },
+    );
+    const after = await waitFor(
+      () => describeOverlay(ext.serviceWorker, leaveTab),
+      (s) => overlayOf(s, `${servers.pageOrigin}/leave.webm`)?.faces.length === 0,
+      5000,
+      'no face box after the face has left (from 2.4 s)',
+    );
+    expect(overlayOf(after, `${servers.pageOrigin}/leave.webm`)!.faces).toHaveLength(0);
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'video-face-left.png') });
+  });
+});
