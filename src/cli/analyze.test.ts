@@ -101,7 +101,7 @@ describe('analyze: files', () => {
     expect(err).toMatch(/e-empty\.png: file is empty \(0 bytes\)/);
     expect(err).toMatch(/f-text\.png: not an image \(expected JPEG, PNG/);
     expect(err).not.toMatch(/notes\.txt|hidden/);
-    expect(err).toMatch(/3 of 6 image\(s\) analysed, 2 face\(s\), 3 failed/);
+    expect(err).toMatch(/3 of 6 input\(s\) analysed, 2 face\(s\), 3 failed/);
     expect(engine.calls.filter((c) => c.method === 'analyze')).toHaveLength(3);
   });
 
@@ -147,6 +147,8 @@ describe('analyze: files', () => {
     expect(io.stderr()).toMatch(/missing\.jpg: no such file/);
     expect(io.stderr()).toMatch(/c-neutral\.jpg: fake inference failure/);
     expect(io.stdout()).toMatch(/a-happy\.png {2}face 1\/1/);
+    // The missing path counts among the inputs: 3 inputs (missing, nested's image, a-happy), 1 analysed.
+    expect(io.stderr()).toMatch(/analyze: 1 of 3 input\(s\) analysed, 1 face\(s\), 2 failed/);
   });
 
   it('an empty folder -> exit 1 with a message', async () => {

@@ -209,9 +209,10 @@ export async function runAnalyze(
   } finally {
     await handle.close?.();
   }
+  // `errors` are inputs that never became images (missing paths): they count among the inputs and the failures.
   const analysed = images.length - (failed - errors.length);
   io.err(
-    `analyze: ${analysed} of ${images.length} image(s) analysed, ${faceCount} face(s)` +
+    `analyze: ${analysed} of ${images.length + errors.length} input(s) analysed, ${faceCount} face(s)` +
       `${failed > 0 ? `, ${failed} failed` : ''}${annotateDir === undefined ? '' : `; annotated PNGs in ${annotateDir}`}\n`,
   );
   return failed > 0 ? 1 : 0;
