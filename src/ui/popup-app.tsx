@@ -22,6 +22,9 @@ async function targetTabId(): Promise<number | null> {
 export function App() {
   const [tabId, setTabId] = useState<number | null>(null);
   const [toggleError, setToggleError] = useState<string | null>(null);
+  // The user's latest choice while the background applies it: shown at once and kept over polled state
+  // (which may predate the click), so a click is never undone by a re-render.
+  const [pendingOverlay, setPendingOverlay] = useState<boolean | null>(null);
   useEffect(() => {
     void targetTabId().then(setTabId);
   }, []);
@@ -31,26 +34,35 @@ export function App() {
 
   const toggle = (enabled: boolean) => {
     if (tabId === null) return;
+    setPendingOverlay(enabled);
     sendMessage('setOverlay', { tabId, enabled }).then(
-      () => {
+      (state) => {
         setToggleError(null);
-        tab.refresh();
+        // The reply is the tab's state after the change; a poll still in flight is dropped.
+        tab.set(state);
+        setPendingOverlay((p) => (p === enabled ? null : p));
         engine.refresh();
       },
-      (e: unknown) => setToggleError(e instanceof Error ? e.message : String(e)),
+      (e: unknown) => {
+        setPendingOverlay((p) => (p === enabled ? null : p));
+        setToggleError(e instanceof Error ? e.message : String(e));
+        tab.refresh();
+      },
     );
   };
+  // Ready once the tab's state has loaded: until then the toggle is disabled (it has nothing to show).
+  const ready = tab.value !== null;
 
   return (
-    <main>
+    <main data-ready={ready ? 'true' : 'false'} aria-busy={!ready}>
       <header>
         <h1>Affect Lens</h1>
         <label class="switch">
           <input
             type="checkbox"
             name="overlay"
-            checked={tab.value?.overlay ?? false}
-            disabled={tab.value === null}
+            checked={pendingOverlay ?? tab.value?.overlay ?? false}
+            disabled={!ready}
             onChange={(e) => toggle(e.currentTarget.checked)}
           />
           <span>Overlay on this tab</span>
