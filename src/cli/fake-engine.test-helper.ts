@@ -75,6 +75,11 @@ export function createFakeEngine(options: { throwOnWidth?: number } = {}): FakeE
         }),
       );
     },
+    analyzeVideoFrame(image, _frame, opts) {
+      return this.analyze(image, opts);
+    },
+    endStream() {},
+    classifierInputSide: () => 64,
     detect(image, opts) {
       calls.push({ method: 'detect', options: opts });
       return Promise.resolve(detect(image));

@@ -8,7 +8,7 @@
 import type { FrameAnalysis } from '../messaging/protocol.ts';
 import { isContextInvalidated } from '../messaging/envelope.ts';
 import type { Settings } from '../settings/schema.ts';
-import { FrameGrabber, UnreadableMediaError } from '../transport/frame-grabber.ts';
+import { FrameGrabber, MAX_FRAME_SIDE, UnreadableMediaError } from '../transport/frame-grabber.ts';
 import type { FrameTransport } from '../transport/frame-transport.ts';
 import { childController, type ContentContext } from './content-context.ts';
 import { FaceTracker } from './face-tracker.ts';
@@ -36,6 +36,8 @@ export class VideoSource {
   private frameHandle: number | null = null;
   private unreadable = false;
   private encoding: Settings['frameEncoding'];
+  /** The longer side the engine asked for after the last frame (until then, the grabber's maximum). */
+  private frameSide = MAX_FRAME_SIDE;
   /** Frames analysed / dropped by this source, for tests and diagnostics. */
   analysed = 0;
   skipped = 0;
@@ -54,6 +56,7 @@ export class VideoSource {
     // A new source or a seek starts over: old tracks would be wrong, and a new src may be readable.
     const restart = () => {
       this.tracker.reset();
+      this.frameSide = MAX_FRAME_SIDE;
       this.unreadable = false;
       this.overlay?.setNotice(null);
       this.overlay?.setFaces([], 0, 0);
@@ -124,7 +127,7 @@ export class VideoSource {
     this.lastSentMs = now;
     this.inFlight = true;
     void this.grabber
-      .grab(this.video)
+      .grab(this.video, this.frameSide)
       .then(async (frame) => {
         if (!frame) return;
         const result = await this.deps.transport.analyse(this.id, frame);
@@ -149,6 +152,7 @@ export class VideoSource {
   private show(result: FrameAnalysis | { status: 'busy' }, width: number, height: number): void {
     if (result.status !== 'analysed' || this.lifetime.signal.aborted) return;
     this.analysed++;
+    this.frameSide = result.nextFrameSide;
     const faces = this.tracker.update(result.faces, performance.now());
     this.overlayOf().setFaces(faces, width, height);
   }

@@ -102,6 +102,11 @@ export type FrameAnalysis =
       decodeMs: number;
       /** Waiting for the engine behind other sources, ms. */
       queueMs: number;
+      /**
+       * The longer side the next frame of this source should have, px: enough for the classifier's crop of
+       * the smallest face, no more (src/ml/frame-side.ts).
+       */
+      nextFrameSide: number;
     }
   /** A newer frame of the same source arrived before this one was analysed. */
   | { status: 'dropped' };

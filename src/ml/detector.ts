@@ -27,7 +27,8 @@ import type { DetectorEntry } from './manifest.ts';
 import type { TensorTarget } from './resize.ts';
 import type { StageTimer } from './stage-timer.ts';
 import type { PxBox, PxDetection, RgbaImage } from './types.ts';
-import { suppressNested, weightedNms } from './weighted-nms.ts';
+import { type DetectOutcome, type DetectPlan, FULL_PLAN } from './video-passes.ts';
+import { iou, overlapOfSmaller, suppressNested, weightedNms } from './weighted-nms.ts';
 
 /** A detection this much inside a better one (by the smaller box's area) is the same face: see suppressNested. */
 export const NESTED_OVERLAP = 0.6;
@@ -206,21 +207,40 @@ export async function detectFaces(
   options: DetectOptions,
   timer: StageTimer,
 ): Promise<PxDetection[]> {
+  return (await detectFacesPlanned(backend, models, image, options, FULL_PLAN, timer)).faces;
+}
+
+/**
+ * detectFaces with only the extra passes `plan` allows (video-passes.ts decides them per stream), and what
+ * each pass contributed, for the next frame's plan.
+ */
+export async function detectFacesPlanned(
+  backend: InferenceBackend,
+  models: DetectorModels,
+  image: RgbaImage,
+  options: DetectOptions,
+  plan: DetectPlan,
+  timer: StageTimer,
+): Promise<{ faces: PxDetection[]; outcome: DetectOutcome }> {
   assertDetectOptions(options);
   const { width, height } = image;
   const whole: PxBox = { x: 0, y: 0, width, height };
   const { shortRange } = models;
-  const raw = await detectInRegion(backend, shortRange, image, whole, options.minScore, timer);
+  const shortRaw = await detectInRegion(backend, shortRange, image, whole, options.minScore, timer);
+  const raw = [...shortRaw];
 
-  if (options.smallFaces === 'full-range' || options.smallFaces === 'full-range+tiling') {
-    if (!models.fullRange) {
-      throw new Error(
-        `smallFaces '${options.smallFaces}' needs a full-range detector, but the manifest has none (expected id 'blazeface-full')`,
-      );
-    }
+  const wantsFullRange = options.smallFaces === 'full-range' || options.smallFaces === 'full-range+tiling';
+  const wantsTiling = options.smallFaces === 'tiling' || options.smallFaces === 'full-range+tiling';
+  if (wantsFullRange && !models.fullRange) {
+    throw new Error(
+      `smallFaces '${options.smallFaces}' needs a full-range detector, but the manifest has none (expected id 'blazeface-full')`,
+    );
+  }
+  const smallFacesRan = plan.smallFaces && options.smallFaces !== 'off';
+  if (smallFacesRan && wantsFullRange && models.fullRange) {
     raw.push(...(await detectInRegion(backend, models.fullRange, image, whole, options.minScore, timer)));
   }
-  if (options.smallFaces === 'tiling' || options.smallFaces === 'full-range+tiling') {
+  if (smallFacesRan && wantsTiling) {
     for (const tile of tileLayout(width, height, shortRange.target.width)) {
       const found = await detectInRegion(backend, shortRange, image, tile, options.minScore, timer);
       for (const d of found) if (!touchesInnerTileEdge(d.box, tile, width, height)) raw.push(d);
@@ -231,14 +251,25 @@ export async function detectFaces(
   let faces = weightedNms(raw, options.nmsIoU);
   // Several passes (models or tiles) see one face at different scales: merge what NMS's IoU misses.
   if (options.smallFaces !== 'off') faces = suppressNested(faces, NESTED_OVERLAP);
+  const seenByShortRange = (face: PxDetection) =>
+    shortRaw.some(
+      (d) => iou(d.box, face.box) >= options.nmsIoU || overlapOfSmaller(d.box, face.box) >= NESTED_OVERLAP,
+    );
+  const smallOnly = smallFacesRan ? faces.filter((f) => !seenByShortRange(f)).length : 0;
   timer.add('nms', t);
 
-  if (faces.length === 0 && options.largeFaces) {
+  const largeFacesRan = faces.length === 0 && options.largeFaces && plan.largeFaces;
+  let fromLargeRetry = 0;
+  if (largeFacesRan) {
     const padded = paddedRegion(width, height);
     const retry = await detectInRegion(backend, shortRange, image, padded, options.minScore, timer);
     t = timer.now();
     faces = weightedNms(retry, options.nmsIoU);
+    fromLargeRetry = faces.length;
     timer.add('nms', t);
   }
-  return faces.slice(0, options.maxFaces);
+  return {
+    faces: faces.slice(0, options.maxFaces),
+    outcome: { smallFacesRan, smallOnly, largeFacesRan, fromLargeRetry },
+  };
 }

@@ -47,6 +47,22 @@ export interface Face {
 export interface Engine {
   /** Finds every face in the image and classifies each one. */
   analyze(image: RgbaImage, options?: Partial<AnalyzeOptions>, trace?: StageTrace): Promise<Face[]>;
+  /**
+   * One frame of a video stream (MediaPipe's detectForVideo): like analyze, but the extra detector passes
+   * (small faces, large-face retry) run only when the stream's recent frames need them (video-passes.ts).
+   * `timestampMs` is the stream's own clock (e.g. video.currentTime * 1000); frames of one stream come in
+   * order. Streams are forgotten by endStream, or when more than MAX_STREAMS are open (oldest first).
+   */
+  analyzeVideoFrame(
+    image: RgbaImage,
+    frame: { streamId: string; timestampMs: number },
+    options?: Partial<AnalyzeOptions>,
+    trace?: StageTrace,
+  ): Promise<Face[]>;
+  /** Forgets a stream's state (its video went away). */
+  endStream(streamId: string): void;
+  /** The longer side of a classifier's input, px (default: the default classifier). */
+  classifierInputSide(classifierId?: string): number;
   /** Detection only. */
   detect(image: RgbaImage, options?: Partial<DetectOptions>, trace?: StageTrace): Promise<PxDetection[]>;
   /** Classifies an image that is already a face crop (eval's `crop` mode): the whole image is the face. */

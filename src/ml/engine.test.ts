@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { InferenceBackend, TensorData } from './backend.ts';
 import { allocateInput, preprocessImage, preprocessRect } from './classifier-preprocess.ts';
-import { DEFAULT_ANALYZE_OPTIONS, createEngine } from './engine.ts';
+import { DEFAULT_ANALYZE_OPTIONS, MAX_STREAMS, createEngine } from './engine.ts';
 import type { StageTrace } from './engine-api.ts';
 import type {
   ClassifierEntry,
@@ -336,6 +336,70 @@ describe('analyze', () => {
     expect(backend.maxInFlight).toBe(1);
     expect(results[0]).toHaveLength(1);
     expect(results[1]).toHaveLength(1);
+  });
+});
+
+describe('analyzeVideoFrame', () => {
+  const frame = (streamId: string, timestampMs: number) => ({ streamId, timestampMs });
+
+  it('runs the full-range pass on the first frame only while the short-range pass finds the face', async () => {
+    const img = square(canvas(320, 240), 100, 60, 40);
+    const backend = new FakeBackend(MANIFEST);
+    const engine = createEngine(backend, MANIFEST);
+    const results = [];
+    for (const t of [0, 40, 80]) results.push(await engine.analyzeVideoFrame(img, frame('a', t)));
+    expect(backend.runsOf('blazeface-short')).toBe(3);
+    expect(backend.runsOf('blazeface-full')).toBe(1);
+    // The first frame is a still analysis; later ones see the same face through one model instead of
+    // the weighted average of two.
+    const still = await createEngine(new FakeBackend(MANIFEST), MANIFEST).analyze(img);
+    expect(results[0]).toEqual(still);
+    for (const faces of results.slice(1)) {
+      expect(faces).toHaveLength(1);
+      for (const key of ['x', 'y', 'width', 'height'] as const) {
+        expect(faces[0]?.box[key]).toBeCloseTo(still[0]?.box[key] ?? NaN, 6);
+      }
+    }
+    // A second stream starts with every pass.
+    await engine.analyzeVideoFrame(img, frame('b', 80));
+    expect(backend.runsOf('blazeface-full')).toBe(2);
+  });
+
+  it('keeps the full-range pass on every frame while it finds a face the short-range pass misses', async () => {
+    const img = square(canvas(640, 480), 300, 100, 16); // only the 192 px model sees it
+    const backend = new FakeBackend(MANIFEST);
+    const engine = createEngine(backend, MANIFEST, { defaults: { largeFaces: false } });
+    for (const t of [0, 40, 80]) expect(await engine.analyzeVideoFrame(img, frame('a', t))).toHaveLength(1);
+    expect(backend.runsOf('blazeface-full')).toBe(3);
+  });
+
+  it('forgets a stream on endStream: its next frame runs every pass again', async () => {
+    const img = square(canvas(320, 240), 100, 60, 40);
+    const backend = new FakeBackend(MANIFEST);
+    const engine = createEngine(backend, MANIFEST);
+    await engine.analyzeVideoFrame(img, frame('a', 0));
+    await engine.analyzeVideoFrame(img, frame('a', 40));
+    engine.endStream('a');
+    await engine.analyzeVideoFrame(img, frame('a', 80));
+    expect(backend.runsOf('blazeface-full')).toBe(2);
+  });
+
+  it(`keeps at most ${MAX_STREAMS} streams, forgetting the least recently seen`, async () => {
+    const img = square(canvas(320, 240), 100, 60, 40);
+    const backend = new FakeBackend(MANIFEST);
+    const engine = createEngine(backend, MANIFEST);
+    for (let i = 0; i <= MAX_STREAMS; i++) await engine.analyzeVideoFrame(img, frame(`s${i}`, 0));
+    const before = backend.runsOf('blazeface-full');
+    await engine.analyzeVideoFrame(img, frame(`s${MAX_STREAMS}`, 40)); // still known: short-range only
+    expect(backend.runsOf('blazeface-full')).toBe(before);
+    await engine.analyzeVideoFrame(img, frame('s0', 40)); // forgotten: every pass again
+    expect(backend.runsOf('blazeface-full')).toBe(before + 1);
+  });
+
+  it("reports the classifier's input side", () => {
+    const engine = createEngine(new FakeBackend(MANIFEST), MANIFEST);
+    expect(engine.classifierInputSide()).toBe(Math.max(FACE_API.input.width, FACE_API.input.height));
+    expect(() => engine.classifierInputSide('nope')).toThrow(/unknown classifier id 'nope'/);
   });
 });
 

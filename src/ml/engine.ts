@@ -7,6 +7,7 @@
  * - Calls run one at a time (a small queue): the preallocated tensors are shared, and a second frame must
  *   not rewrite a buffer while a run still reads it.
  * - Faces are classified one by one (batching can come later).
+ * - Video streams keep a little state each (which extra detector passes they need: video-passes.ts).
  */
 import {
   DEFAULT_ANALYZE_OPTIONS,
@@ -21,7 +22,7 @@ import {
   type DetectorModel,
   type DetectorModels,
   createDetectorModel,
-  detectFaces,
+  detectFacesPlanned,
   requireOutput,
 } from './detector.ts';
 import { assertLabels, toEmotionScores, topEmotion } from './emotion-scores.ts';
@@ -30,13 +31,22 @@ import type { AnalyzeOptions, DetectOptions, Engine, Face, StageTrace } from './
 import type { ClassifierEntry, DetectorEntry, Manifest } from './manifest.ts';
 import { assertRgbaImage } from './rgba-image.ts';
 import { type StageTimer, createStageTimer, defaultNow } from './stage-timer.ts';
-import type { RgbaImage } from './types.ts';
+import type { PxDetection, RgbaImage } from './types.ts';
+import {
+  type DetectPlan,
+  FULL_PLAN,
+  type StreamPassState,
+  nextPassState,
+  planVideoPasses,
+} from './video-passes.ts';
 
 export { DEFAULT_ANALYZE_OPTIONS };
 
 /** Manifest ids of the two BlazeFace detectors (../shared/MODELS.md section 1). */
 export const SHORT_RANGE_DETECTOR_ID = 'blazeface-short';
 export const FULL_RANGE_DETECTOR_ID = 'blazeface-full';
+/** Video streams whose state the engine keeps at once; beyond it the least recently seen is forgotten. */
+export const MAX_STREAMS = 64;
 
 export interface EngineOptions {
   /** Overrides of DEFAULT_ANALYZE_OPTIONS; classifierId defaults to the manifest's first classifier. */
@@ -162,10 +172,43 @@ export function createEngine(
     return toEmotionScores(requireOutput(outputs, entry.output, entry.id).data, entry);
   };
 
-  const detectWith = (image: RgbaImage, opts: DetectOptions, timer: StageTimer) => {
+  const detectWith = (image: RgbaImage, opts: DetectOptions, plan: DetectPlan, timer: StageTimer) => {
     assertRgbaImage(image);
-    return detectFaces(backend, detectors, image, opts, timer);
+    return detectFacesPlanned(backend, detectors, image, opts, plan, timer);
   };
+
+  const classifyAll = async (
+    image: RgbaImage,
+    detections: readonly PxDetection[],
+    opts: AnalyzeOptions,
+    classifier: ClassifierModel,
+    timer: StageTimer,
+  ): Promise<Face[]> => {
+    const faces: Face[] = [];
+    for (const det of detections) {
+      let t = timer.now();
+      cropToTensor(
+        image,
+        faceCrop(det, opts.cropMargin, opts.uprightCrop),
+        classifier.entry,
+        classifier.input,
+      );
+      timer.add('crop', t);
+      t = timer.now();
+      const emotions = await classify(classifier);
+      timer.add('classifier', t);
+      faces.push({
+        box: det.box,
+        score: det.score,
+        keypoints: det.keypoints,
+        emotions,
+        top: topEmotion(emotions),
+      });
+    }
+    return faces;
+  };
+
+  const streams = new Map<string, StreamPassState>();
 
   return {
     defaults,
@@ -176,34 +219,45 @@ export function createEngine(
         assertClassifyOptions(opts);
         const classifier = classifierById(opts.classifierId);
         const timer = createStageTimer(now, trace);
-        const detections = await detectWith(image, opts, timer);
-        const faces: Face[] = [];
-        for (const det of detections) {
-          let t = timer.now();
-          cropToTensor(
-            image,
-            faceCrop(det, opts.cropMargin, opts.uprightCrop),
-            classifier.entry,
-            classifier.input,
-          );
-          timer.add('crop', t);
-          t = timer.now();
-          const emotions = await classify(classifier);
-          timer.add('classifier', t);
-          faces.push({
-            box: det.box,
-            score: det.score,
-            keypoints: det.keypoints,
-            emotions,
-            top: topEmotion(emotions),
-          });
-        }
-        return faces;
+        const { faces } = await detectWith(image, opts, FULL_PLAN, timer);
+        return classifyAll(image, faces, opts, classifier, timer);
       });
     },
 
+    analyzeVideoFrame(image, frame, partial, trace?: StageTrace): Promise<Face[]> {
+      return serial(async () => {
+        const opts = mergeOptions(defaults, partial);
+        assertClassifyOptions(opts);
+        const classifier = classifierById(opts.classifierId);
+        const timer = createStageTimer(now, trace);
+        const state = streams.get(frame.streamId);
+        const plan = planVideoPasses(state, frame.timestampMs);
+        const { faces, outcome } = await detectWith(image, opts, plan, timer);
+        // Re-inserted, so the map's order is least recently seen first.
+        streams.delete(frame.streamId);
+        streams.set(frame.streamId, nextPassState(state, outcome, faces.length, frame.timestampMs));
+        for (const id of streams.keys()) {
+          if (streams.size <= MAX_STREAMS) break;
+          streams.delete(id);
+        }
+        return classifyAll(image, faces, opts, classifier, timer);
+      });
+    },
+
+    endStream(streamId) {
+      streams.delete(streamId);
+    },
+
+    classifierInputSide(classifierId) {
+      const { entry } = classifierById(classifierId ?? defaults.classifierId);
+      return Math.max(entry.input.width, entry.input.height);
+    },
+
     detect(image, partial, trace?: StageTrace) {
-      return serial(() => detectWith(image, mergeOptions(defaults, partial), createStageTimer(now, trace)));
+      return serial(async () => {
+        const opts = mergeOptions(defaults, partial);
+        return (await detectWith(image, opts, FULL_PLAN, createStageTimer(now, trace))).faces;
+      });
     },
 
     classifyCrop(image, classifierId) {

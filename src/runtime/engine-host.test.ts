@@ -1,3 +1,5 @@
+import { DEFAULT_ANALYZE_OPTIONS } from '../ml/analyze-options.ts';
+import { MIN_FRAME_SIDE } from '../ml/frame-side.ts';
 import { describe, expect, it, vi } from 'vitest';
 import type { Engine, Face } from '../ml/engine-api.ts';
 import type { Manifest } from '../ml/manifest.ts';
@@ -30,8 +32,10 @@ function setup() {
   let release: (() => void) | null = null;
   let holdNext = false;
   const loads: LoadOptions[] = [];
+  const videoFrames: { streamId: string; timestampMs: number }[] = [];
+  const endedStreams: string[] = [];
   const engine: Engine = {
-    defaults: { classifierId: 'cls-a' } as Engine['defaults'],
+    defaults: { ...DEFAULT_ANALYZE_OPTIONS, classifierId: 'cls-a' },
     async analyze(image, options) {
       calls.push({ image, options });
       if (holdNext) {
@@ -41,6 +45,12 @@ function setup() {
       clock += 25;
       return [face(40)];
     },
+    analyzeVideoFrame(image, frame, options) {
+      videoFrames.push(frame);
+      return this.analyze(image, options);
+    },
+    endStream: (streamId) => endedStreams.push(streamId),
+    classifierInputSide: () => 112,
     detect: () => Promise.resolve([]),
     classifyCrop: () => Promise.resolve({} as never),
   };
@@ -84,6 +94,8 @@ function setup() {
     warmClassifier,
     calls,
     loads,
+    videoFrames,
+    endedStreams,
     hold: () => (holdNext = true),
     release: () => release?.(),
     advance: (ms: number) => (clock += ms),
@@ -139,6 +151,27 @@ describe('engine host', () => {
     });
     expect(t.calls[0]!.options).toEqual({ minScore: 0.7, classifierId: 'cls-b' });
     expect(t.host.status().stats).toMatchObject({ framesAnalysed: 1, latencyMs: 25, transportMs: 7 });
+  });
+
+  it('analyses frames as video streams, one per client and source, ended when the client goes away', async () => {
+    const t = setup();
+    void t.host.handlers.engineConfigure(engineConfigOf(DEFAULT_SETTINGS), {});
+    await t.host.handlers.analyseFrame(frame({ sourceId: 'v1', sentAtEpochMs: 10 }), sender(1, 'a'));
+    await t.host.handlers.analyseFrame(frame({ sourceId: 'v2', sentAtEpochMs: 20 }), sender(1, 'a'));
+    await t.host.handlers.analyseFrame(frame({ sourceId: 'v1', sentAtEpochMs: 30 }), sender(2, 'b'));
+    expect(t.videoFrames.map((f) => f.timestampMs)).toEqual([10, 20, 30]);
+    const [a1, a2, b1] = t.videoFrames.map((f) => f.streamId);
+    expect(new Set([a1, a2, b1]).size).toBe(3);
+    t.host.clientGone(sender(1, 'a'));
+    expect(t.endedStreams.sort()).toEqual([a1, a2].sort());
+  });
+
+  it('tells the sender how large its next frame should be for the faces it found', async () => {
+    const t = setup();
+    void t.host.handlers.engineConfigure(engineConfigOf(DEFAULT_SETTINGS), {});
+    const result = await t.host.handlers.analyseFrame(frame(), sender(1));
+    // The fake finds a 20 px face in every frame: in a 4x2 frame it fills it, so the minimum will do.
+    expect(result).toMatchObject({ status: 'analysed', nextFrameSide: MIN_FRAME_SIDE });
   });
 
   it('decodes JPEG frames and checks malformed ones with a message saying what was expected', async () => {

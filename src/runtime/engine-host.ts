@@ -5,6 +5,7 @@
  * background page in Firefox; the loader and the image decoder are injected, so tests use fakes.
  */
 import type { Face } from '../ml/engine-api.ts';
+import { frameSideFor } from '../ml/frame-side.ts';
 import type { RgbaImage } from '../ml/types.ts';
 import type { HandlersFor, MessageSender } from '../messaging/messenger.ts';
 import {
@@ -185,6 +186,29 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
   const analyse = (image: RgbaImage, loaded: LoadedEngine) =>
     loaded.engine.analyze(image, { minScore: config.minScore, classifierId: classifierIdFor(loaded) });
 
+  /** Video streams seen, by `${clientKey}|${sourceId}`, so a client that goes away ends its streams. */
+  const streams = new Set<string>();
+  const analyseVideoFrame = async (image: RgbaImage, streamId: string, timestampMs: number) => {
+    const loaded = await engine();
+    const classifierId = classifierIdFor(loaded);
+    streams.add(streamId);
+    const faces = await loaded.engine.analyzeVideoFrame(
+      image,
+      { streamId, timestampMs },
+      { minScore: config.minScore, classifierId },
+    );
+    const { defaults } = loaded.engine;
+    const nextFrameSide = frameSideFor({
+      faces,
+      width: image.width,
+      height: image.height,
+      classifierInputSide: loaded.engine.classifierInputSide(classifierId),
+      cropMargin: defaults.cropMargin,
+      tiling: defaults.smallFaces === 'tiling' || defaults.smallFaces === 'full-range+tiling',
+    });
+    return { faces, nextFrameSide };
+  };
+
   const handlers: HandlersFor<'engine'> = {
     engineStatus: () => currentStatus(),
 
@@ -240,17 +264,18 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
       const image = await framePixels(frame, deps.decodeFrame);
       const queuedAt = deps.nowMs();
       const decodeMs = queuedAt - received;
+      const streamId = `${clientKey(sender)}|${frame.sourceId}`;
       const result = await scheduler.submit({
         group: String(sender.tab?.id ?? 'ext'),
-        source: `${clientKey(sender)}|${frame.sourceId}`,
+        source: streamId,
         priority: 'frame',
         run: async () => {
-          const loaded = await engine();
           const start = deps.nowMs();
-          const faces = await analyse(image, loaded);
+          // The stream's clock is the sender's send time: frames of one source are sent in order.
+          const analysed = await analyseVideoFrame(image, streamId, frame.sentAtEpochMs);
           const end = deps.nowMs();
           stats.record(end, end - start, { encodeMs: frame.encodeMs, wireMs, decodeMs });
-          return { faces, latencyMs: end - start, queueMs: start - queuedAt };
+          return { ...analysed, latencyMs: end - start, queueMs: start - queuedAt };
         },
       });
       if (result === DROPPED) return { status: 'dropped' };
@@ -268,6 +293,11 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
     clientGone(sender) {
       const prefix = `${clientKey(sender)}|`;
       scheduler.dropWhere((_group, source) => source.startsWith(prefix));
+      for (const streamId of streams) {
+        if (!streamId.startsWith(prefix)) continue;
+        streams.delete(streamId);
+        ready?.engine.endStream(streamId);
+      }
     },
     async dispose() {
       const current = loading;

@@ -72,6 +72,11 @@ function setup(script: Script = {}) {
           if (script.runFails?.includes(provider)) return Promise.reject(new Error(`${provider} run failed`));
           return Promise.resolve(faceFrom(provider));
         },
+        analyzeVideoFrame(image, _frame, options) {
+          return this.analyze(image, options);
+        },
+        endStream: () => undefined,
+        classifierInputSide: () => 112,
         detect: () => Promise.resolve([]),
         classifyCrop(_image, id) {
           warmups.push(`${provider}:classify:${id}`);

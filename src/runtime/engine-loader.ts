@@ -158,6 +158,11 @@ export async function loadEngine(deps: EngineLoaderDeps, options: LoadOptions): 
       return current.engine.defaults;
     },
     analyze: (image, opts, trace) => withFallback((e) => e.analyze(image, opts, trace)),
+    // After a switch to wasm the new engine starts the stream afresh (its first frame runs every pass).
+    analyzeVideoFrame: (image, frame, opts, trace) =>
+      withFallback((e) => e.analyzeVideoFrame(image, frame, opts, trace)),
+    endStream: (streamId) => current.engine.endStream(streamId),
+    classifierInputSide: (id) => current.engine.classifierInputSide(id),
     detect: (image, opts, trace) => withFallback((e) => e.detect(image, opts, trace)),
     classifyCrop: (image, id) => withFallback((e) => e.classifyCrop(image, id)),
   };

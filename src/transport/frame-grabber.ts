@@ -5,10 +5,11 @@
  * 'jpeg' encodes with OffscreenCanvas.convertToBlob (off the page's main thread); 'rgba' reads the pixels
  * back with getImageData (on the page's main thread) and sends them as they are.
  */
+import { MAX_FRAME_SIDE } from '../ml/frame-side.ts';
 import type { FrameEncoding, FramePayload } from '../messaging/protocol.ts';
 
-/** The longest side of a frame sent to the engine, px. */
-export const MAX_FRAME_SIDE = 640;
+/** The longest side of a frame sent to the engine, px (the engine asks for less when it needs less). */
+export { MAX_FRAME_SIDE };
 /** JPEG quality of video frames: artefacts stay well below what the video codec already did. */
 export const FRAME_JPEG_QUALITY = 0.9;
 
@@ -56,15 +57,20 @@ export class FrameGrabber {
     private readonly maxSide = MAX_FRAME_SIDE,
   ) {}
 
-  /** null when the media has no picture yet (no metadata, or 0x0). Throws UnreadableMediaError. */
-  async grab(source: Source): Promise<GrabbedFrame | null> {
+  /**
+   * null when the media has no picture yet (no metadata, or 0x0). Throws UnreadableMediaError.
+   * `maxSide` (at most the grabber's own) is what the engine asked for after the previous frame
+   * (FrameAnalysis.nextFrameSide): no more pixels than the analysis needs.
+   */
+  async grab(source: Source, maxSide = this.maxSide): Promise<GrabbedFrame | null> {
     if (source instanceof HTMLVideoElement && source.mediaKeys) {
       throw new UnreadableMediaError('drm', UNREADABLE_MESSAGES.drm);
     }
     const natural = sourceSize(source);
     if (natural.width === 0 || natural.height === 0) return null;
     const started = performance.now();
-    const scale = Math.min(1, this.maxSide / Math.max(natural.width, natural.height));
+    const side = Math.min(this.maxSide, maxSide);
+    const scale = Math.min(1, side / Math.max(natural.width, natural.height));
     const width = Math.max(1, Math.round(natural.width * scale));
     const height = Math.max(1, Math.round(natural.height * scale));
     const { canvas, context } = this.canvasOf(width, height);

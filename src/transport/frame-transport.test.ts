@@ -14,6 +14,7 @@ const grabbed: GrabbedFrame = {
 const analysed: FrameAnalysis = {
   status: 'analysed',
   faces: [],
+  nextFrameSide: 256,
   latencyMs: 20,
   wireMs: 6,
   decodeMs: 2,
