@@ -66,10 +66,10 @@ export interface TabState {
 }
 
 /**
- * How a frame's pixels travel. 'jpeg' (default): encoded off the page's main thread by
- * OffscreenCanvas.convertToBlob, ~25x fewer bytes over extension messaging, decoded in the engine host.
- * 'rgba': the raw pixels, no encoding loss, but the message cost grows steeply with size on a busy machine
- * (measurements in src/transport/README.md).
+ * How a frame's pixels travel. 'rgba' (default): the raw pixels, no encoding loss, nothing to decode;
+ * frames are as small as the engine asks (nextFrameSide), typically 320x180 for a talking head.
+ * 'jpeg': encoded off the page's main thread by OffscreenCanvas.convertToBlob, ~25x fewer bytes, but
+ * decoding in the hidden engine host is slow on a busy machine (measurements in src/transport/README.md).
  */
 export type FrameEncoding = 'jpeg' | 'rgba';
 

@@ -40,7 +40,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   showAllProbabilities: false,
   maxFps: 15,
   backend: 'auto',
-  frameEncoding: 'jpeg',
+  frameEncoding: 'rgba',
 });
 
 export const SETTING_LIMITS = {

@@ -53,7 +53,7 @@ export class FrameGrabber {
   private context: OffscreenCanvasRenderingContext2D | null = null;
 
   constructor(
-    private readonly encoding: FrameEncoding = 'jpeg',
+    private readonly encoding: FrameEncoding = 'rgba',
     private readonly maxSide = MAX_FRAME_SIDE,
   ) {}
 

@@ -152,15 +152,15 @@ describe.skipIf(skip !== null)('live overlay on videos', () => {
     await popup.getByTestId('fps').waitFor();
     await popup.screenshot({ path: path.join(ARTIFACTS_DIR, 'popup-video.png'), fullPage: true });
     await popup.close();
-    const jpeg = metricsOf(status, 'jpeg');
+    const rgba = metricsOf(status, 'rgba');
 
-    // The same with raw RGBA frames, for comparison (the encoding applies to the next frame).
-    await storeSettings(ext.serviceWorker, { frameEncoding: 'rgba' });
-    await page.waitForTimeout(6000);
-    const rgba = metricsOf(await engineStatus(ext.serviceWorker), 'rgba');
+    // The same with JPEG frames, for comparison (the encoding applies to the next frame).
     await storeSettings(ext.serviceWorker, { frameEncoding: 'jpeg' });
+    await page.waitForTimeout(6000);
+    const jpeg = metricsOf(await engineStatus(ext.serviceWorker), 'jpeg');
+    await storeSettings(ext.serviceWorker, { frameEncoding: 'rgba' });
     const metrics = {
-      frame: '640x360 over the frames port (structured clone)',
+      frame: 'sized by the engine (nextFrameSide), at most 640 px, over the frames port (structured clone)',
       loadAverage: os.loadavg(),
       jpeg,
       rgba,
