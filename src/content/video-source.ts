@@ -7,6 +7,7 @@
  */
 import type { FrameAnalysis } from '../messaging/protocol.ts';
 import { isContextInvalidated } from '../messaging/envelope.ts';
+import { scaleFaces } from '../ml/scale-faces.ts';
 import type { Settings } from '../settings/schema.ts';
 import { FrameGrabber, MAX_FRAME_SIDE, UnreadableMediaError } from '../transport/frame-grabber.ts';
 import type { FrameTransport } from '../transport/frame-transport.ts';
@@ -38,6 +39,8 @@ export class VideoSource {
   private encoding: Settings['frameEncoding'];
   /** The longer side the engine asked for after the last frame (until then, the grabber's maximum). */
   private frameSide = MAX_FRAME_SIDE;
+  /** The video size the tracks' boxes are in. */
+  private trackedSize = { width: 0, height: 0 };
   /** Frames analysed / dropped by this source, for tests and diagnostics. */
   analysed = 0;
   skipped = 0;
@@ -153,7 +156,16 @@ export class VideoSource {
     if (result.status !== 'analysed' || this.lifetime.signal.aborted) return;
     this.analysed++;
     this.frameSide = result.nextFrameSide;
-    const faces = this.tracker.update(result.faces, performance.now());
-    this.overlayOf().setFaces(faces, width, height);
+    // Tracks live in the video's own pixels: frame sizes change with what the engine asks for.
+    const { videoWidth, videoHeight } = this.video;
+    if (videoWidth === 0 || videoHeight === 0) return;
+    // A stream that changed resolution (a call adapting to bandwidth) has tracks in the old pixels.
+    if (videoWidth !== this.trackedSize.width || videoHeight !== this.trackedSize.height) {
+      this.tracker.reset();
+      this.trackedSize = { width: videoWidth, height: videoHeight };
+    }
+    const natural = scaleFaces(result.faces, videoWidth / width, videoHeight / height);
+    const faces = this.tracker.update(natural, performance.now());
+    this.overlayOf().setFaces(faces, videoWidth, videoHeight);
   }
 }

@@ -6,7 +6,7 @@ import type { Manifest } from '../ml/manifest.ts';
 import type { RgbaImage } from '../ml/types.ts';
 import type { FrameRequest } from '../messaging/protocol.ts';
 import { DEFAULT_SETTINGS, engineConfigOf } from '../settings/schema.ts';
-import { createEngineHost, scaleFaces, type EngineHostDeps } from './engine-host.ts';
+import { createEngineHost, type EngineHostDeps } from './engine-host.ts';
 import type { LoadedEngine, LoadOptions } from './engine-loader.ts';
 
 const manifest = {
@@ -276,17 +276,6 @@ describe('engine host', () => {
     );
     await expect(t.host.handlers.analyseFrame(frame(), sender(1))).resolves.toMatchObject({
       status: 'analysed',
-    });
-  });
-});
-
-describe('scaleFaces', () => {
-  it('scales boxes and keypoints, and returns the same array for factor 1', () => {
-    const faces = [face(10)];
-    expect(scaleFaces(faces, 1)).toBe(faces);
-    expect(scaleFaces(faces, 2)[0]).toMatchObject({
-      box: { x: 20, y: 20, width: 40, height: 40 },
-      keypoints: [{ x: 30, y: 30 }],
     });
   });
 });

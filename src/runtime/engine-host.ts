@@ -4,8 +4,8 @@
  * waiting frame per source) through the FairScheduler. Runs in the offscreen document in Chrome and in the
  * background page in Firefox; the loader and the image decoder are injected, so tests use fakes.
  */
-import type { Face } from '../ml/engine-api.ts';
 import { frameSideFor } from '../ml/frame-side.ts';
+import { scaleFaces } from '../ml/scale-faces.ts';
 import type { RgbaImage } from '../ml/types.ts';
 import type { HandlersFor, MessageSender } from '../messaging/messenger.ts';
 import {
@@ -38,21 +38,6 @@ export interface EngineHost {
   /** A frames-port client went away: its waiting frames are dropped. */
   clientGone: (sender: MessageSender) => void;
   dispose: () => Promise<void>;
-}
-
-/** Boxes and keypoints from analysed-image pixels back to natural pixels. */
-export function scaleFaces(faces: Face[], factor: number): Face[] {
-  if (factor === 1) return faces;
-  return faces.map((f) => ({
-    ...f,
-    box: {
-      x: f.box.x * factor,
-      y: f.box.y * factor,
-      width: f.box.width * factor,
-      height: f.box.height * factor,
-    },
-    keypoints: f.keypoints.map((k) => ({ x: k.x * factor, y: k.y * factor })),
-  }));
 }
 
 /** The frame's pixels, decoded if needed; throws saying what was expected when the frame is malformed. */
