@@ -35,10 +35,14 @@ export class VideoSource {
   private inFlight = false;
   private lastSentMs = -Infinity;
   private frameHandle: number | null = null;
+  /** Whether frameHandle is a timer (paused video, no requestVideoFrameCallback) or a video frame callback. */
+  private frameHandleIsTimer = false;
   private unreadable = false;
   private encoding: Settings['frameEncoding'];
   /** The longer side the engine asked for after the last frame (until then, the grabber's maximum). */
   private frameSide = MAX_FRAME_SIDE;
+  /** The video time of the last frame sent (a paused video is analysed once per position). */
+  private analysedAtTime = Number.NaN;
   /** The video size the tracks' boxes are in. */
   private trackedSize = { width: 0, height: 0 };
   /** Frames analysed / dropped by this source, for tests and diagnostics. */
@@ -66,7 +70,14 @@ export class VideoSource {
       this.next();
     };
     video.addEventListener('emptied', restart, { signal });
-    video.addEventListener('seeked', () => this.tracker.reset(), { signal });
+    video.addEventListener(
+      'seeked',
+      () => {
+        this.tracker.reset();
+        this.next();
+      },
+      { signal },
+    );
     video.addEventListener('play', () => this.next(), { signal });
     video.addEventListener('loadeddata', () => this.next(), { signal });
     signal.addEventListener('abort', () => this.cancelFrame(), { once: true });
@@ -93,16 +104,33 @@ export class VideoSource {
     return this.overlay;
   }
 
-  /** Waits for the next presented frame (or, without requestVideoFrameCallback, the next rate tick). */
+  /**
+   * Waits for the next presented frame (or, without requestVideoFrameCallback, the next rate tick). A paused
+   * video presents no new frames: its current picture is analysed once (when the overlay comes on, after a
+   * seek), so a paused face gets its box too.
+   */
   private next(): void {
     if (this.lifetime.signal.aborted || this.frameHandle !== null || this.inFlight || this.unreadable) return;
     const video = this.video as VideoWithFrameCallback;
+    if (video.paused) {
+      const hasPicture = video.readyState >= HTMLMediaElement.HAVE_CURRENT_DATA;
+      if (!hasPicture || video.currentTime === this.analysedAtTime) return;
+      const waitMs = Math.max(0, this.lastSentMs + 1000 / this.deps.settings().maxFps - performance.now());
+      this.frameHandle = this.deps.ctx.setTimeout(() => {
+        this.frameHandle = null;
+        this.onFrame();
+      }, waitMs);
+      this.frameHandleIsTimer = true;
+      return;
+    }
     if (typeof video.requestVideoFrameCallback === 'function') {
+      this.frameHandleIsTimer = false;
       this.frameHandle = video.requestVideoFrameCallback(() => {
         this.frameHandle = null;
         this.onFrame();
       });
     } else {
+      this.frameHandleIsTimer = true;
       this.frameHandle = this.deps.ctx.setTimeout(() => {
         this.frameHandle = null;
         this.onFrame();
@@ -112,8 +140,9 @@ export class VideoSource {
 
   private cancelFrame(): void {
     const video = this.video as VideoWithFrameCallback;
-    if (this.frameHandle !== null && typeof video.cancelVideoFrameCallback === 'function') {
-      video.cancelVideoFrameCallback(this.frameHandle);
+    if (this.frameHandle !== null) {
+      if (this.frameHandleIsTimer) clearTimeout(this.frameHandle);
+      else video.cancelVideoFrameCallback?.(this.frameHandle);
     }
     this.frameHandle = null;
   }
@@ -128,6 +157,7 @@ export class VideoSource {
       return;
     }
     this.lastSentMs = now;
+    this.analysedAtTime = this.video.currentTime;
     this.inFlight = true;
     void this.grabber
       .grab(this.video, this.frameSide)
