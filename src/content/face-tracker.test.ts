@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Face } from '../ml/engine-api.ts';
 import { EMOTIONS, type Emotion, type EmotionScores } from '../ml/emotions.ts';
-import { FaceTracker, iou, REFERENCE_FRAME_MS } from './face-tracker.ts';
+import { FaceTracker, REFERENCE_FRAME_MS } from './face-tracker.ts';
 
 const FRAME = REFERENCE_FRAME_MS;
 
@@ -20,17 +20,6 @@ function face(x: number, y: number, size: number, top: Emotion = 'happiness', p 
     top: { emotion: top, probability: p },
   };
 }
-
-describe('iou', () => {
-  it.each([
-    ['identical', { x: 0, y: 0, width: 10, height: 10 }, { x: 0, y: 0, width: 10, height: 10 }, 1],
-    ['disjoint', { x: 0, y: 0, width: 10, height: 10 }, { x: 20, y: 0, width: 10, height: 10 }, 0],
-    ['half overlap', { x: 0, y: 0, width: 10, height: 10 }, { x: 5, y: 0, width: 10, height: 10 }, 50 / 150],
-    ['empty boxes', { x: 0, y: 0, width: 0, height: 0 }, { x: 0, y: 0, width: 0, height: 0 }, 0],
-  ])('%s', (_name, a, b, expected) => {
-    expect(iou(a, b)).toBeCloseTo(expected, 10);
-  });
-});
 
 describe('FaceTracker', () => {
   it('keeps one id for a face that moves a little between frames', () => {

@@ -7,6 +7,7 @@
 import type { Face } from '../ml/engine-api.ts';
 import { EMOTIONS, type Emotion, type EmotionScores } from '../ml/emotions.ts';
 import type { PxBox } from '../ml/types.ts';
+import { iou } from '../ml/weighted-nms.ts';
 
 export interface TrackerOptions {
   /**
@@ -52,16 +53,6 @@ interface Track {
   score: number;
   lastSeenMs: number;
   hits: number;
-}
-
-export function iou(a: PxBox, b: PxBox): number {
-  const x0 = Math.max(a.x, b.x);
-  const y0 = Math.max(a.y, b.y);
-  const x1 = Math.min(a.x + a.width, b.x + b.width);
-  const y1 = Math.min(a.y + a.height, b.y + b.height);
-  const inter = Math.max(0, x1 - x0) * Math.max(0, y1 - y0);
-  const union = a.width * a.height + b.width * b.height - inter;
-  return union > 0 ? inter / union : 0;
 }
 
 function topOf(scores: EmotionScores, into: { emotion: Emotion; probability: number }): void {
