@@ -31,6 +31,11 @@ export default defineConfig({
     },
     build: { chunkSizeWarningLimit: 1024 },
   }),
+  webExt: {
+    // `npm run dev` opens Chromium with the extension. Chromium refuses to start as root with its sandbox
+    // (containers, CI machines): only there it runs without.
+    chromiumArgs: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
+  },
   manifest: ({ browser }) => ({
     name: 'Affect Lens',
     description: 'Facial emotion recognition for whatever you watch, computed on your own machine.',
