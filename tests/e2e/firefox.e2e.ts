@@ -11,7 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EngineStatus, OverlaySnapshot } from '../../src/messaging/protocol.ts';
+import type { EngineStatus, ImageResult, OverlaySnapshot } from '../../src/messaging/protocol.ts';
 import { ARTIFACTS_DIR, REPO_ROOT } from './helpers/browser.ts';
 import { waitFor } from './helpers/extension-calls.ts';
 import {
@@ -20,12 +20,20 @@ import {
   launchFirefoxWithExtension,
   type FirefoxWithExtension,
 } from './helpers/firefox.ts';
-import { ffmpegAvailable, missing, TALKING_VIDEO, webmOf } from './helpers/shared-data.ts';
-import { startServers, type TestServers } from './helpers/servers.ts';
+import {
+  annotatedFaceCounts,
+  FACE_IMAGES,
+  ffmpegAvailable,
+  missing,
+  TALKING_VIDEO,
+  webmOf,
+} from './helpers/shared-data.ts';
+import { startServers, typeOf, type TestServers } from './helpers/servers.ts';
 
+const IMAGE = '2008_002506.jpg';
 const skip =
   firefoxUnavailable() ??
-  missing(TALKING_VIDEO) ??
+  missing(TALKING_VIDEO, path.join(FACE_IMAGES, IMAGE)) ??
   (ffmpegAvailable() ? null : 'ffmpeg not found: `apt-get install -y ffmpeg`');
 if (skip) console.warn(`Skipping Firefox E2E: ${skip}`);
 
@@ -35,6 +43,11 @@ const VIDEO_PAGE = `<!doctype html><meta charset="utf-8"><title>Firefox video te
 <style>body{font:16px system-ui;margin:24px;background:#f4f4f6} video{background:#000;display:block}</style>
 <h1>Video (same origin)</h1>
 <video id="local" src="/talk.webm" autoplay muted loop playsinline width="640" height="360"></video>`;
+
+const imagePage = (src: string) => `<!doctype html><meta charset="utf-8"><title>Firefox image test</title>
+<style>body{font:16px system-ui;margin:24px;background:#f4f4f6}</style>
+<h1>A photo from another origin (no CORS)</h1>
+<img id="photo" src="${src}" width="500" height="375" alt="three people">`;
 
 /** What the background page itself says about where the engine runs (evaluated in an extension page). */
 interface BackgroundFacts {
@@ -55,7 +68,10 @@ interface ExtensionPageGlobal {
   };
 }
 interface DebugGlobal {
-  affectLensDebug: { engine: { status(): Promise<EngineStatus> } };
+  affectLensDebug: {
+    engine: { status(): Promise<EngineStatus> };
+    contextMenuClicked(info: object, tab: { id: number }): Promise<ImageResult | null>;
+  };
 }
 
 function tabIdOf(extPage: Page, urlPrefix: string): Promise<number | null> {
@@ -96,6 +112,20 @@ function backgroundFacts(extPage: Page): Promise<BackgroundFacts> {
   });
 }
 
+/** Runs the "Analyse emotions" context-menu handler in the background page, as a click on the image would. */
+function clickAnalyseEmotions(extPage: Page, tabId: number, srcUrl: string): Promise<ImageResult | null> {
+  return extPage.evaluate(
+    async (tabId, srcUrl) => {
+      const bg = await (globalThis as unknown as ExtensionPageGlobal).browser.runtime.getBackgroundPage();
+      const info = { menuItemId: 'affect-lens-analyse-image', srcUrl, frameId: 0, mediaType: 'image' };
+      const result = await bg.affectLensDebug.contextMenuClicked(info, { id: tabId });
+      return JSON.parse(JSON.stringify(result)) as ImageResult | null;
+    },
+    tabId,
+    srcUrl,
+  );
+}
+
 describe.skipIf(skip !== null)('Firefox build', () => {
   let servers: TestServers;
   let ff: FirefoxWithExtension;
@@ -106,6 +136,11 @@ describe.skipIf(skip !== null)('Firefox build', () => {
     servers = await startServers();
     servers.pageRoutes['/talk.webm'] = { file: talk, type: 'video/webm' };
     servers.pageRoutes['/video.html'] = { body: VIDEO_PAGE, type: 'text/html' };
+    servers.mediaRoutes[`/${IMAGE}`] = { file: path.join(FACE_IMAGES, IMAGE), type: typeOf(IMAGE) };
+    servers.pageRoutes['/image.html'] = {
+      body: imagePage(`${servers.mediaOrigin}/${IMAGE}`),
+      type: 'text/html',
+    };
     ff = await launchFirefoxWithExtension();
   });
 
@@ -165,6 +200,32 @@ describe.skipIf(skip !== null)('Firefox build', () => {
     await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'firefox-video-overlay.png') });
     await popup.bringToFront();
     await popup.screenshot({ path: path.join(ARTIFACTS_DIR, 'firefox-popup.png'), fullPage: true });
+  });
+
+  it('analyses a right-clicked cross-origin image in the background page', async () => {
+    const pageUrl = `${servers.pageOrigin}/image.html`;
+    const srcUrl = `${servers.mediaOrigin}/${IMAGE}`;
+    const page = await ff.browser.newPage();
+    await page.goto(pageUrl);
+    await page.waitForFunction(() => (document.getElementById('photo') as HTMLImageElement).complete);
+    const probe = await ff.openExtensionPage('/popup.html');
+    const tabId = await tabIdOf(probe, pageUrl);
+    expect(tabId, `a tab for ${pageUrl}`).not.toBeNull();
+
+    // The background fetches the image itself (host permission), decodes it and runs the engine there.
+    const result = await clickAnalyseEmotions(probe, tabId!, srcUrl);
+    expect(result?.state, JSON.stringify(result)).toBe('done');
+    if (result?.state !== 'done') return;
+    expect(result.analysis.faces).toHaveLength((await annotatedFaceCounts()).get(IMAGE)!);
+    const shown = await waitFor(
+      () => describeOverlay(probe, tabId!),
+      (s) => (s.overlays.find((o) => o.src === srcUrl)?.faces.length ?? 0) > 0,
+      10_000,
+      'the boxes over the image',
+    );
+    expect(shown.overlays.find((o) => o.src === srcUrl)?.faces).toHaveLength(result.analysis.faces.length);
+    await page.bringToFront();
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'firefox-image.png') });
   });
 });
 
