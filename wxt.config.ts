@@ -61,7 +61,16 @@ export default defineConfig({
     ...(browser === 'firefox'
       ? {
           browser_specific_settings: {
-            gecko: { id: 'affect-lens@example.org', strict_min_version: '128.0' },
+            gecko: {
+              id: 'affect-lens@example.org',
+              // 140 (ESR): the first with data_collection_permissions.
+              strict_min_version: '140.0',
+              // Nothing is collected or transmitted: every frame is analysed on this machine. Required of new
+              // add-ons on addons.mozilla.org (https://mzl.la/firefox-builtin-data-consent).
+              data_collection_permissions: { required: ['none'] },
+            },
+            // Firefox for Android has data_collection_permissions from 142.
+            gecko_android: { strict_min_version: '142.0' },
           },
         }
       : {

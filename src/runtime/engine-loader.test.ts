@@ -38,7 +38,6 @@ function setup(script: Script = {}) {
   const deps: EngineLoaderDeps = {
     manifest,
     probeWebGpu: () => Promise.resolve(probe),
-    webGpuDevice: () => Promise.resolve(device),
     createBackend: ([provider]) => {
       const record = { provider: provider!, loaded: [] as string[], disposed: false };
       backends.push(record);
@@ -51,6 +50,7 @@ function setup(script: Script = {}) {
           return Promise.resolve();
         },
         run: () => Promise.reject(new Error('not used')),
+        webGpuDevice: () => Promise.resolve(provider === 'webgpu' ? device : undefined),
         dispose() {
           record.disposed = true;
           return Promise.resolve();

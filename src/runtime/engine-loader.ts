@@ -18,6 +18,8 @@ import { watchDeviceLoss } from './webgpu-probe.ts';
 
 export interface LoadableBackend extends InferenceBackend {
   load(modelId: string): Promise<void>;
+  /** The GPUDevice of its WebGPU sessions (after the first one exists); undefined off WebGPU. */
+  webGpuDevice?(): Promise<GpuDeviceLike | undefined>;
 }
 
 export interface EngineLoaderDeps {
@@ -25,8 +27,6 @@ export interface EngineLoaderDeps {
   createBackend: (providers: Provider[]) => Promise<LoadableBackend>;
   createEngine: (backend: InferenceBackend, manifest: Manifest) => Engine;
   probeWebGpu: () => Promise<WebGpuProbe>;
-  /** The GPUDevice onnxruntime-web created for its WebGPU sessions (after the first one exists). */
-  webGpuDevice: () => Promise<GpuDeviceLike | undefined>;
 }
 
 export interface LoadProgress {
@@ -130,7 +130,7 @@ export async function loadEngine(deps: EngineLoaderDeps, options: LoadOptions): 
   };
 
   if (provider === 'webgpu') {
-    const device = await deps.webGpuDevice().catch(() => undefined);
+    const device = await current.backend.webGpuDevice?.().catch(() => undefined);
     if (device) {
       watchDeviceLoss(device, (message) => {
         void fallBackToWasm(

@@ -3,7 +3,6 @@
  * onnxruntime-web runtime files come from the extension package itself (wxt.config.ts copies them to
  * /models/ and /ort/), never from a CDN.
  */
-import * as ort from 'onnxruntime-web';
 import { browser } from 'wxt/browser';
 import { createEngine } from '../ml/engine.ts';
 import type { Manifest } from '../ml/manifest.ts';
@@ -11,7 +10,7 @@ import { createFrameDecoder, decodeImage } from './decode-image.ts';
 import { createEngineHost, type EngineHost, type EngineHostDeps } from './engine-host.ts';
 import { loadEngine, type LoadedEngine, type LoadOptions } from './engine-loader.ts';
 import { createOrtBackend } from './ort-backend.ts';
-import { probeWebGpu, type GpuDeviceLike } from './webgpu-probe.ts';
+import { probeWebGpu } from './webgpu-probe.ts';
 
 /** A file of the extension package by absolute path ("/models/manifest.json"). */
 export function packageUrl(path: string): string {
@@ -28,7 +27,10 @@ async function fetchPackaged(path: string): Promise<Response> {
   return response;
 }
 
-/** wasm threads need SharedArrayBuffer, i.e. a cross-origin isolated page (manifest COOP/COEP keys). */
+/**
+ * wasm threads need SharedArrayBuffer, i.e. a cross-origin isolated page: Chrome's offscreen document is one
+ * (manifest COOP/COEP keys); Firefox's background page is not, so the engine runs single-threaded there.
+ */
 function wasmThreads(): number {
   if (!globalThis.crossOriginIsolated) return 1;
   const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
@@ -36,7 +38,6 @@ function wasmThreads(): number {
 }
 
 export async function loadExtensionEngine(options: LoadOptions): Promise<LoadedEngine> {
-  ort.env.wasm.wasmPaths = packageUrl('/ort/');
   const manifest = (await (await fetchPackaged('/models/manifest.json')).json()) as Manifest;
   const numThreads = wasmThreads();
   return loadEngine(
@@ -48,11 +49,10 @@ export async function loadExtensionEngine(options: LoadOptions): Promise<LoadedE
             new Uint8Array(await (await fetchPackaged(`/models/${file}`)).arrayBuffer()),
           executionProviders: providers,
           numThreads,
+          wasmPaths: packageUrl('/ort/'),
         }),
       createEngine: (backend, m) => createEngine(backend, m, { now: () => performance.now() }),
       probeWebGpu: () => probeWebGpu(),
-      // A GPUDevice (typed loosely here: TypeScript's DOM lib has no WebGPU types).
-      webGpuDevice: async (): Promise<GpuDeviceLike | undefined> => await ort.env.webgpu.device,
     },
     options,
   );

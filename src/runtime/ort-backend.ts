@@ -1,11 +1,14 @@
 /**
  * The only module that imports onnxruntime-web: one InferenceSession per manifest model, created once and
  * reused; runs of one session are serialised (onnxruntime-web refuses concurrent runs of a session).
- * Platform-neutral: the caller says how model bytes are loaded (fs in Node, fetch in the extension).
+ * Platform-neutral: the caller says how model bytes are loaded (fs in Node, fetch in the extension), where the
+ * runtime files are, and how many wasm threads the page allows. onnxruntime-web's settings (`ort.env`) are
+ * global and read when its wasm runtime starts, i.e. at the first session: set them here, never elsewhere.
  */
 import * as ort from 'onnxruntime-web';
 import type { InferenceBackend, TensorData } from '../ml/backend.ts';
 import type { Manifest, ModelEntry } from '../ml/manifest.ts';
+import type { GpuDeviceLike } from './webgpu-probe.ts';
 
 export type ExecutionProvider = 'webgpu' | 'wasm';
 
@@ -16,6 +19,11 @@ export interface OrtBackendOptions {
   executionProviders?: ExecutionProvider[];
   /** wasm threads; default 1 (predictable on small machines, and required where SharedArrayBuffer is missing). */
   numThreads?: number;
+  /**
+   * Where onnxruntime-web loads its runtime (.mjs + .wasm) from: the extension's own /ort/ folder (no CDN).
+   * Default: next to the onnxruntime-web module (Node).
+   */
+  wasmPaths?: string;
   /** Create every session up front instead of on first use. */
   preload?: boolean;
 }
@@ -29,10 +37,16 @@ interface ModelSession {
 export interface OrtBackend extends InferenceBackend {
   /** Creates the session of a model now (and checks the file against the manifest's byte count). */
   load(modelId: string): Promise<void>;
+  /**
+   * The GPUDevice onnxruntime-web created for the WebGPU sessions (it picks the limits it needs), for watching
+   * device loss; undefined when this backend does not run on WebGPU.
+   */
+  webGpuDevice(): Promise<GpuDeviceLike | undefined>;
 }
 
 export async function createOrtBackend(manifest: Manifest, options: OrtBackendOptions): Promise<OrtBackend> {
   ort.env.wasm.numThreads = options.numThreads ?? 1;
+  if (options.wasmPaths !== undefined) ort.env.wasm.wasmPaths = options.wasmPaths;
   const providers = options.executionProviders ?? ['wasm'];
   const sessions = new Map<string, Promise<ModelSession>>();
 
@@ -77,6 +91,12 @@ export async function createOrtBackend(manifest: Manifest, options: OrtBackendOp
     name: `onnxruntime-web ${providers.join('+')}`,
     async load(modelId) {
       await sessionOf(modelId);
+    },
+    async webGpuDevice() {
+      // Reading ort.env.webgpu.device creates a device when none exists: only ask once WebGPU is in use.
+      if (!providers.includes('webgpu')) return undefined;
+      // A GPUDevice, typed loosely (TypeScript's DOM lib has no WebGPU types).
+      return await ort.env.webgpu.device;
     },
     async run(modelId, inputs) {
       const model = await sessionOf(modelId);
