@@ -15,7 +15,7 @@ import {
   tabIdOf,
   type ExtensionBrowser,
 } from './helpers/browser.ts';
-import { describeOverlay } from './helpers/extension-calls.ts';
+import { describeOverlay, turnOverlayOn } from './helpers/extension-calls.ts';
 import { ffmpegAvailable, missing, TALKING_VIDEO, webmOf } from './helpers/shared-data.ts';
 import { startServers, type TestServers } from './helpers/servers.ts';
 
@@ -67,12 +67,7 @@ describe.skipIf(skip !== null)('top emotion over a crying-then-laughing clip', (
     await page.waitForFunction(() => (document.getElementById('clip') as HTMLVideoElement).readyState >= 2);
     const tabId = await tabIdOf(ext.serviceWorker, pageUrl);
 
-    const popup = await ext.context.newPage();
-    await popup.goto(`chrome-extension://${ext.extensionId}/popup.html?tab=${tabId}`);
-    await popup.locator('main[data-ready=true]').waitFor({ timeout: 10_000 });
-    await popup.locator('input[name=overlay]').check();
-    await popup.close();
-    await page.bringToFront();
+    await turnOverlayOn(ext, tabId, page);
     // The engine loads on the first frame: show the first picture until a face is on it, then play.
     await expect
       .poll(async () => (await describeOverlay(ext.serviceWorker, tabId)).overlays[0]?.faces.length ?? 0, {

@@ -16,7 +16,7 @@ import {
   tabIdOf,
   type ExtensionBrowser,
 } from './helpers/browser.ts';
-import { describeOverlay, waitFor } from './helpers/extension-calls.ts';
+import { describeOverlay, turnOverlayOn, waitFor } from './helpers/extension-calls.ts';
 import { ffmpegAvailable, missing, TALKING_VIDEO, webmOf } from './helpers/shared-data.ts';
 import { startServers, type TestServers } from './helpers/servers.ts';
 
@@ -77,19 +77,7 @@ async function describeFrame(sw: Worker, tabId: number, suffix: string): Promise
     { tabId, suffix },
   );
   if (frameId === null) throw new Error(`no frame ending in ${suffix} yet`);
-  if (frameId === 0) return describeOverlay(sw, tabId);
-  const reply = await sw.evaluate(
-    ({ tabId, frameId }) => {
-      const { chrome } = globalThis as unknown as {
-        chrome: { tabs: { sendMessage(t: number, m: unknown, o: object): Promise<unknown> } };
-      };
-      return chrome.tabs.sendMessage(tabId, { tag: 'affect-lens/1', type: 'overlayDescribe' }, { frameId });
-    },
-    { tabId, frameId },
-  );
-  const r = reply as { res?: OverlaySnapshot; err?: { message: string } };
-  if (!r.res) throw new Error(`overlayDescribe failed in frame ${frameId}: ${JSON.stringify(reply)}`);
-  return r.res;
+  return describeOverlay(sw, tabId, frameId);
 }
 
 /** A face box inside the video's box, of a sensible size for a talking head. */
@@ -124,12 +112,7 @@ describe.skipIf(skip !== null)('overlay on pages that change', () => {
     await page.goto(pageUrl);
     tabId = await tabIdOf(ext.serviceWorker, servers.pageOrigin);
 
-    const popup = await ext.context.newPage();
-    await popup.goto(`chrome-extension://${ext.extensionId}/popup.html?tab=${tabId}`);
-    await popup.locator('main[data-ready=true]').waitFor({ timeout: 10_000 });
-    await popup.locator('input[name=overlay]').check();
-    await popup.close();
-    await page.bringToFront();
+    await turnOverlayOn(ext, tabId, page);
   });
 
   afterAll(async () => {

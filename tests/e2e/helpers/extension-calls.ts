@@ -2,9 +2,10 @@
  * Calls into the running extension from the test, through the service worker: the context menu's own
  * handler (native menus cannot be clicked by automation), what a tab's overlay shows, the engine status.
  */
-import type { Worker } from 'playwright-core';
+import type { Page, Worker } from 'playwright-core';
 import type { EngineStatus, ImageResult, OverlaySnapshot } from '../../../src/messaging/protocol.ts';
 import type { Settings } from '../../../src/settings/schema.ts';
+import type { ExtensionBrowser } from './browser.ts';
 
 /** The bits of the `chrome` global the evaluated functions use (they run in the service worker). */
 interface ChromeInWorker {
@@ -46,19 +47,34 @@ export function clickAnalyseEmotions(
   );
 }
 
-export async function describeOverlay(sw: Worker, tabId: number): Promise<OverlaySnapshot> {
+/** What the content script of one frame of the tab draws (frame 0: the top document). */
+export async function describeOverlay(sw: Worker, tabId: number, frameId = 0): Promise<OverlaySnapshot> {
   const reply = await sw.evaluate(
-    ({ tabId, tag }) =>
+    ({ tabId, frameId, tag }) =>
       (globalThis as unknown as WorkerGlobal).chrome.tabs.sendMessage(
         tabId,
         { tag, type: 'overlayDescribe' },
-        { frameId: 0 },
+        { frameId },
       ),
-    { tabId, tag: TAG },
+    { tabId, frameId, tag: TAG },
   );
   const r = reply as { res?: OverlaySnapshot; err?: { message: string } };
-  if (!r.res) throw new Error(`overlayDescribe failed: ${r.err?.message ?? JSON.stringify(reply)}`);
+  if (!r.res) {
+    throw new Error(`overlayDescribe failed in frame ${frameId}: ${r.err?.message ?? JSON.stringify(reply)}`);
+  }
   return r.res;
+}
+
+/** Switches the overlay on for `tabId` with the popup's own toggle, then brings `page` back to the front. */
+export async function turnOverlayOn(ext: ExtensionBrowser, tabId: number, page: Page): Promise<void> {
+  const popup = await ext.context.newPage();
+  await popup.setViewportSize({ width: 360, height: 600 });
+  await popup.goto(`chrome-extension://${ext.extensionId}/popup.html?tab=${tabId}`);
+  // Ready: the tab's state has loaded and the toggle shows it (it is disabled until then).
+  await popup.locator('main[data-ready=true]').waitFor({ timeout: 10_000 });
+  await popup.locator('input[name=overlay]').check();
+  await popup.close();
+  await page.bringToFront();
 }
 
 export function engineStatus(sw: Worker): Promise<EngineStatus> {
