@@ -124,7 +124,8 @@ export const BENCH_SPEC: CommandSpec = {
       type: 'string',
       value: '<n>',
       description:
-        'with --weights <file.pt>: FER2013 PrivateTest crops on which fp16 and fp32 logits are compared (default 200)',
+        'with --weights <file.pt>: FER2013 PrivateTest crops on which the fp16 and fp32\n' +
+        'builds of EMO-AffectNet are compared (default 200)',
     },
     'no-pipeline': {
       type: 'boolean',
@@ -452,8 +453,11 @@ export async function runBench(
       `${handle.backendName ?? 'engine'}${threads === undefined ? '' : `, ${threads} thread(s)`}; Node ${process.version}; ` +
       `${cpu.length} x ${cpu[0]?.model.trim() ?? 'unknown CPU'}`;
     io.err(
-      `bench: ${environment}\nbench: ${ids.length} classifier(s) x ${images.length} image(s); warm-up ${limits.warmup}, ` +
-        `then >= ${limits.runs} runs and >= ${limits.seconds} s each (max ${limits.maxSeconds} s)\n`,
+      `bench: ${environment}\n` +
+        (pipeline
+          ? `bench: ${ids.length} classifier(s) x ${images.length} image(s); warm-up ${limits.warmup}, ` +
+            `then >= ${limits.runs} runs and >= ${limits.seconds} s each (max ${limits.maxSeconds} s)\n`
+          : 'bench: --no-pipeline: classifier rows only\n'),
     );
     for (const classifierId of pipeline ? ids : []) {
       for (const image of images) {

@@ -51,8 +51,9 @@ export const WEIGHTS_OPTION: OptionSpecs = {
     type: 'string',
     value: '<file.pt|file.onnx>',
     description:
-      `EMO-AffectNet weights for --model ${EMO_AFFECTNET_ID} (implied when --model is absent): the authors'\n` +
-      `${EMO_AFFECTNET_FILE_NAME} or an ONNX export; imported in memory on each run, nothing cached`,
+      `EMO-AffectNet weights (not bundled): the authors' ${EMO_AFFECTNET_FILE_NAME} or an ONNX\n` +
+      `export; adds classifier ${EMO_AFFECTNET_ID} (the one used when --model is absent in analyze/eval),\n` +
+      'imported in memory on each run, nothing cached',
   },
 };
 
