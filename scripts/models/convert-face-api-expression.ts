@@ -12,7 +12,7 @@
  */
 import { attr, OnnxGraphBuilder } from '../../src/onnx/onnx-builder.ts';
 import type { Emotion } from '../../src/ml/emotions.ts';
-import type { ConvertedModel } from './converted-model.ts';
+import { CLASSIFIER_MAX_BATCH, type ConvertedModel } from './converted-model.ts';
 import {
   depthwiseToOnnx,
   emitBinary,
@@ -196,6 +196,7 @@ export async function convertFaceApiExpression(): Promise<ConvertedModel> {
       labels: SOURCE_LABELS.map((l) => CANONICAL[l]),
       outputIsProbability: true,
       output: OUTPUT,
+      maxBatch: CLASSIFIER_MAX_BATCH,
     },
   };
 }

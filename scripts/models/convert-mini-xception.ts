@@ -6,7 +6,7 @@
  * "Identity" [N,7] (probabilities).
  */
 import type { Emotion } from '../../src/ml/emotions.ts';
-import type { ConvertedModel } from './converted-model.ts';
+import { CLASSIFIER_MAX_BATCH, type ConvertedModel } from './converted-model.ts';
 import { pinnedPackageFile, TFJS_CONVERTER_PRODUCER } from './tfjs/pinned-package.ts';
 import { readGraphModel } from './tfjs/tfjs-graph.ts';
 import { tfjsGraphToOnnx } from './tfjs/tfjs-graph-to-onnx.ts';
@@ -78,6 +78,7 @@ export async function convertMiniXception(): Promise<ConvertedModel> {
       labels: SOURCE_LABELS.map((l) => CANONICAL[l]),
       outputIsProbability: true,
       output: output.name,
+      maxBatch: CLASSIFIER_MAX_BATCH,
     },
   };
 }

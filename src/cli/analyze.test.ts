@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { annotatedName, runAnalyze } from './analyze.ts';
-import { captureIo, createFakeEngine, fakeHandle } from './fake-engine.test-helper.ts';
+import type { OpenEngineOptions } from './args.ts';
+import { captureIo, createFakeEngine, fakeHandle, tinyEmoOnnx } from './fake-engine.test-helper.ts';
 
 let dir: string;
 
@@ -29,6 +30,7 @@ beforeAll(async () => {
   await writeFile(join(dir, 'photos', 'e-empty.png'), Buffer.alloc(0));
   await writeFile(join(dir, 'photos', 'f-text.png'), 'this is not a png\n');
   await writeFile(join(dir, 'photos', 'notes.txt'), 'skipped by the folder walk');
+  await writeFile(join(dir, 'emo.onnx'), tinyEmoOnnx());
   await writeFile(join(dir, 'photos', '.hidden.png'), 'skipped: hidden');
 });
 
@@ -215,5 +217,60 @@ describe('annotatedName', () => {
   ])('$names', ({ names, expected }) => {
     const used = new Set<string>();
     expect(names.map((n) => annotatedName(n, used))).toEqual(expected);
+  });
+});
+
+describe('analyze --weights (EMO-AffectNet, not bundled)', () => {
+  it.each([
+    {
+      argv: ['x.jpg', '--model', 'emo-affectnet'],
+      message:
+        /--model emo-affectnet needs --weights <file\.pt\|file\.onnx>\. The weights are not bundled: download FER_static_ResNet50_AffectNet\.pt/,
+    },
+    {
+      argv: ['x.jpg', '--model', 'fake-a', '--weights', 'w.pt'],
+      message: /--weights is for --model emo-affectnet, but --model names only fake-a/,
+    },
+    { argv: ['x.jpg', '--weights'], message: /--weights/ },
+  ])('$argv -> exit 2', async ({ argv, message }) => {
+    const io = captureIo();
+    expect(await runAnalyze(argv, io, fakeHandle())).toBe(2);
+    expect(io.stderr()).toMatch(message);
+  });
+
+  it('a weights file that cannot be used -> exit 1 with the reason, and no engine is opened', async () => {
+    const io = captureIo();
+    const opened: OpenEngineOptions[] = [];
+    const missing = join(dir, 'nope.pt');
+    const code = await runAnalyze(
+      [join(dir, 'photos', 'a-happy.png'), '--weights', missing],
+      io,
+      fakeHandle(undefined, opened),
+    );
+    expect(code).toBe(1);
+    expect(io.stderr()).toMatch(`analyze: --weights ${missing}: no such file. The weights are not bundled`);
+    expect(opened).toEqual([]);
+  });
+
+  it('the import joins the engine as classifier emo-affectnet, chosen for the run (--model implied)', async () => {
+    const io = captureIo();
+    const engine = createFakeEngine();
+    const opened: OpenEngineOptions[] = [];
+    const code = await runAnalyze(
+      [join(dir, 'photos', 'a-happy.png'), '--weights', join(dir, 'emo.onnx')],
+      io,
+      fakeHandle(engine, opened),
+    );
+    expect(code).toBe(0);
+    expect(opened).toHaveLength(1);
+    const [model] = opened[0]?.extraModels ?? [];
+    expect(model?.entry).toMatchObject({ id: 'emo-affectnet', file: 'emo-affectnet.onnx', maxBatch: 8 });
+    expect(model?.onnx).toEqual(tinyEmoOnnx());
+    expect(engine.calls.map((c) => (c.options as { classifierId?: string }).classifierId)).toEqual([
+      'emo-affectnet',
+    ]);
+    expect(io.stderr()).toMatch(
+      /^analyze: emo-affectnet: .*emo\.onnx: ONNX model, .*NOT the authors' file.*nothing cached\n/,
+    );
   });
 });

@@ -27,6 +27,7 @@ import {
   readFlag,
   readString,
 } from './args.ts';
+import { WEIGHTS_OPTION, loadWeightsForTool, readWeights } from './emo-weights.ts';
 import { findImages, readImage } from './image-io.ts';
 
 export const ANALYZE_SPEC: CommandSpec = {
@@ -49,10 +50,12 @@ export const ANALYZE_SPEC: CommandSpec = {
       description: 'write a PNG per image with boxes, keypoints and labels into dir',
     },
     ...classifyOptionSpecs(false),
+    ...WEIGHTS_OPTION,
     ...detectOptionSpecs(false),
   },
   examples: [
     'npm run analyze -- photo.jpg',
+    'npm run analyze -- --model emo-affectnet --weights ~/Downloads/FER_static_ResNet50_AffectNet.pt photo.jpg',
     'npm run analyze -- ../shared/data/face-boxes/dlib-pascalvoc/images --annotate /tmp/annotated',
     'npm run analyze -- photos/ --json --model face-api-expression --margin 0.1 > results.jsonl',
   ],
@@ -103,6 +106,7 @@ export async function runAnalyze(
   let json: boolean;
   let annotateDir: string | undefined;
   let paths: string[];
+  let weightsPath: string | undefined;
   try {
     const parsed = parseCommand(ANALYZE_SPEC, argv);
     if (parsed.help) {
@@ -110,6 +114,12 @@ export async function runAnalyze(
       return 0;
     }
     options = { ...readDetectOptions(parsed.values), ...readClassifyOptions(parsed.values) };
+    const picked = readWeights(
+      parsed.values,
+      options.classifierId === undefined ? undefined : [options.classifierId],
+    );
+    weightsPath = picked.weights;
+    if (picked.models !== undefined) options.classifierId = picked.models[0];
     json = readFlag(parsed.values, 'json');
     annotateDir = readString(parsed.values, 'annotate');
     paths = parsed.positionals;
@@ -143,9 +153,11 @@ export async function runAnalyze(
     return 1;
   }
 
+  const weights = await loadWeightsForTool('analyze', weightsPath, io);
+  if (weights === null) return 1;
   let handle: EngineHandle;
   try {
-    handle = await openEngine();
+    handle = await openEngine(weights === undefined ? {} : { extraModels: [weights] });
   } catch (error) {
     io.err(`analyze: cannot load the engine: ${errorMessage(error)}\n`);
     return 1;

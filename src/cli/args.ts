@@ -7,7 +7,8 @@ import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { ClassifyOptions, DetectOptions, Engine } from '../ml/engine-api.ts';
-import type { Manifest } from '../ml/manifest.ts';
+import type { InferenceBackend } from '../ml/backend.ts';
+import type { ClassifierEntry, Manifest } from '../ml/manifest.ts';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -352,15 +353,23 @@ export interface EngineHandle {
   manifest?: Manifest;
   /** What runs the models, e.g. "onnxruntime-web wasm". */
   backendName?: string;
+  /** The backend under the engine, for bench's raw classifier timings (absent in fakes). */
+  backend?: InferenceBackend;
   close?: () => Promise<void>;
 }
-export type OpenEngine = (options?: { numThreads?: number }) => Promise<EngineHandle>;
 
-/** Opens the real engine: models/manifest.json and the ONNX files from disk, onnxruntime-web wasm. */
-export async function openNodeEngine(options: { numThreads?: number } = {}): Promise<EngineHandle> {
+export interface OpenEngineOptions {
+  numThreads?: number;
+  /** Classifiers that are not in models/ (the user's EMO-AffectNet import, see emo-weights.ts). */
+  extraModels?: readonly { entry: ClassifierEntry; onnx: Uint8Array }[];
+}
+export type OpenEngine = (options?: OpenEngineOptions) => Promise<EngineHandle>;
+
+/** Opens the real engine: models/manifest.json and the ONNX files from disk (plus extraModels), wasm. */
+export async function openNodeEngine(options: OpenEngineOptions = {}): Promise<EngineHandle> {
   const { createNodeEngine } = await import('../runtime/node-engine.ts');
   const { engine, manifest, backend } = await createNodeEngine(options);
-  return { engine, manifest, backendName: backend.name, close: async () => backend.dispose?.() };
+  return { engine, manifest, backend, backendName: backend.name, close: async () => backend.dispose?.() };
 }
 
 /** True when the module with this import.meta.url is the script node was started with (not imported by a test). */

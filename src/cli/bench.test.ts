@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../ml/engine-api.ts';
 import { median, percentile, runBench } from './bench.ts';
-import { captureIo, createFakeEngine, fakeHandle } from './fake-engine.test-helper.ts';
+import { captureIo, createFakeEngine, fakeHandle, tinyEmoOnnx } from './fake-engine.test-helper.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -16,6 +16,7 @@ beforeAll(async () => {
       .png()
       .toBuffer(),
   );
+  await writeFile(join(dir, 'emo.onnx'), tinyEmoOnnx());
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -108,5 +109,42 @@ describe('runBench', () => {
     const io = captureIo();
     expect(await runBench(argv, io, fakeHandle())).toBeGreaterThan(0);
     expect(io.stderr()).toMatch(message);
+  });
+
+  it('--weights: EMO-AffectNet joins the classifiers and gets its own section', async () => {
+    const io = captureIo();
+    const fake = createFakeEngine();
+    const code = await runBench(
+      [
+        join(dir, 'face.png'),
+        '--runs',
+        '1',
+        '--seconds',
+        '0',
+        '--warmup',
+        '0',
+        '--weights',
+        join(dir, 'emo.onnx'),
+      ],
+      io,
+      fakeHandle(fake),
+    );
+    expect(code).toBe(0);
+    const out = io.stdout();
+    expect(out).toMatch(/^emo-affectnet\s+face\.png/m);
+    expect(out).toMatch(/EMO-AffectNet \(ResNet-50\) from .*emo\.onnx \(0\.0 MB\): NOT the authors' weights/);
+    expect(out).toMatch(/import \+ build float32 \d+\.\d\d s -> ONNX 0\.0 MB \(emo-affectnet\)/);
+    expect(out).toContain('no fp16 build: it is built from a .pt, and an ONNX file was given');
+    expect(io.stderr()).toContain('bench: this engine exposes no backend: no per-face batch rows');
+  });
+
+  it('--weights with a missing file: exit 1 before any measuring', async () => {
+    const io = captureIo();
+    const fake = createFakeEngine();
+    expect(await runBench(['--no-pipeline', '--weights', join(dir, 'nope.pt')], io, fakeHandle(fake))).toBe(
+      1,
+    );
+    expect(io.stderr()).toMatch(/bench: --weights .*nope\.pt: no such file/);
+    expect(fake.calls).toEqual([]);
   });
 });

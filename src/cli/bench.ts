@@ -2,13 +2,17 @@
  * `npm run bench`: per-stage latency of the pipeline in Node with onnxruntime-web wasm (the runtime the
  * extension ships). For every classifier in the manifest and every image: warm-up runs, then measured runs
  * until both --runs and --seconds are reached (or --max-seconds), reporting median and p95 per stage
- * (decode, preprocess, detector, nms, crop, classifier, total) and faces per second.
+ * (decode, preprocess, detector, nms, crop, classifier, total) and faces per second. Then per-face latency of
+ * each classifier alone at batch 1 and batch n (bench-classifiers.ts). With --weights, the user's
+ * EMO-AffectNet joins as a classifier, and an EMO-AffectNet section adds import time and size of the float32
+ * and float16 builds and how far float16 moves the logits on FER2013 PrivateTest crops.
  */
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AnalyzeOptions, Stage, StageTrace } from '../ml/engine-api.ts';
+import type { ClassifierEntry } from '../ml/manifest.ts';
 import { formatTable } from '../eval/classification-metrics.ts';
 import {
   type CliIo,
@@ -33,7 +37,26 @@ import {
   readString,
   readStringList,
 } from './args.ts';
-import { decodeImage, findImages, readImageBytes } from './image-io.ts';
+import {
+  type BatchRow,
+  type LabelledCrop,
+  type LogitsComparison,
+  benchBatches,
+  compareLogits,
+  formatBatchTable,
+} from './bench-classifiers.ts';
+import {
+  EMO_AFFECTNET_ID,
+  type LoadedWeights,
+  WEIGHTS_OPTION,
+  loadWeightsForTool,
+  readWeights,
+} from './emo-weights.ts';
+import { evenlySpaced } from './eval.ts';
+import { decodeImage, findImages, readImage, readImageBytes } from './image-io.ts';
+import { parseCsv } from '../eval/csv.ts';
+import { isEmotion } from '../ml/emotions.ts';
+import { readFile } from 'node:fs/promises';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** The measurement data beside the checkout (../shared/data/README.md); never copied into the repo. */
@@ -92,6 +115,22 @@ export const BENCH_SPEC: CommandSpec = {
       description: 'onnxruntime-web wasm threads (default: the engine default, 1)',
     },
     json: { type: 'boolean', description: 'print JSON instead of the table' },
+    batch: {
+      type: 'string',
+      value: '<n>',
+      description: 'faces per call for the batched per-face latency (default 4; capped by maxBatch)',
+    },
+    crops: {
+      type: 'string',
+      value: '<n>',
+      description:
+        'with --weights <file.pt>: FER2013 PrivateTest crops on which the fp16 and fp32\n' +
+        'builds of EMO-AffectNet are compared (default 200)',
+    },
+    'no-pipeline': {
+      type: 'boolean',
+      description: 'skip the per-image pipeline rows (classifier rows only)',
+    },
     data: {
       type: 'string',
       value: '<dir>',
@@ -99,10 +138,12 @@ export const BENCH_SPEC: CommandSpec = {
         'measurement data folder holding the built-in set (default ../shared/data beside the checkout)',
     },
     ...classifyOptionSpecs(true),
+    ...WEIGHTS_OPTION,
     ...detectOptionSpecs(false),
   },
   examples: [
     'npm run bench',
+    'npm run bench -- --weights ~/Downloads/FER_static_ResNet50_AffectNet.pt',
     'npm run bench -- photo.jpg --model mini-xception --runs 100',
     'npm run bench -- --json > bench.json',
   ],
@@ -231,6 +272,59 @@ export function formatBenchTable(rows: readonly BenchRow[]): string {
   return formatTable([header, ...body], 2);
 }
 
+/** Manifest id of the float16 build bench makes beside the float32 one. */
+export const EMO_FP16_ID = `${EMO_AFFECTNET_ID}-fp16`;
+/** The FER2013 test crops (../shared/data/README.md), PrivateTest being the split to report on. */
+export const FER_LABELS = 'fer2013-test/labels.csv';
+
+/** n evenly spaced FER2013 PrivateTest crops (every class kept: the CSV is sorted by class). */
+export async function loadFerCrops(dataDir: string, n: number): Promise<LabelledCrop[]> {
+  const csv = join(dataDir, FER_LABELS);
+  const table = parseCsv(await readFile(csv, 'utf8'), { source: csv, required: ['path', 'label', 'usage'] });
+  const rows = table.rows.filter((r) => r.usage === 'PrivateTest');
+  const crops: LabelledCrop[] = [];
+  for (const row of evenlySpaced(rows, n)) {
+    const label = row.label ?? '';
+    if (!isEmotion(label)) throw new Error(`${csv}: label '${label}' is not one of the 7 emotions`);
+    crops.push({ image: await readImage(join(dataDir, 'fer2013-test', row.path ?? '')), label });
+  }
+  return crops;
+}
+
+export interface EmoReport {
+  file: string;
+  fileBytes: number;
+  authors: boolean;
+  builds: { id: string; weights: string; importMs: number; onnxBytes: number }[];
+  consistency?: LogitsComparison & { split: string };
+  consistencyNote?: string;
+}
+
+function formatEmoReport(r: EmoReport): string {
+  const lines = [
+    `EMO-AffectNet (ResNet-50) from ${r.file} (${(r.fileBytes / 1e6).toFixed(1)} MB): ` +
+      (r.authors
+        ? "the authors' weights"
+        : "NOT the authors' weights (a test checkpoint?): any accuracy below is meaningless; these rows are about speed, size and fp16/fp32 consistency"),
+  ];
+  for (const b of r.builds) {
+    lines.push(
+      `  import + build ${b.weights.padEnd(7)} ${(b.importMs / 1000).toFixed(2)} s -> ONNX ${(b.onnxBytes / 1e6).toFixed(1)} MB (${b.id})`,
+    );
+  }
+  const c = r.consistency;
+  if (c !== undefined) {
+    const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+    lines.push(
+      `  fp16 vs fp32 logits on ${c.crops} FER2013 ${c.split} crops: max |diff| ${c.maxAbsDiff.toExponential(2)}, ` +
+        `mean |diff| ${c.meanAbsDiff.toExponential(2)}, top-1 agreement ${pct(c.top1Agreement)}; accuracy fp32 ` +
+        `${pct(c.accuracyA)}, fp16 ${pct(c.accuracyB)}${r.authors ? '' : " (meaningless: not the authors' weights)"}`,
+    );
+  }
+  if (r.consistencyNote !== undefined) lines.push(`  ${r.consistencyNote}`);
+  return lines.join('\n');
+}
+
 function defaultImagePaths(io: CliIo, dataDir: string): string[] | undefined {
   const paths = DEFAULT_IMAGES.map((p) => join(dataDir, p));
   const missing = paths.filter((p) => !existsSync(p));
@@ -257,6 +351,10 @@ export async function runBench(
   let threads: number | undefined;
   let positionals: string[];
   let dataDir: string;
+  let weightsPath: string | undefined;
+  let batch: number;
+  let cropCount: number;
+  let pipeline: boolean;
   try {
     const parsed = parseCommand(BENCH_SPEC, argv);
     if (parsed.help) {
@@ -271,7 +369,10 @@ export async function runBench(
       warmup: readNumber(v, 'warmup', { min: 0, max: 10_000, integer: true }) ?? 5,
     };
     threads = readNumber(v, 'threads', { min: 1, max: 64, integer: true });
-    models = readStringList(v, 'model');
+    ({ weights: weightsPath, models } = readWeights(v, readStringList(v, 'model'), false));
+    batch = readNumber(v, 'batch', { min: 1, max: 64, integer: true }) ?? 4;
+    cropCount = readNumber(v, 'crops', { min: 1, max: 100_000, integer: true }) ?? 200;
+    pipeline = !readFlag(v, 'no-pipeline');
     options = { ...readDetectOptions(v), ...readClassifyOptions({ ...v, model: undefined }) };
     json = readFlag(v, 'json');
     positionals = parsed.positionals;
@@ -284,9 +385,11 @@ export async function runBench(
     throw error;
   }
 
-  let files: string[];
+  let files: string[] = [];
   let failed = 0;
-  if (positionals.length === 0) {
+  if (!pipeline) {
+    if (positionals.length > 0) io.err('bench: --no-pipeline: the images given are not used\n');
+  } else if (positionals.length === 0) {
     const defaults = defaultImagePaths(io, dataDir);
     if (defaults === undefined) return 0;
     files = defaults;
@@ -307,14 +410,32 @@ export async function runBench(
       io.err(`${errorMessage(error)}\n`);
     }
   }
-  if (images.length === 0) {
+  if (pipeline && images.length === 0) {
     io.err('bench: no readable image to measure\n');
     return 1;
   }
 
+  const emo: LoadedWeights[] = [];
+  const fp32 = await loadWeightsForTool('bench', weightsPath, io);
+  if (fp32 === null) return 1;
+  if (fp32 !== undefined) {
+    emo.push(fp32);
+    if (fp32.from === 'pytorch') {
+      const fp16 = await loadWeightsForTool('bench', weightsPath, io, {
+        storage: 'float16',
+        id: EMO_FP16_ID,
+      });
+      if (fp16 === null) return 1;
+      if (fp16 !== undefined) emo.push(fp16);
+    }
+  }
+
   let handle: EngineHandle;
   try {
-    handle = await openEngine(threads === undefined ? {} : { numThreads: threads });
+    handle = await openEngine({
+      ...(threads === undefined ? {} : { numThreads: threads }),
+      ...(emo.length === 0 ? {} : { extraModels: emo }),
+    });
   } catch (error) {
     io.err(`bench: cannot load the engine: ${errorMessage(error)}\n`);
     return 1;
@@ -325,30 +446,91 @@ export async function runBench(
       models ??
       (handle.manifest === undefined
         ? [handle.engine.defaults.classifierId]
-        : classifierIds(handle.manifest));
+        : classifierIds(handle.manifest).filter((id) => id !== EMO_FP16_ID));
     if (handle.manifest !== undefined) checkClassifierIds(handle.manifest, ids);
     const cpu = cpus();
     const environment =
       `${handle.backendName ?? 'engine'}${threads === undefined ? '' : `, ${threads} thread(s)`}; Node ${process.version}; ` +
       `${cpu.length} x ${cpu[0]?.model.trim() ?? 'unknown CPU'}`;
     io.err(
-      `bench: ${environment}\nbench: ${ids.length} classifier(s) x ${images.length} image(s); warm-up ${limits.warmup}, ` +
-        `then >= ${limits.runs} runs and >= ${limits.seconds} s each (max ${limits.maxSeconds} s)\n`,
+      `bench: ${environment}\n` +
+        (pipeline
+          ? `bench: ${ids.length} classifier(s) x ${images.length} image(s); warm-up ${limits.warmup}, ` +
+            `then >= ${limits.runs} runs and >= ${limits.seconds} s each (max ${limits.maxSeconds} s)\n`
+          : 'bench: --no-pipeline: classifier rows only\n'),
     );
-    for (const classifierId of ids) {
+    for (const classifierId of pipeline ? ids : []) {
       for (const image of images) {
         io.err(`bench: ${classifierId} on ${basename(image.file)}...\n`);
         const row = await benchOne(handle, image, { ...options, classifierId }, limits);
         rows.push({ classifierId, ...row });
       }
     }
-    if (json) {
-      io.out(`${JSON.stringify({ environment, limits, options, rows }, null, 2)}\n`);
+    // Classifiers alone, batch 1 vs batch n: the ids asked for, plus the fp16 build beside the fp32 one.
+    let batches: BatchRow[] = [];
+    const entries = (handle.manifest?.models ?? []).filter(
+      (m): m is ClassifierEntry =>
+        m.kind === 'classifier' &&
+        (ids.includes(m.id) || (m.id === EMO_FP16_ID && ids.includes(EMO_AFFECTNET_ID))),
+    );
+    if (handle.backend === undefined) {
+      io.err('bench: this engine exposes no backend: no per-face batch rows\n');
     } else {
-      io.out(
-        `${environment}\nmedian / p95 per stage, ms (decode from encoded bytes in memory; total = decode + analyze)\n`,
+      batches = await benchBatches(
+        handle.backend,
+        entries,
+        batch,
+        { runs: Math.min(limits.runs, 10), seconds: limits.seconds, maxSeconds: limits.maxSeconds },
+        (entry) => io.err(`bench: ${entry.id} alone, batch 1 and ${batch}...\n`),
       );
-      io.out(`${formatBenchTable(rows)}\n`);
+    }
+    let emoReport: EmoReport | undefined;
+    if (emo[0] !== undefined) {
+      emoReport = {
+        file: emo[0].path,
+        fileBytes: emo[0].fileBytes,
+        authors: emo[0].authors,
+        builds: emo.map((w) => ({
+          id: w.entry.id,
+          weights: w.entry.weights,
+          importMs: w.importMs,
+          onnxBytes: w.entry.bytes,
+        })),
+      };
+      const [a, b] = emo;
+      if (b === undefined) {
+        emoReport.consistencyNote = 'no fp16 build: it is built from a .pt, and an ONNX file was given';
+      } else if (handle.backend === undefined) {
+        emoReport.consistencyNote = 'no fp16/fp32 comparison: this engine exposes no backend';
+      } else if (!existsSync(join(dataDir, FER_LABELS))) {
+        emoReport.consistencyNote = `no fp16/fp32 comparison: ${join(dataDir, FER_LABELS)} is missing`;
+      } else {
+        io.err(`bench: fp16 vs fp32 logits on ${cropCount} FER2013 PrivateTest crops...\n`);
+        const crops = await loadFerCrops(dataDir, cropCount);
+        emoReport.consistency = {
+          split: 'PrivateTest',
+          ...(await compareLogits(handle.backend, a.entry, b.entry, crops)),
+        };
+      }
+    }
+    if (json) {
+      io.out(
+        `${JSON.stringify({ environment, limits, options, rows, batches, emoAffectNet: emoReport }, null, 2)}\n`,
+      );
+    } else {
+      io.out(`${environment}\n`);
+      if (rows.length > 0) {
+        io.out(
+          'median / p95 per stage, ms (decode from encoded bytes in memory; total = decode + analyze)\n' +
+            `${formatBenchTable(rows)}\n`,
+        );
+      }
+      if (batches.length > 0) {
+        io.out(
+          `\nclassifiers alone (no detector), median ms per face, batch 1 vs batch n:\n${formatBatchTable(batches)}\n`,
+        );
+      }
+      if (emoReport !== undefined) io.out(`\n${formatEmoReport(emoReport)}\n`);
     }
   } catch (error) {
     if (error instanceof UsageError) {

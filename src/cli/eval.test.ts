@@ -270,3 +270,21 @@ describe('helpers', () => {
     ]);
   });
 });
+
+describe('eval --weights', () => {
+  it('is refused in the detector eval, and a missing file stops the classifier eval with exit 1', async () => {
+    let io = captureIo();
+    expect(await runEval(['--boxes', join(dir, 'boxes.csv'), '--weights', 'w.pt'], io, fakeHandle())).toBe(2);
+    expect(io.stderr()).toMatch(/--weights is for the classifier eval \(--csv\)/);
+    io = captureIo();
+    const missing = join(dir, 'nope.pt');
+    expect(
+      await runEval(
+        ['--csv', join(dir, 'labels.csv'), '--mode', 'crop', '--weights', missing],
+        io,
+        fakeHandle(),
+      ),
+    ).toBe(1);
+    expect(io.stderr()).toContain(`eval: --weights ${missing}: no such file.`);
+  });
+});

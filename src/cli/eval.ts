@@ -56,6 +56,7 @@ import {
   readString,
   readStringList,
 } from './args.ts';
+import { WEIGHTS_OPTION, loadWeightsForTool, readWeights } from './emo-weights.ts';
 import { readImage } from './image-io.ts';
 
 const MODES = ['crop', 'full'] as const;
@@ -110,6 +111,7 @@ export const EVAL_SPEC: CommandSpec = {
     },
     json: { type: 'boolean', description: 'print one JSON document with every result instead of tables' },
     ...classifyOptionSpecs(true),
+    ...WEIGHTS_OPTION,
     ...detectOptionSpecs(true),
   },
   examples: [
@@ -129,6 +131,8 @@ interface SweepPoint {
 
 interface EvalRequest {
   json: boolean;
+  /** --weights: the user's EMO-AffectNet file (emo-weights.ts). */
+  weights?: string | undefined;
   fixed: Partial<AnalyzeOptions>;
   points: SweepPoint[];
   classification?: { csv: string; mode: Mode; usage?: string; limit?: number };
@@ -187,7 +191,7 @@ function readRequest(values: OptionValues, io: CliIo): EvalRequest {
   if (largeFaces !== undefined) fixed.largeFaces = largeFaces;
   const upright = readOnOff(values, 'upright-crop');
   if (upright !== undefined) fixed.uprightCrop = upright;
-  const models = readStringList(values, 'model');
+  const { weights, models } = readWeights(values, readStringList(values, 'model'), csv !== undefined);
   const margins = readNumberList(values, 'margin', RANGES.margin);
   const minScores = readNumberList(values, 'min-score', RANGES.minScore);
   const smallFaces = readChoiceList(values, 'small-faces', SMALL_FACES);
@@ -214,6 +218,7 @@ function readRequest(values: OptionValues, io: CliIo): EvalRequest {
       }
       return {
         json,
+        weights,
         fixed,
         points: sweepPoints({ classifierId: models }),
         classification: { csv, mode, usage, limit },
@@ -221,6 +226,7 @@ function readRequest(values: OptionValues, io: CliIo): EvalRequest {
     }
     return {
       json,
+      weights,
       fixed,
       points: sweepPoints({ classifierId: models, cropMargin: margins, minScore: minScores, smallFaces }),
       classification: { csv, mode, usage, limit },
@@ -229,6 +235,11 @@ function readRequest(values: OptionValues, io: CliIo): EvalRequest {
   for (const name of ['mode', 'usage', 'limit'] as const) {
     if (values[name] !== undefined)
       throw new UsageError(`eval: --${name} belongs to the classifier eval (--csv); remove it`);
+  }
+  if (weights !== undefined) {
+    throw new UsageError(
+      'eval: --weights is for the classifier eval (--csv); the detector eval runs no classifier',
+    );
   }
   if (models !== undefined || margins !== undefined) {
     io.err('eval: note: --model/--margin ignored in the detector eval (only the detector runs)\n');
@@ -732,9 +743,11 @@ export async function runEval(
     throw error;
   }
 
+  const weights = await loadWeightsForTool('eval', request.weights, io);
+  if (weights === null) return 1;
   let handle: EngineHandle;
   try {
-    handle = await openEngine();
+    handle = await openEngine(weights === undefined ? {} : { extraModels: [weights] });
   } catch (error) {
     io.err(`eval: cannot load the engine: ${errorMessage(error)}\n`);
     return 1;

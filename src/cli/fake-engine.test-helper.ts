@@ -7,7 +7,8 @@ import { EMOTIONS, type Emotion, type EmotionScores } from '../ml/emotions.ts';
 import type { AnalyzeOptions, Engine, Face } from '../ml/engine-api.ts';
 import type { Manifest } from '../ml/manifest.ts';
 import type { PxDetection, RgbaImage } from '../ml/types.ts';
-import type { CliIo, EngineHandle } from './args.ts';
+import { attr, OnnxGraphBuilder } from '../onnx/onnx-builder.ts';
+import type { CliIo, EngineHandle, OpenEngineOptions } from './args.ts';
 
 export const FAKE_DEFAULTS: AnalyzeOptions = {
   minScore: 0.5,
@@ -91,8 +92,36 @@ export function createFakeEngine(options: { throwOnWidth?: number } = {}): FakeE
   };
 }
 
-export function fakeHandle(engine: Engine = createFakeEngine()): () => Promise<EngineHandle> {
-  return () => Promise.resolve({ engine, manifest: FAKE_MANIFEST, backendName: 'fake' });
+/**
+ * An OpenEngine over the fake engine. Classifiers passed as extraModels (the --weights import) join the
+ * manifest, as openNodeEngine does; every call's options are recorded in `opened`.
+ */
+export function fakeHandle(
+  engine: Engine = createFakeEngine(),
+  opened: OpenEngineOptions[] = [],
+): (options?: OpenEngineOptions) => Promise<EngineHandle> {
+  return (options = {}) => {
+    opened.push(options);
+    const extra = (options.extraModels ?? []).map((m) => m.entry);
+    const manifest = { ...FAKE_MANIFEST, models: [...FAKE_MANIFEST.models, ...extra] };
+    return Promise.resolve({ engine, manifest, backendName: 'fake' });
+  };
+}
+
+/** A tiny ONNX model with EMO-AffectNet's signature ([batch, 3, 224, 224] -> logits [batch, 7]), for --weights. */
+export function tinyEmoOnnx(batch: number | string = 'batch'): Uint8Array {
+  const b = new OnnxGraphBuilder('tiny_emo');
+  b.input('input', 'float32', [batch, 3, 224, 224]);
+  b.node('GlobalAveragePool', ['input'], ['pooled']);
+  b.node('Flatten', ['pooled'], ['flat'], { axis: attr.int(1) });
+  b.constFloat(
+    'w',
+    new Float32Array(7 * 3).map((_, i) => (i % 4) * 0.01),
+    [7, 3],
+  );
+  b.node('Gemm', ['flat', 'w'], ['logits'], { transB: attr.int(1) });
+  b.output('logits', 'float32', [batch, 7]);
+  return b.serialize({ producerName: 'test', producerVersion: '0', opset: 17 });
 }
 
 export function captureIo(): CliIo & { stdout: () => string; stderr: () => string } {

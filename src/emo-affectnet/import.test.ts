@@ -79,6 +79,18 @@ describe('importEmoAffectNet: ONNX files', () => {
     ]);
     expect(imported.entry.weights).toBe('float32');
     expect(imported.batchSize).toBe(1);
+    expect(imported.entry.maxBatch).toBe(1);
+  });
+
+  it('refuses an export with a fixed batch of several faces, saying how to export it', () => {
+    const e = error(() =>
+      importEmoAffectNet(onnxWith({ name: 'x', dims: [4, 3, 224, 224] }, [{ name: 'logits', dims: [4, 7] }])),
+    );
+    expect(e.kind).toBe('mismatch');
+    expect(e.message).toBe(
+      'This ONNX export has a fixed batch of 4 faces per call; export it with batch 1 or a dynamic batch axis ' +
+        '(torch.onnx.export(..., dynamic_axes={"x": {0: "batch"}})).',
+    );
   });
 
   it('records float16 weights and an export without the features output', () => {
@@ -87,6 +99,7 @@ describe('importEmoAffectNet: ONNX files', () => {
     );
     expect(imported.entry.weights).toBe('float16');
     expect(imported.batchSize).toBeNull();
+    expect(imported.entry.maxBatch).toBe(8);
     expect(imported.entry.outputs).toEqual([{ name: 'logits', shape: [1, 7] }]);
   });
 

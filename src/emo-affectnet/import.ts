@@ -11,6 +11,7 @@ import { checkParams, FEATURES, INPUT_CHANNELS, INPUT_SIZE, NUM_CLASSES } from '
 import {
   type ClassifierEntryDraft,
   EMO_AFFECTNET_FILE_NAME,
+  EMO_AFFECTNET_MAX_BATCH,
   EMO_AFFECTNET_URL,
   emoAffectNetEntry,
 } from './manifest-entry.ts';
@@ -36,8 +37,9 @@ export interface ImportedModel {
   /** What the user gave: a PyTorch state_dict or an ONNX model. */
   from: 'pytorch' | 'onnx';
   /**
-   * Faces per call the model accepts: null when the batch dimension is symbolic (any number; always so for
-   * a model built from a .pt), a number when an ONNX export fixed it (then run faces one call each).
+   * The batch dimension: null when symbolic (always so for a model built from a .pt; entry.maxBatch is then
+   * EMO_AFFECTNET_MAX_BATCH), 1 when an ONNX export fixed it (entry.maxBatch 1). Exports with a fixed batch
+   * of several are refused.
    */
   batchSize: number | null;
 }
@@ -157,16 +159,20 @@ function importOnnx(bytes: Uint8Array): ImportedModel {
   const features = signature.outputs.find((o) => o !== logits && matches(o, [FEATURES]));
   const weights: WeightStorage =
     (signature.initializerTypes.get(ONNX_FLOAT16) ?? 0) > 0 ? 'float16' : 'float32';
-  const entry = emoAffectNetEntry(weights, {
-    input: signature.inputs[0]!.name,
-    logits: logits.name,
-    features: features?.name,
-  });
   const batch = signature.inputs[0]!.dims![0];
-  return {
-    onnx: bytes,
-    entry,
-    from: 'onnx',
-    batchSize: typeof batch === 'number' && batch > 0 ? batch : null,
-  };
+  const batchSize = typeof batch === 'number' && batch > 0 ? batch : null;
+  if (batchSize !== null && batchSize > 1) {
+    // The engine sends 1 face per call to a fixed-batch model; a fixed batch of several cannot take that.
+    throw new CheckpointError(
+      'mismatch',
+      `This ONNX export has a fixed batch of ${batchSize} faces per call; export it with batch 1 or a dynamic ` +
+        `batch axis (torch.onnx.export(..., dynamic_axes={"${signature.inputs[0]!.name}": {0: "batch"}})).`,
+    );
+  }
+  const entry = emoAffectNetEntry(
+    weights,
+    { input: signature.inputs[0]!.name, logits: logits.name, features: features?.name },
+    batchSize === null ? EMO_AFFECTNET_MAX_BATCH : 1,
+  );
+  return { onnx: bytes, entry, from: 'onnx', batchSize };
 }

@@ -44,6 +44,12 @@ export const EMO_AFFECTNET_SOURCE_LABELS = [
 ];
 const LABELS: Emotion[] = ['neutral', 'happiness', 'sadness', 'surprise', 'fear', 'disgust', 'anger'];
 
+/**
+ * Faces per call (src/ml/manifest.ts maxBatch) when the batch dimension is symbolic. ResNet-50's largest
+ * activations are about 3 MB per face, so 8 faces stay far inside wasm's memory; more run in several calls.
+ */
+export const EMO_AFFECTNET_MAX_BATCH = 8;
+
 export type ClassifierEntryDraft = Omit<ClassifierEntry, 'file' | 'sha256' | 'bytes'>;
 
 export interface EntryNames {
@@ -56,13 +62,15 @@ export interface EntryNames {
 export function emoAffectNetEntry(
   weights: WeightStorage,
   names: EntryNames = { input: ONNX_INPUT, logits: ONNX_LOGITS, features: ONNX_FEATURES },
+  /** EMO_AFFECTNET_MAX_BATCH for a symbolic batch dimension (always so when built from a .pt), 1 for a fixed one. */
+  maxBatch = EMO_AFFECTNET_MAX_BATCH,
 ): ClassifierEntryDraft {
   const outputs = [{ name: names.logits, shape: [1, NUM_CLASSES] }];
   if (names.features) outputs.push({ name: names.features, shape: [1, FEATURES] });
   return {
     id: EMO_AFFECTNET_ID,
     kind: 'classifier',
-    // The graph's batch dimension is symbolic (several faces per call); the manifest records batch 1.
+    // The manifest records batch 1; maxBatch says how many faces one call may take.
     input: {
       name: names.input,
       shape: [1, INPUT_CHANNELS, INPUT_SIZE, INPUT_SIZE],
@@ -86,5 +94,6 @@ export function emoAffectNetEntry(
     labels: [...LABELS],
     outputIsProbability: false,
     output: names.logits,
+    maxBatch,
   };
 }

@@ -221,15 +221,20 @@ class FakeBackend implements InferenceBackend {
       const input = inputs[entry.input.name];
       if (!input) throw new Error(`fake: ${modelId} got no input '${entry.input.name}'`);
       this.calls.push({ modelId, input: input.data.slice(), dims: [...input.dims] });
-      const out =
-        entry.kind === 'detector'
-          ? fakeDetect(entry, input.data)
-          : { [entry.output]: { data: Float32Array.from(this.outputs[modelId] ?? []), dims: [1, 7] } };
+      const out = entry.kind === 'detector' ? fakeDetect(entry, input.data) : this.classify(entry, input);
       for (const name of this.drop) delete out[name];
       return out;
     } finally {
       this.inFlight--;
     }
+  }
+  /** The configured output for each face of the batch (override to vary it by face). */
+  protected classify(entry: ClassifierEntry, input: TensorData): Record<string, TensorData> {
+    const n = input.dims[0] ?? 1;
+    const one = this.outputs[entry.id] ?? [];
+    const data = new Float32Array(n * one.length);
+    for (let i = 0; i < n; i++) data.set(one, i * one.length);
+    return { [entry.output]: { data, dims: [n, one.length] } };
   }
   runsOf(modelId: string): number {
     return this.calls.filter((c) => c.modelId === modelId).length;
@@ -565,7 +570,9 @@ describe('errors at the boundary', () => {
 
   it('rejects a classifier output of the wrong length', async () => {
     const e = createEngine(new FakeBackend(MANIFEST, { [FACE_API.id]: [1, 0] }), MANIFEST);
-    await expect(e.classifyCrop(img)).rejects.toThrow('output has 2 values but the manifest lists 7 labels');
+    await expect(e.classifyCrop(img)).rejects.toThrow(
+      "classifier 'face-api-expression': 1 face(s) in one call gave 2 output values, expected 1 x 7",
+    );
   });
 
   it.each([
@@ -594,5 +601,100 @@ describe('errors at the boundary', () => {
         detectorIds: { fullRange: 'face-api-expression' },
       }),
     ).toThrow("full-range detector 'face-api-expression' is not a detector in the manifest");
+  });
+});
+
+// ---------------------------------------------------------------- batching
+
+/** Logits that depend on each face's pixels: [mean, 0, ..., 0] per face, so faces can be told apart. */
+class PerFaceBackend extends FakeBackend {
+  protected override classify(entry: ClassifierEntry, input: TensorData): Record<string, TensorData> {
+    const n = input.dims[0] ?? 1;
+    const size = input.data.length / n;
+    const data = new Float32Array(n * 7);
+    for (let i = 0; i < n; i++) {
+      data[i * 7] = input.data.subarray(i * size, (i + 1) * size).reduce((a, b) => a + b, 0) / size;
+    }
+    return { [entry.output]: { data, dims: [n, 7] } };
+  }
+}
+
+/** Five faces of different brightness (all above the fake detector's threshold). */
+function fiveFaces(): RgbaImage {
+  const img = canvas(640, 480);
+  [200, 215, 230, 245, 255].forEach((v, k) => {
+    for (let j = 200; j < 260; j++)
+      for (let i = 20 + 120 * k; i < 80 + 120 * k; i++) img.data.set([v, v, v], (j * 640 + i) * 4);
+  });
+  return img;
+}
+
+describe('batching: the faces of a frame go to the classifier together, up to maxBatch per call', () => {
+  const withBatch = (maxBatch: number | undefined): { manifest: Manifest; backend: PerFaceBackend } => {
+    const manifest = manifestOf(SHORT, FULL, { ...LOGITS, maxBatch });
+    return { manifest, backend: new PerFaceBackend(manifest) };
+  };
+  const run = async (maxBatch: number | undefined) => {
+    const { manifest, backend } = withBatch(maxBatch);
+    const faces = await createEngine(backend, manifest, SHORT_RANGE_ONLY).analyze(fiveFaces());
+    const calls = backend.calls.filter((c) => c.modelId === LOGITS.id);
+    return { faces, dims: calls.map((c) => c.dims), inputs: calls.map((c) => Array.from(c.input)).flat() };
+  };
+
+  it.each([
+    { maxBatch: undefined, batches: [1, 1, 1, 1, 1] },
+    { maxBatch: 1, batches: [1, 1, 1, 1, 1] },
+    { maxBatch: 2, batches: [2, 2, 1] },
+    { maxBatch: 4, batches: [4, 1] },
+    { maxBatch: 8, batches: [5] },
+  ])('maxBatch $maxBatch: calls of $batches faces, same faces and inputs as one by one', async (c) => {
+    const one = await run(1);
+    const batched = await run(c.maxBatch);
+    expect(one.faces).toHaveLength(5);
+    expect(new Set(one.faces.map((f) => f.emotions.neutral)).size).toBe(5);
+    expect(batched.dims).toEqual(c.batches.map((n) => [n, 8, 8, 1]));
+    expect(batched.inputs).toEqual(one.inputs);
+    expect(batched.faces).toEqual(one.faces);
+  });
+
+  it('times crop and classifier once per call', async () => {
+    const { manifest, backend } = withBatch(4);
+    let clock = 0;
+    const trace: StageTrace = {};
+    await createEngine(backend, manifest, { ...SHORT_RANGE_ONLY, now: () => clock++ }).analyze(
+      fiveFaces(),
+      {},
+      trace,
+    );
+    // Each add() reads the clock once after its start: 1 tick per interval, 2 calls.
+    expect(trace.classifier).toBe(2);
+    expect(trace.crop).toBe(2);
+  });
+
+  it('fails loudly when a batched call returns values for fewer faces', async () => {
+    const manifest = manifestOf(SHORT, FULL, { ...LOGITS, maxBatch: 4 });
+    class OneFace extends FakeBackend {
+      protected override classify(entry: ClassifierEntry): Record<string, TensorData> {
+        return { [entry.output]: { data: new Float32Array(7), dims: [1, 7] } };
+      }
+    }
+    await expect(
+      createEngine(new OneFace(manifest), manifest, SHORT_RANGE_ONLY).analyze(fiveFaces()),
+    ).rejects.toThrow(
+      "classifier 'emo-logits': 4 face(s) in one call gave 7 output values, expected 4 x 7 (does the model really take a batch? see maxBatch in manifest.ts)",
+    );
+  });
+
+  it.each([0, 1.5, 65, -1])('refuses maxBatch %s at createEngine', (maxBatch) => {
+    const manifest = manifestOf(SHORT, { ...LOGITS, maxBatch });
+    expect(() => createEngine(new FakeBackend(manifest), manifest)).toThrow(
+      `classifier 'emo-logits': maxBatch must be an integer from 1 to 64 (faces per call), got ${maxBatch}`,
+    );
+  });
+
+  it('classifyCrop runs one face even when the model takes a batch', async () => {
+    const { manifest, backend } = withBatch(8);
+    await createEngine(backend, manifest).classifyCrop(square(canvas(16, 16), 2, 2, 8), LOGITS.id);
+    expect(backend.calls.map((c) => c.dims)).toEqual([[1, 8, 8, 1]]);
   });
 });

@@ -6,7 +6,8 @@
  *   at createEngine, not on the first frame.
  * - Calls run one at a time (a small queue): the preallocated tensors are shared, and a second frame must
  *   not rewrite a buffer while a run still reads it.
- * - Faces are classified one by one (batching can come later).
+ * - The faces of a frame are classified together: one classifier call per group of up to the entry's
+ *   `maxBatch` faces (manifest.ts), 1 for models whose batch dimension is fixed.
  * - Video streams keep a little state each (which extra detector passes they need: video-passes.ts).
  */
 import {
@@ -60,10 +61,29 @@ export interface EngineOptions {
   detectorIds?: { shortRange?: string; fullRange?: string };
 }
 
+/** Upper bound of ClassifierEntry.maxBatch: a typo like 1000 would otherwise allocate gigabytes. */
+export const MAX_BATCH_LIMIT = 64;
+
 interface ClassifierModel {
   entry: ClassifierEntry;
+  maxBatch: number;
+  /** Room for maxBatch faces, allocated once. */
   input: Float32Array;
-  dims: readonly number[];
+  /** slots[i]: face i of `input`; views[n - 1]: the first n faces, dims[n - 1] their shape; made once. */
+  slots: Float32Array[];
+  views: Float32Array[];
+  dims: (readonly number[])[];
+}
+
+/** The entry's maxBatch, checked: 1 when absent. */
+export function classifierBatch(entry: Pick<ClassifierEntry, 'id' | 'maxBatch'>): number {
+  const max = entry.maxBatch ?? 1;
+  if (!Number.isInteger(max) || max < 1 || max > MAX_BATCH_LIMIT) {
+    throw new Error(
+      `classifier '${entry.id}': maxBatch must be an integer from 1 to ${MAX_BATCH_LIMIT} (faces per call), got ${String(max)}`,
+    );
+  }
+  return max;
 }
 
 function createClassifierModel(entry: ClassifierEntry): ClassifierModel {
@@ -72,7 +92,18 @@ function createClassifierModel(entry: ClassifierEntry): ClassifierModel {
   if (typeof entry.output !== 'string' || entry.output === '') {
     throw new Error(`classifier '${entry.id}': 'output' must name the output tensor holding the scores`);
   }
-  return { entry, input: allocateInput(entry), dims: [...entry.input.shape] };
+  const maxBatch = classifierBatch(entry);
+  const faceSize = allocateInput(entry).length;
+  const input = new Float32Array(faceSize * maxBatch);
+  const counts = Array.from({ length: maxBatch }, (_, i) => i + 1);
+  return {
+    entry,
+    maxBatch,
+    input,
+    slots: counts.map((n) => input.subarray((n - 1) * faceSize, n * faceSize)),
+    views: counts.map((n) => input.subarray(0, n * faceSize)),
+    dims: counts.map((n) => [n, ...entry.input.shape.slice(1)]),
+  };
 }
 
 function assertManifest(manifest: Manifest): void {
@@ -164,12 +195,23 @@ export function createEngine(
   const now = options.now ?? defaultNow();
   const serial = createSerialQueue();
 
-  const classify = async (model: ClassifierModel): Promise<EmotionScores> => {
+  /** Runs the first `count` faces of the model's input buffer in one call. */
+  const classify = async (model: ClassifierModel, count: number): Promise<EmotionScores[]> => {
     const { entry } = model;
     const outputs = await backend.run(entry.id, {
-      [entry.input.name]: { data: model.input, dims: model.dims },
+      [entry.input.name]: { data: model.views[count - 1]!, dims: model.dims[count - 1]! },
     });
-    return toEmotionScores(requireOutput(outputs, entry.output, entry.id).data, entry);
+    const scores = requireOutput(outputs, entry.output, entry.id).data;
+    const perFace = entry.labels.length;
+    if (scores.length !== count * perFace) {
+      throw new Error(
+        `classifier '${entry.id}': ${count} face(s) in one call gave ${scores.length} output values, expected ` +
+          `${count} x ${perFace}${count > 1 ? ' (does the model really take a batch? see maxBatch in manifest.ts)' : ''}`,
+      );
+    }
+    return Array.from({ length: count }, (_, i) =>
+      toEmotionScores(scores.subarray(i * perFace, (i + 1) * perFace), entry),
+    );
   };
 
   const detectWith = (image: RgbaImage, opts: DetectOptions, plan: DetectPlan, timer: StageTimer) => {
@@ -185,24 +227,30 @@ export function createEngine(
     timer: StageTimer,
   ): Promise<Face[]> => {
     const faces: Face[] = [];
-    for (const det of detections) {
+    for (let first = 0; first < detections.length; first += classifier.maxBatch) {
+      const group = detections.slice(first, first + classifier.maxBatch);
       let t = timer.now();
-      cropToTensor(
-        image,
-        faceCrop(det, opts.cropMargin, opts.uprightCrop),
-        classifier.entry,
-        classifier.input,
+      group.forEach((det, i) =>
+        cropToTensor(
+          image,
+          faceCrop(det, opts.cropMargin, opts.uprightCrop),
+          classifier.entry,
+          classifier.slots[i]!,
+        ),
       );
       timer.add('crop', t);
       t = timer.now();
-      const emotions = await classify(classifier);
+      const scores = await classify(classifier, group.length);
       timer.add('classifier', t);
-      faces.push({
-        box: det.box,
-        score: det.score,
-        keypoints: det.keypoints,
-        emotions,
-        top: topEmotion(emotions),
+      group.forEach((det, i) => {
+        const emotions = scores[i]!;
+        faces.push({
+          box: det.box,
+          score: det.score,
+          keypoints: det.keypoints,
+          emotions,
+          top: topEmotion(emotions),
+        });
       });
     }
     return faces;
@@ -264,8 +312,9 @@ export function createEngine(
       return serial(async () => {
         assertRgbaImage(image);
         const classifier = classifierById(classifierId ?? defaults.classifierId);
-        preprocessImage(image, classifier.entry, classifier.input);
-        return classify(classifier);
+        preprocessImage(image, classifier.entry, classifier.slots[0]!);
+        const [scores] = await classify(classifier, 1);
+        return scores!;
       });
     },
   };

@@ -53,7 +53,9 @@ export {
 export { assertLabels, toEmotionScores, topEmotion, zeroScores } from './emotion-scores.ts';
 export {
   FULL_RANGE_DETECTOR_ID,
+  MAX_BATCH_LIMIT,
   SHORT_RANGE_DETECTOR_ID,
+  classifierBatch,
   createEngine,
   type EngineOptions,
 } from './engine.ts';

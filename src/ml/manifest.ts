@@ -84,6 +84,13 @@ export interface ClassifierEntry extends ModelEntryBase {
   outputIsProbability: boolean;
   /** The output tensor holding logits/probabilities. */
   output: string;
+  /**
+   * Faces per inference call. Absent or 1: the model's batch dimension is fixed at 1 and each face is one
+   * call. Above 1: the graph's batch dimension is symbolic (`input.shape` still records batch 1), and the
+   * engine runs up to this many faces of a frame in one call ([n, ...input.shape.slice(1)]; the output's
+   * first dimension is n too). The cap bounds the memory a crowded frame needs.
+   */
+  maxBatch?: number;
 }
 
 export type ModelEntry = DetectorEntry | ClassifierEntry;

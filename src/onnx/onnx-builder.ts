@@ -215,8 +215,9 @@ function writeTensor(w: ProtobufWriter, t: OnnxTensorInit): void {
   w.varint(2, ELEM_TYPE_CODE[t.type]);
   w.string(8, t.name);
   // raw_data is little-endian; typed arrays are little-endian on every platform this runs on
-  // (x86, ARM), so their bytes can be copied as they are.
-  w.bytes(9, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength).slice());
+  // (x86, ARM), so their bytes can be used as they are. A view, not a copy: the writer copies it once, in
+  // finish(), before serialize returns.
+  w.bytes(9, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
 }
 
 function writeValueInfo(w: ProtobufWriter, v: ValueInfo): void {

@@ -2,7 +2,13 @@
  * A minimal Protocol Buffers encoder: just what serialising an ONNX ModelProto needs
  * (varints, 32-bit floats, length-delimited fields, packed repeated scalars).
  * https://protobuf.dev/programming-guides/encoding/
+ *
+ * Bytes are copied once, in finish(): a writer keeps a list of chunks, `bytes` keeps the caller's array as a
+ * chunk (a view: it must not change before finish), and an embedded message hands its chunks to the parent
+ * instead of being concatenated at each level. Copying at every nesting level (tensor -> graph -> model) made
+ * serialising the 98 MB EMO-AffectNet model take about 1.2 s of its 2 s import.
  */
+const utf8 = new TextEncoder();
 
 const WIRE_VARINT = 0;
 const WIRE_LEN = 2;
@@ -58,6 +64,7 @@ export class ProtobufWriter {
     return this;
   }
 
+  /** `value` is kept as it is (not copied) until finish(). */
   bytes(field: number, value: Uint8Array): this {
     this.tag(field, WIRE_LEN);
     this.rawVarint(value.length);
@@ -66,14 +73,20 @@ export class ProtobufWriter {
   }
 
   string(field: number, value: string): this {
-    return this.bytes(field, new TextEncoder().encode(value));
+    return this.bytes(field, utf8.encode(value));
   }
 
-  /** An embedded message, written by `build` into its own writer. */
+  /** An embedded message, written by `build` into its own writer whose chunks then join this one's. */
   message(field: number, build: (w: ProtobufWriter) => void): this {
     const inner = new ProtobufWriter();
     build(inner);
-    return this.bytes(field, inner.finish());
+    inner.flushScratch();
+    this.tag(field, WIRE_LEN);
+    this.rawVarint(inner.length);
+    this.flushScratch();
+    for (const chunk of inner.chunks) this.chunks.push(chunk);
+    this.length += inner.length;
+    return this;
   }
 
   packedVarints(field: number, values: readonly (number | bigint)[]): this {

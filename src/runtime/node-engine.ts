@@ -7,13 +7,21 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEngine } from '../ml/engine.ts';
 import type { AnalyzeOptions, Engine } from '../ml/engine-api.ts';
-import type { Manifest } from '../ml/manifest.ts';
+import type { Manifest, ModelEntry } from '../ml/manifest.ts';
 import { createOrtBackend, type OrtBackend } from './ort-backend.ts';
 
 export const DEFAULT_MODELS_DIR = fileURLToPath(new URL('../../models/', import.meta.url));
 
+/** A model that is not in models/ (the user's EMO-AffectNet import): its entry and ONNX bytes, in memory. */
+export interface InMemoryModel {
+  entry: ModelEntry;
+  onnx: Uint8Array;
+}
+
 export interface NodeEngineOptions {
   modelsDir?: string;
+  /** Added to the manifest after the bundled models; their bytes are served from memory. */
+  extraModels?: readonly InMemoryModel[];
   defaults?: Partial<AnalyzeOptions>;
   numThreads?: number;
   preload?: boolean;
@@ -34,9 +42,13 @@ export async function createNodeEngine(
   options: NodeEngineOptions = {},
 ): Promise<{ engine: Engine; manifest: Manifest; backend: OrtBackend }> {
   const modelsDir = options.modelsDir ?? DEFAULT_MODELS_DIR;
-  const manifest = await readManifest(modelsDir);
+  const bundled = await readManifest(modelsDir);
+  const extra = options.extraModels ?? [];
+  const manifest: Manifest = { ...bundled, models: [...bundled.models, ...extra.map((m) => m.entry)] };
+  const inMemory = new Map(extra.map((m) => [m.entry.file, m.onnx]));
   const backend = await createOrtBackend(manifest, {
-    loadModel: async (file) => new Uint8Array(await readFile(path.join(modelsDir, file))),
+    loadModel: async (file) =>
+      inMemory.get(file) ?? new Uint8Array(await readFile(path.join(modelsDir, file))),
     numThreads: options.numThreads ?? 1,
     preload: options.preload ?? false,
   });

@@ -93,6 +93,23 @@ describe('models/manifest.json', () => {
         const input = new ort.Tensor('float32', new Float32Array(product(m.input.shape)), m.input.shape);
         const result = await session.run({ [m.input.name]: input });
         for (const o of m.outputs) expect(result[o.name]?.dims, `${m.id}: ${o.name} dims`).toEqual(o.shape);
+        if (m.kind === 'classifier' && (m.maxBatch ?? 1) > 1) {
+          // maxBatch > 1 promises a symbolic batch dimension: two different faces in one call give what
+          // each gives alone.
+          const size = product(m.input.shape);
+          const two = Float32Array.from({ length: 2 * size }, (_, i) => Math.sin(i * 0.37));
+          const dims = [2, ...m.input.shape.slice(1)];
+          const batched = await session.run({ [m.input.name]: new ort.Tensor('float32', two, dims) });
+          const second = await session.run({
+            [m.input.name]: new ort.Tensor('float32', two.slice(size), m.input.shape),
+          });
+          const out = batched[m.output]!;
+          expect(out.dims, `${m.id}: ${m.output} dims at batch 2`).toEqual([2, m.labels.length]);
+          const alone = Array.from(second[m.output]!.data as Float32Array);
+          Array.from((out.data as Float32Array).subarray(m.labels.length)).forEach((v, i) =>
+            expect(v, `${m.id}: face 2 of a batch vs alone, output ${i}`).toBeCloseTo(alone[i]!, 5),
+          );
+        }
       } finally {
         await session.release();
       }

@@ -1,0 +1,187 @@
+/**
+ * `--weights <file.pt|file.onnx>` for the Node tools: the user's EMO-AffectNet file goes through the same
+ * import as the extension (src/emo-affectnet/import.ts) and becomes one more classifier of the engine, with
+ * the manifest entry that import gives (../shared/MODELS.md section 2: preprocessing, label order). The ONNX
+ * is built in memory on every run (about 1 s for the 98 MB checkpoint) and never written anywhere: nothing
+ * is cached.
+ */
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { CheckpointError } from '../checkpoint/checkpoint-error.ts';
+import { importEmoAffectNet } from '../emo-affectnet/import.ts';
+import {
+  EMO_AFFECTNET_FILE_NAME,
+  EMO_AFFECTNET_ID,
+  EMO_AFFECTNET_SHA256,
+  EMO_AFFECTNET_URL,
+} from '../emo-affectnet/manifest-entry.ts';
+import type { WeightStorage } from '../emo-affectnet/resnet50-onnx.ts';
+import type { ClassifierEntry } from '../ml/manifest.ts';
+import { type CliIo, type OptionSpecs, type OptionValues, UsageError, readString } from './args.ts';
+
+export { EMO_AFFECTNET_ID };
+
+/** A model that is not in models/: its manifest entry and its ONNX bytes, in memory. */
+export interface UserModel {
+  entry: ClassifierEntry;
+  onnx: Uint8Array;
+}
+
+export interface LoadedWeights extends UserModel {
+  path: string;
+  /** SHA-256 of the file the user gave (not of the ONNX built from it). */
+  fileSha256: string;
+  fileBytes: number;
+  from: 'pytorch' | 'onnx';
+  /** Reading and hashing excluded: import (checks, BatchNorm folding, ONNX serialisation) only. */
+  importMs: number;
+  /** Whether the file is the authors' FER_static_ResNet50_AffectNet.pt (by SHA-256). */
+  authors: boolean;
+}
+
+/** A --weights file that cannot be used; the message says why and what to give instead. */
+export class WeightsError extends Error {
+  override readonly name = 'WeightsError';
+}
+
+const GET_IT = `The weights are not bundled: download ${EMO_AFFECTNET_FILE_NAME} (${EMO_AFFECTNET_URL}) or give an ONNX export of it.`;
+
+export const WEIGHTS_OPTION: OptionSpecs = {
+  weights: {
+    type: 'string',
+    value: '<file.pt|file.onnx>',
+    description:
+      `EMO-AffectNet weights (not bundled): the authors' ${EMO_AFFECTNET_FILE_NAME} or an ONNX\n` +
+      `export; adds classifier ${EMO_AFFECTNET_ID} (the one used when --model is absent in analyze/eval),\n` +
+      'imported in memory on each run, nothing cached',
+  },
+};
+
+/**
+ * Checks --weights against the classifier ids asked for (undefined: none named). Returns the weights path
+ * and the ids to use: --weights alone implies --model emo-affectnet (`impliedModel`), --model emo-affectnet
+ * needs --weights, and --weights with only other models is a mistake worth saying.
+ */
+export function readWeights(
+  values: OptionValues,
+  models: readonly string[] | undefined,
+  impliedModel = true,
+): { weights: string | undefined; models: string[] | undefined } {
+  const weights = readString(values, 'weights');
+  const asked = models?.includes(EMO_AFFECTNET_ID) ?? false;
+  if (weights === undefined) {
+    if (asked) {
+      throw new UsageError(
+        `--model ${EMO_AFFECTNET_ID} needs --weights <file.pt|file.onnx>. ${GET_IT}\n` +
+          `  e.g. npm run analyze -- --model ${EMO_AFFECTNET_ID} --weights ~/Downloads/${EMO_AFFECTNET_FILE_NAME} photo.jpg`,
+      );
+    }
+    return { weights, models: models === undefined ? undefined : [...models] };
+  }
+  if (models !== undefined && !asked) {
+    throw new UsageError(
+      `--weights is for --model ${EMO_AFFECTNET_ID}, but --model names only ${models.join(', ')}; ` +
+        `add ${EMO_AFFECTNET_ID} to --model or drop --weights`,
+    );
+  }
+  return {
+    weights,
+    models: models === undefined ? (impliedModel ? [EMO_AFFECTNET_ID] : undefined) : [...models],
+  };
+}
+
+export interface LoadWeightsOptions {
+  /** Weight storage of the ONNX built from a .pt (default float32); an ONNX file is used as it is. */
+  storage?: WeightStorage;
+  /** Manifest id of the model (default emo-affectnet; bench loads the float16 build under another id). */
+  id?: string;
+}
+
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+/** Reads and imports the file; throws WeightsError with a message for the user. */
+export async function loadWeights(path: string, options: LoadWeightsOptions = {}): Promise<LoadedWeights> {
+  const where = `--weights ${path}`;
+  let bytes: Uint8Array;
+  try {
+    if ((await stat(path)).isDirectory()) {
+      throw new WeightsError(`${where}: is a folder; give the weights file itself. ${GET_IT}`);
+    }
+    bytes = new Uint8Array(await readFile(path));
+  } catch (error) {
+    if (error instanceof WeightsError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : `cannot read it (${(error as Error).message})`;
+    throw new WeightsError(`${where}: ${why}. ${GET_IT}`);
+  }
+  const started = performance.now();
+  let imported;
+  try {
+    imported = importEmoAffectNet(bytes, { weights: options.storage ?? 'float32' });
+  } catch (error) {
+    if (error instanceof CheckpointError) throw new WeightsError(`${where}: ${error.message}`);
+    throw error;
+  }
+  const importMs = performance.now() - started;
+  const fileSha256 = sha256(bytes);
+  const id = options.id ?? EMO_AFFECTNET_ID;
+  const entry: ClassifierEntry = {
+    ...imported.entry,
+    id,
+    // Not a file in models/: the engine gets the bytes from memory under this name.
+    file: `${id}.onnx`,
+    sha256: sha256(imported.onnx),
+    bytes: imported.onnx.length,
+  };
+  return {
+    entry,
+    onnx: imported.onnx,
+    path,
+    fileSha256,
+    fileBytes: bytes.length,
+    from: imported.from,
+    importMs,
+    authors: fileSha256 === EMO_AFFECTNET_SHA256,
+  };
+}
+
+const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
+
+/** The line the tools print after an import: what was read, what was built, where it lives (memory). */
+export function describeWeights(w: LoadedWeights): string {
+  const what = w.from === 'pytorch' ? 'PyTorch state_dict' : 'ONNX model';
+  const built =
+    w.from === 'pytorch'
+      ? `built ${w.entry.weights} ONNX (${mb(w.entry.bytes)}) in ${(w.importMs / 1000).toFixed(2)} s`
+      : `checked in ${(w.importMs / 1000).toFixed(2)} s`;
+  const batch = (w.entry.maxBatch ?? 1) > 1 ? `up to ${w.entry.maxBatch} faces per call` : '1 face per call';
+  const origin = w.authors
+    ? "the authors' file"
+    : `NOT the authors' file (their SHA-256 is ${EMO_AFFECTNET_SHA256.slice(0, 12)}...): its emotions are not EMO-AffectNet's`;
+  return (
+    `${w.entry.id}: ${w.path}: ${what}, ${mb(w.fileBytes)}, SHA-256 ${w.fileSha256.slice(0, 12)}..., ${origin}; ` +
+    `${built}, ${batch}; kept in memory, nothing cached`
+  );
+}
+
+/**
+ * The tools' step for --weights: undefined without it; the loaded model, reported on stderr, with it; null
+ * after printing why the file cannot be used (the tool then exits with 1).
+ */
+export async function loadWeightsForTool(
+  tool: string,
+  path: string | undefined,
+  io: CliIo,
+  options: LoadWeightsOptions = {},
+): Promise<LoadedWeights | undefined | null> {
+  if (path === undefined) return undefined;
+  try {
+    const loaded = await loadWeights(path, options);
+    io.err(`${tool}: ${describeWeights(loaded)}\n`);
+    return loaded;
+  } catch (error) {
+    if (!(error instanceof WeightsError)) throw error;
+    io.err(`${tool}: ${error.message}\n`);
+    return null;
+  }
+}
