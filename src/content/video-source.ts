@@ -149,7 +149,7 @@ export class VideoSource {
   private show(result: FrameAnalysis | { status: 'busy' }, width: number, height: number): void {
     if (result.status !== 'analysed' || this.lifetime.signal.aborted) return;
     this.analysed++;
-    const faces = this.tracker.update(result.faces, performance.now());
+    const faces = this.tracker.update(result.faces, performance.now(), { width, height });
     this.overlayOf().setFaces(faces, width, height);
   }
 }
