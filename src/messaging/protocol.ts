@@ -111,6 +111,7 @@ export interface OverlaySnapshot {
   enabled: boolean;
   overlays: {
     kind: 'image' | 'video';
+    /** The media's URL, or `mediastream:<id>` for a video showing a MediaStream (a call tile). */
     src: string;
     /** Element box in viewport CSS pixels. */
     rect: { x: number; y: number; width: number; height: number };
@@ -121,6 +122,8 @@ export interface OverlaySnapshot {
     }[];
     /** Shown instead of faces when the media cannot be analysed (cross-origin without CORS, DRM, errors). */
     notice: string | null;
+    /** Results drawn over the element so far (one per analysed frame for a video). */
+    framesShown?: number;
   }[];
 }
 
