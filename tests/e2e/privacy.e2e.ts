@@ -2,7 +2,7 @@
  * Privacy: the extension makes no network request of its own. Every request of every target (service
  * worker, offscreen document, popup, pages, iframes, workers) is recorded over CDP from the browser's start
  * (helpers/network-recorder.ts). First the recorder proves it would see one: deliberate fetches from the
- * service worker, the offscreen document and the popup to a local URL. Then a realistic session (overlay on a
+ * service worker, the offscreen document, the popup and the content script to a local URL. Then a realistic session (overlay on a
  * playing video, right-click analysis of a cross-origin image, popup open) must show, among the extension's
  * requests, nothing that leaves the extension except the image the user asked to analyse. Writes the list of
  * the extension's requests to test-results/e2e/privacy-requests.json.
@@ -61,7 +61,7 @@ describe.skipIf(skip !== null)('privacy: no network request of its own', () => {
       body: sessionPage(`${servers.mediaOrigin}/${IMAGE}`),
       type: 'text/html; charset=utf-8',
     };
-    for (const probe of ['sw', 'offscreen', 'popup']) {
+    for (const probe of ['sw', 'offscreen', 'popup', 'content']) {
       const url = `${servers.pageOrigin}/probe-${probe}`;
       servers.pageRoutes[`/probe-${probe}`] = { body: 'probe', type: 'text/plain' };
       probes.add(url);
@@ -80,7 +80,7 @@ describe.skipIf(skip !== null)('privacy: no network request of its own', () => {
   const offExtension = () =>
     extensionRequests(recorder.requests, ext.extensionId).filter((r) => !isLocalUrl(r.url, ext.extensionId));
 
-  it('sees a deliberate request from the service worker, the offscreen document and the popup', async () => {
+  it('sees deliberate requests from the service worker, offscreen document, popup and content script', async () => {
     const sw = `${servers.pageOrigin}/probe-sw`;
     await ext.serviceWorker.evaluate((url) => fetch(url).then((r) => r.text()), sw);
     // The offscreen document exists once something asks for the engine.
@@ -103,19 +103,40 @@ describe.skipIf(skip !== null)('privacy: no network request of its own', () => {
     const pop = `${servers.pageOrigin}/probe-popup`;
     await popup.evaluate((url) => fetch(url).then((r) => r.text()), pop);
     await popup.close();
+    // And from the content script in a web page (its isolated world), which shares the page's target.
+    const pageUrl = `${servers.pageOrigin}/session.html`;
+    await page.goto(pageUrl);
+    const pageSession = await waitFor(
+      () => Promise.resolve(recorder.sessionOf(pageUrl, 'page')),
+      (s) => s !== null,
+      10_000,
+      'the page to be attached',
+    );
+    const content = `${servers.pageOrigin}/probe-content`;
+    // Named after the content script's file, as its own code's frames are (CDP gives evaluated code no URL).
+    const contentScriptUrl = `chrome-extension://${ext.extensionId}/content-scripts/content.js`;
+    await recorder.evaluateInContentScript(
+      pageSession!,
+      ext.extensionId,
+      `fetch(${JSON.stringify(content)}).then((r) => r.text())\n//# sourceURL=${contentScriptUrl}`,
+    );
 
     const seen = await waitFor(
       () => Promise.resolve(offExtension()),
-      (rs) => [sw, off, pop].every((u) => rs.some((r) => r.url === u)),
+      (rs) => [sw, off, pop, content].every((u) => rs.some((r) => r.url === u)),
       10_000,
-      'the three deliberate requests in the recording',
+      'the four deliberate requests in the recording',
     );
     const byUrl = (u: string) => seen.find((r) => r.url === u)!;
     expect(byUrl(sw).target.type).toBe('service_worker');
     expect(byUrl(off).target.url).toBe(offscreenUrl);
     expect(byUrl(pop).target.url).toMatch(/\/popup\.html/);
+    expect(byUrl(content).target.url).toBe(pageUrl);
+    expect(
+      byUrl(content).initiatorUrls.some((u) => u.startsWith(`chrome-extension://${ext.extensionId}/`)),
+    ).toBe(true);
     // The servers got them too: the recording is of real requests.
-    for (const name of ['sw', 'offscreen', 'popup'])
+    for (const name of ['sw', 'offscreen', 'popup', 'content'])
       expect(servers.requests.some((r) => r.path === `/probe-${name}`)).toBe(true);
   });
 

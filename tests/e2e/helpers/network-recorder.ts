@@ -64,6 +64,8 @@ export class NetworkRecorder {
   readonly targets = new Map<string, TargetInfo>();
   /** A target attached through two sessions (the browser's and a page's auto-attach) reports twice. */
   private readonly seen = new Set<string>();
+  /** JavaScript contexts reported by sessions with Runtime enabled (pages' main and isolated worlds). */
+  private readonly contexts: { sessionId: string; id: number; origin: string }[] = [];
   private nextId = 1;
   private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
 
@@ -130,6 +132,32 @@ export class NetworkRecorder {
     return reply.result?.value;
   }
 
+  /**
+   * Evaluates `expression` in an extension's isolated world (its content script) in the page attached as
+   * `sessionId`: as the content script itself would run it.
+   */
+  async evaluateInContentScript(
+    sessionId: string,
+    extensionId: string,
+    expression: string,
+  ): Promise<unknown> {
+    await this.send('Runtime.enable', {}, sessionId);
+    const origin = `chrome-extension://${extensionId}`;
+    let contextId: number | undefined;
+    for (let i = 0; i < 50 && contextId === undefined; i++) {
+      contextId = this.contexts.find((c) => c.sessionId === sessionId && c.origin === origin)?.id;
+      if (contextId === undefined) await new Promise((r) => setTimeout(r, 100));
+    }
+    if (contextId === undefined) throw new Error(`No content script of ${origin} in session ${sessionId}`);
+    const reply = (await this.send(
+      'Runtime.evaluate',
+      { expression, awaitPromise: true, contextId },
+      sessionId,
+    )) as { result?: { value?: unknown }; exceptionDetails?: { text: string } };
+    if (reply.exceptionDetails) throw new Error(`evaluate failed: ${reply.exceptionDetails.text}`);
+    return reply.result?.value;
+  }
+
   close(): void {
     this.socket.close();
   }
@@ -148,6 +176,9 @@ export class NetworkRecorder {
     } else if (message.method === 'Target.targetInfoChanged') {
       const info = params.targetInfo as TargetInfo;
       for (const t of this.targets.values()) if (t.targetId === info.targetId) t.url = info.url;
+    } else if (message.method === 'Runtime.executionContextCreated' && message.sessionId) {
+      const context = params.context as { id: number; origin: string };
+      this.contexts.push({ sessionId: message.sessionId, id: context.id, origin: context.origin });
     } else if (message.method === 'Network.requestWillBeSent' && message.sessionId) {
       const target = this.targets.get(message.sessionId);
       const request = params.request as { url: string; method: string };
