@@ -101,6 +101,27 @@ describe('FaceTracker', () => {
     expect(run(30)).toBeCloseTo(run(10), 2);
   });
 
+  it('rescales its tracks when the frame size changes (a call stream adapting its resolution)', () => {
+    const tracker = new FaceTracker({ smoothing: 0.6 });
+    const [a] = tracker.update([face(320, 100, 240)], 0, { width: 640, height: 360 });
+    // The same face in a frame half the size: one track, its box at the new scale at once.
+    const [b, extra] = tracker.update([face(160, 50, 120)], FRAME, { width: 320, height: 180 });
+    expect(extra).toBeUndefined();
+    expect(b!.id).toBe(a!.id);
+    expect(b!.box).toEqual({ x: 160, y: 50, width: 120, height: 120 });
+  });
+
+  it('keeps boxes as they are while the frame size stays', () => {
+    const tracker = new FaceTracker({ smoothing: 0 });
+    tracker.update([face(10, 10, 50)], 0, { width: 640, height: 360 });
+    const [t] = tracker.update([face(12, 10, 50)], FRAME, { width: 640, height: 360 });
+    expect(t!.box.x).toBe(12);
+  });
+
+  it('rejects an empty frame size', () => {
+    expect(() => new FaceTracker().update([], 0, { width: 0, height: 360 })).toThrow(/positive/);
+  });
+
   it.each([
     ['smoothing above 0.95', { smoothing: 0.99 }],
     ['negative smoothing', { smoothing: -0.1 }],

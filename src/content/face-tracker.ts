@@ -69,11 +69,23 @@ function checkOptions(o: TrackerOptions): void {
   if (!(o.holdMs >= 0)) throw new Error(`holdMs must be >= 0, got ${o.holdMs}`);
 }
 
+/** Size of an analysed frame, px. */
+export interface FrameSize {
+  width: number;
+  height: number;
+}
+
+function checkFrame(frame: FrameSize): void {
+  if (!(frame.width > 0 && frame.height > 0))
+    throw new Error(`frame size must be positive, got ${frame.width}x${frame.height}`);
+}
+
 export class FaceTracker {
   private options: TrackerOptions;
   private tracks: Track[] = [];
   private nextId = 1;
   private lastUpdateMs: number | null = null;
+  private lastFrame: FrameSize | null = null;
 
   constructor(options: Partial<TrackerOptions> = {}) {
     this.options = { ...DEFAULT_TRACKER_OPTIONS, ...options };
@@ -89,14 +101,32 @@ export class FaceTracker {
   reset(): void {
     this.tracks = [];
     this.lastUpdateMs = null;
+    this.lastFrame = null;
   }
 
   /**
    * Feeds the faces detected in the frame at `timestampMs` (monotonic per video) and returns the faces to
-   * show. A timestamp that goes backwards (seek, loop) resets the tracker.
+   * show. A timestamp that goes backwards (seek, loop) resets the tracker. `frame` is the size of the frame
+   * the boxes are in: when it changes (a WebRTC stream adapting its resolution, a new source) the tracks
+   * are rescaled to it, so smoothing never mixes boxes of two sizes and a face keeps its track.
    */
-  update(faces: readonly Face[], timestampMs: number): readonly TrackedFace[] {
+  update(faces: readonly Face[], timestampMs: number, frame?: FrameSize): readonly TrackedFace[] {
     if (this.lastUpdateMs !== null && timestampMs < this.lastUpdateMs) this.reset();
+    if (frame) {
+      checkFrame(frame);
+      const last = this.lastFrame;
+      if (last && (last.width !== frame.width || last.height !== frame.height)) {
+        const sx = frame.width / last.width;
+        const sy = frame.height / last.height;
+        for (const { box } of this.tracks) {
+          box.x *= sx;
+          box.width *= sx;
+          box.y *= sy;
+          box.height *= sy;
+        }
+      }
+      this.lastFrame = { width: frame.width, height: frame.height };
+    }
     const dtMs = this.lastUpdateMs === null ? REFERENCE_FRAME_MS : timestampMs - this.lastUpdateMs;
     this.lastUpdateMs = timestampMs;
     const keep = this.options.smoothing ** Math.max(0, dtMs / REFERENCE_FRAME_MS);

@@ -11,6 +11,8 @@ import type { PxBox } from '../ml/types.ts';
 import type { OverlaySnapshot } from '../messaging/protocol.ts';
 import { EMOTION_COLORS, EMOTION_LABELS, percent } from '../ui/emotion-style.ts';
 import type { ContentContext } from './content-context.ts';
+import { mediaSrcOf } from './media-src.ts';
+import { flipX, isMirroredX } from './mirror.ts';
 import { fittedRect, mapSourceBox, parseObjectFit, type Rect } from './object-fit.ts';
 import { BARS_HEIGHT_PX, BARS_WIDTH_PX, OVERLAY_CSS } from './overlay-style.ts';
 
@@ -50,6 +52,8 @@ export class MediaOverlay {
   private lastRect: Rect | null = null;
   private dirty = true;
   private noticeText: string | null = null;
+  /** Results drawn so far (one per analysed frame of a video): the overlay's update rate, for tests. */
+  private framesShown = 0;
 
   constructor(
     readonly element: MediaElement,
@@ -69,6 +73,7 @@ export class MediaOverlay {
     this.faces = faces.map((f) => ({ ...f, box: { ...f.box } }));
     this.sourceWidth = sourceWidth;
     this.sourceHeight = sourceHeight;
+    this.framesShown++;
     this.dirty = true;
     this.layer.schedule();
   }
@@ -136,11 +141,14 @@ export class MediaOverlay {
     const fit = parseObjectFit(style.objectFit || (this.kind === 'video' ? 'contain' : 'fill'));
     const local: Rect = { x: 0, y: 0, width: content.width, height: content.height };
     const fitted = fittedRect(local, this.sourceWidth, this.sourceHeight, fit);
+    // A mirrored self view (scaleX(-1)) shows the face on the other side of the same box.
+    const mirrored = isMirroredX(style.transform);
     const seen = new Set<number>();
     for (const face of this.faces) {
       seen.add(face.id);
       const node = this.nodes.get(face.id) ?? this.createFaceNode(face.id);
-      const b = mapSourceBox(face.box, this.sourceWidth, this.sourceHeight, fitted);
+      const mapped = mapSourceBox(face.box, this.sourceWidth, this.sourceHeight, fitted);
+      const b = mirrored ? flipX(mapped, local.width) : mapped;
       const s = node.root.style;
       s.left = px(b.x);
       s.top = px(b.y);
@@ -186,10 +194,11 @@ export class MediaOverlay {
     const r = this.element.getBoundingClientRect();
     return {
       kind: this.kind,
-      src: this.element.currentSrc || this.element.src,
+      src: mediaSrcOf(this.element),
       rect: { x: r.x, y: r.y, width: r.width, height: r.height },
       faces,
       notice: this.noticeText,
+      framesShown: this.framesShown,
     };
   }
 

@@ -43,8 +43,6 @@ export class VideoSource {
   private frameSide = MAX_FRAME_SIDE;
   /** The video time of the last frame sent (a paused video is analysed once per position). */
   private analysedAtTime = Number.NaN;
-  /** The video size the tracks' boxes are in. */
-  private trackedSize = { width: 0, height: 0 };
   /** Frames analysed / dropped by this source, for tests and diagnostics. */
   analysed = 0;
   skipped = 0;
@@ -186,16 +184,12 @@ export class VideoSource {
     if (result.status !== 'analysed' || this.lifetime.signal.aborted) return;
     this.analysed++;
     this.frameSide = result.nextFrameSide;
-    // Tracks live in the video's own pixels: frame sizes change with what the engine asks for.
+    // Tracks live in the video's own pixels: frame sizes change with what the engine asks for. A stream
+    // that changes resolution (a call adapting to bandwidth) has its tracks rescaled by the tracker.
     const { videoWidth, videoHeight } = this.video;
     if (videoWidth === 0 || videoHeight === 0) return;
-    // A stream that changed resolution (a call adapting to bandwidth) has tracks in the old pixels.
-    if (videoWidth !== this.trackedSize.width || videoHeight !== this.trackedSize.height) {
-      this.tracker.reset();
-      this.trackedSize = { width: videoWidth, height: videoHeight };
-    }
     const natural = scaleFaces(result.faces, videoWidth / width, videoHeight / height);
-    const faces = this.tracker.update(natural, performance.now());
+    const faces = this.tracker.update(natural, performance.now(), { width: videoWidth, height: videoHeight });
     this.overlayOf().setFaces(faces, videoWidth, videoHeight);
   }
 }

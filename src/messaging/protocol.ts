@@ -116,6 +116,7 @@ export interface OverlaySnapshot {
   enabled: boolean;
   overlays: {
     kind: 'image' | 'video';
+    /** The media's URL, or `mediastream:<id>` for a video showing a MediaStream (a call tile). */
     src: string;
     /** Element box in viewport CSS pixels. */
     rect: { x: number; y: number; width: number; height: number };
@@ -126,6 +127,8 @@ export interface OverlaySnapshot {
     }[];
     /** Shown instead of faces when the media cannot be analysed (cross-origin without CORS, DRM, errors). */
     notice: string | null;
+    /** Results drawn over the element so far (one per analysed frame for a video). */
+    framesShown?: number;
   }[];
 }
 

@@ -32,9 +32,12 @@ export interface ExtensionBrowser {
   context: BrowserContext;
   serviceWorker: Worker;
   extensionId: string;
+  /** Chromium's user data folder (it holds DevToolsActivePort when launched with a debugging port). */
+  profileDir: string;
   close(): Promise<void>;
 }
 
+/** `extraArgs` are added to the Chromium flags (e.g. a fake camera, a debugging port). */
 export async function launchWithExtension(extraArgs: string[] = []): Promise<ExtensionBrowser> {
   const executablePath = chromiumPath();
   if (!executablePath) throw new Error(e2eUnavailable() ?? 'no chromium');
@@ -63,6 +66,7 @@ export async function launchWithExtension(extraArgs: string[] = []): Promise<Ext
     context,
     serviceWorker,
     extensionId,
+    profileDir: profile,
     async close() {
       await context.close();
       await rm(profile, { recursive: true, force: true });

@@ -73,3 +73,64 @@ export async function webmOf(mp4: string, seconds = 8): Promise<string> {
   }
   return out;
 }
+
+/**
+ * A Y4M (raw I420) copy of `mp4` for Chromium's fake camera (`--use-file-for-fake-video-capture`, which
+ * loops it): the first `seconds`, `width`x`height` at `fps`, in a temp folder, made once. Raw frames are big
+ * (640x360 is 346 kB a frame), so keep it short.
+ */
+export async function y4mOf(
+  mp4: string,
+  { seconds = 3, fps = 15, width = 640, height = 360 } = {},
+): Promise<string> {
+  const dir = path.join(os.tmpdir(), 'affect-lens-e2e-media');
+  await mkdir(dir, { recursive: true });
+  const name = `${path.basename(mp4, path.extname(mp4))}-${seconds}s-${width}x${height}-${fps}fps.y4m`;
+  const out = path.join(dir, name);
+  const done = await stat(out).then(
+    (s) => s.size > 0,
+    () => false,
+  );
+  if (!done) {
+    await promisify(execFile)('ffmpeg', [
+      '-y',
+      '-loglevel',
+      'error',
+      '-i',
+      mp4,
+      '-t',
+      String(seconds),
+      '-an',
+      '-vf',
+      `scale=${width}:${height},fps=${fps}`,
+      '-pix_fmt',
+      'yuv420p',
+      '-f',
+      'yuv4mpegpipe',
+      `${out}.part`,
+    ]);
+    await promisify(execFile)('mv', [`${out}.part`, out]);
+  }
+  return out;
+}
+
+/** Every `step`-th frame of a video file as RGBA pixels (decoded by ffmpeg), for reference analyses. */
+export async function rgbaFramesOf(
+  file: string,
+  width: number,
+  height: number,
+  step: number,
+): Promise<{ index: number; width: number; height: number; data: Uint8ClampedArray }[]> {
+  const { stdout } = await promisify(execFile)(
+    'ffmpeg',
+    ['-loglevel', 'error', '-i', file, '-f', 'rawvideo', '-pix_fmt', 'rgba', '-'],
+    { encoding: 'buffer', maxBuffer: 1024 * 1024 * 1024 },
+  );
+  const frameBytes = width * height * 4;
+  const frames = [];
+  for (let index = 0; (index + 1) * frameBytes <= stdout.length; index += step) {
+    const bytes = stdout.subarray(index * frameBytes, (index + 1) * frameBytes);
+    frames.push({ index, width, height, data: new Uint8ClampedArray(bytes) });
+  }
+  return frames;
+}
