@@ -50,6 +50,7 @@ export class MediaOverlay {
   private lastRect: Rect | null = null;
   private dirty = true;
   private noticeText: string | null = null;
+  private noticeButton: HTMLButtonElement | null = null;
 
   constructor(
     readonly element: MediaElement,
@@ -78,6 +79,7 @@ export class MediaOverlay {
     this.noticeText = text;
     this.notice.hidden = text === null;
     this.notice.replaceChildren();
+    this.noticeButton = null;
     if (text !== null) {
       const span = document.createElement('span');
       span.textContent = text;
@@ -88,6 +90,7 @@ export class MediaOverlay {
         button.textContent = action.label;
         button.addEventListener('click', action.run);
         this.notice.append(button);
+        this.noticeButton = button;
       }
     }
     this.layer.schedule();
@@ -184,12 +187,20 @@ export class MediaOverlay {
       };
     });
     const r = this.element.getBoundingClientRect();
+    const button = this.noticeButton?.getBoundingClientRect();
     return {
       kind: this.kind,
       src: this.element.currentSrc || this.element.src,
       rect: { x: r.x, y: r.y, width: r.width, height: r.height },
       faces,
       notice: this.noticeText,
+      noticeAction:
+        this.noticeButton && button
+          ? {
+              label: this.noticeButton.textContent ?? '',
+              rect: { x: button.x, y: button.y, width: button.width, height: button.height },
+            }
+          : null,
     };
   }
 
@@ -317,6 +328,15 @@ export class OverlayLayer {
       this.layoutAll();
       if (this.overlays.size > 0) this.schedule();
     });
+  }
+
+  /**
+   * Hides everything the layer draws (still laid out, so nothing moves) or shows it again: a screen snapshot
+   * must not contain the overlay's own boxes and notices.
+   */
+  setHidden(hidden: boolean): void {
+    if (hidden) this.host.style.setProperty('visibility', 'hidden', 'important');
+    else this.host.style.removeProperty('visibility');
   }
 
   destroy(): void {

@@ -10,6 +10,7 @@ import { isContextInvalidated } from '../messaging/envelope.ts';
 import type { Settings } from '../settings/schema.ts';
 import { FrameGrabber, UnreadableMediaError } from '../transport/frame-grabber.ts';
 import type { FrameTransport } from '../transport/frame-transport.ts';
+import { EmotionHistory, type VideoTimeline } from '../timeline/emotion-history.ts';
 import { childController, type ContentContext } from './content-context.ts';
 import { FaceTracker } from './face-tracker.ts';
 import type { MediaOverlay, OverlayLayer } from './overlay-layer.ts';
@@ -19,6 +20,8 @@ export interface VideoSourceDeps {
   transport: FrameTransport;
   layer: OverlayLayer;
   settings(): Settings;
+  /** Offers "Analyse what's on screen" over a cross-origin video (src/content/screen-snapshot.ts). */
+  offerSnapshot?: (video: HTMLVideoElement, overlay: MediaOverlay, reason: string) => void;
 }
 
 type VideoWithFrameCallback = HTMLVideoElement & {
@@ -39,6 +42,8 @@ export class VideoSource {
   /** Frames analysed / dropped by this source, for tests and diagnostics. */
   analysed = 0;
   skipped = 0;
+  /** The smoothed probabilities of the tracked faces over the last minutes, for the popup's timeline. */
+  readonly history = new EmotionHistory();
 
   constructor(
     readonly video: HTMLVideoElement,
@@ -54,6 +59,7 @@ export class VideoSource {
     // A new source or a seek starts over: old tracks would be wrong, and a new src may be readable.
     const restart = () => {
       this.tracker.reset();
+      this.history.clear();
       this.unreadable = false;
       this.overlay?.setNotice(null);
       this.overlay?.setFaces([], 0, 0);
@@ -74,6 +80,16 @@ export class VideoSource {
       this.encoding = settings.frameEncoding;
       this.grabber = new FrameGrabber(settings.frameEncoding);
     }
+  }
+
+  timeline(): VideoTimeline {
+    const { bucketMs, windowMs } = this.history.options;
+    return {
+      src: this.video.currentSrc || this.video.src,
+      bucketMs,
+      windowMs,
+      samples: this.history.samples(),
+    };
   }
 
   stop(): void {
@@ -134,7 +150,9 @@ export class VideoSource {
         if (error instanceof UnreadableMediaError) {
           this.unreadable = true;
           this.overlayOf().setFaces([], 0, 0);
-          this.overlayOf().setNotice(error.message);
+          if (error.reason === 'cross-origin' && this.deps.offerSnapshot)
+            this.deps.offerSnapshot(this.video, this.overlayOf(), error.message);
+          else this.overlayOf().setNotice(error.message);
           return;
         }
         if (isContextInvalidated(error)) return;
@@ -151,5 +169,6 @@ export class VideoSource {
     this.analysed++;
     const faces = this.tracker.update(result.faces, performance.now());
     this.overlayOf().setFaces(faces, width, height);
+    this.history.record(faces, this.video.currentTime, Date.now());
   }
 }
