@@ -14,6 +14,8 @@ import './timeline.css';
 
 const WIDTH = 312;
 const HEIGHT = 96;
+/** Room around the plot so lines at 0 %, 100 % and the ends are not cut in half by the edge. */
+const PAD = 3;
 /** Longer gaps between samples break the lines: no face, paused, tab hidden (slow machines analyse ~1 fps). */
 const GAP_MS = 5000;
 
@@ -35,7 +37,7 @@ export function TimelineView({ tabId }: { tabId: number | null }) {
   );
   const value = timeline.value;
   const lines = value
-    ? chartLines(mainFaceSamples(value.samples), { width: WIDTH, height: HEIGHT }, GAP_MS)
+    ? chartLines(mainFaceSamples(value.samples), { width: WIDTH - 2 * PAD, height: HEIGHT - 2 * PAD }, GAP_MS)
     : null;
   const name = value?.src.split(/[?#]/)[0]?.split('/').pop() || value?.src || '';
 
@@ -65,11 +67,20 @@ export function TimelineView({ tabId }: { tabId: number | null }) {
             data-points={lines.points}
           >
             {[0, 0.5, 1].map((p) => (
-              <line key={p} class="grid" x1={0} x2={WIDTH} y1={(1 - p) * HEIGHT} y2={(1 - p) * HEIGHT} />
+              <line
+                key={p}
+                class="grid"
+                x1={0}
+                x2={WIDTH}
+                y1={PAD + (1 - p) * (HEIGHT - 2 * PAD)}
+                y2={PAD + (1 - p) * (HEIGHT - 2 * PAD)}
+              />
             ))}
-            {lines.paths.map(({ emotion, d }) => (
-              <path key={emotion} d={d} data-emotion={emotion} stroke={EMOTION_COLORS[emotion]} />
-            ))}
+            <g transform={`translate(${PAD} ${PAD})`}>
+              {lines.paths.map(({ emotion, d }) => (
+                <path key={emotion} d={d} data-emotion={emotion} stroke={EMOTION_COLORS[emotion]} />
+              ))}
+            </g>
           </svg>
           <p class="axis">
             <span>video {videoTime(lines.fromVideoS)}</span>
