@@ -21,6 +21,7 @@ import {
 } from '../src/runtime/offscreen-document.ts';
 import { engineConfigOf } from '../src/settings/schema.ts';
 import { loadSettings, watchSettings } from '../src/settings/storage.ts';
+import { openCapture } from '../src/transport/capture-image.ts';
 import { fetchImage } from '../src/transport/fetch-image.ts';
 
 const MENU_ID = 'affect-lens-analyse-image';
@@ -65,6 +66,10 @@ export default defineBackground({
       },
       async showOverlayBadge(tabId, on) {
         await browser.action.setBadgeText({ tabId, text: on ? 'ON' : '' });
+      },
+      screenCapture: {
+        captureVisibleTab: (windowId) => browser.tabs.captureVisibleTab(windowId, { format: 'png' }),
+        openCapture,
       },
     });
     registerHandlers('background', background.handlers, signal);

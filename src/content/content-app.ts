@@ -6,13 +6,15 @@
 import { connectFramesPort } from '../messaging/frames-port.ts';
 import { isContextInvalidated } from '../messaging/envelope.ts';
 import { registerHandlers, sendMessage, type HandlersFor } from '../messaging/messenger.ts';
+import type { VideoTimeline } from '../timeline/emotion-history.ts';
 import { DEFAULT_SETTINGS, type Settings } from '../settings/schema.ts';
 import { loadSettings, watchSettings } from '../settings/storage.ts';
 import { createPortTransport, type FrameTransport } from '../transport/frame-transport.ts';
 import { childController, type ContentContext } from './content-context.ts';
 import { showImageResult } from './image-results.ts';
 import { isVideo, watchElements } from './media-watcher.ts';
-import { OverlayLayer } from './overlay-layer.ts';
+import { OverlayLayer, type MediaOverlay } from './overlay-layer.ts';
+import { offerScreenSnapshot } from './screen-snapshot.ts';
 import { VideoSource } from './video-source.ts';
 
 const INSTANCE = Symbol.for('affect-lens/content-script');
@@ -32,11 +34,14 @@ export function contentHandlers(deps: {
   setEnabled(on: boolean): void;
   isEnabled(): boolean;
   layer: OverlayLayer;
+  /** The timeline of the video analysed most recently (none while the overlay is off). */
+  timeline?: () => VideoTimeline | null;
 }): HandlersFor<'content'> {
   return {
     overlaySetEnabled: ({ enabled }) => deps.setEnabled(enabled),
     overlayShowImageResult: (result) => ({ matched: showImageResult(deps.layer, document, result) }),
     overlayDescribe: () => deps.layer.snapshot(deps.isEnabled()),
+    timelineDescribe: () => deps.timeline?.() ?? null,
   };
 }
 
@@ -55,6 +60,17 @@ export function startContent(ctx: ContentContext): void {
     sources: Map<HTMLVideoElement, VideoSource>;
   } | null = null;
   let nextSourceId = 1;
+  // Snapshots are of the tab's viewport, which is this document's only in the top frame.
+  const offerSnapshot =
+    window.top === window
+      ? (video: HTMLVideoElement, overlay: MediaOverlay, reason: string) =>
+          offerScreenSnapshot(video, overlay, reason, {
+            ctx,
+            layer,
+            capture: (req) => sendMessage('captureTabRegion', req),
+            analyse: (req) => sendMessage('analyseSnapshot', req),
+          })
+      : undefined;
 
   const startVideos = () => {
     if (live) return;
@@ -75,7 +91,13 @@ export function startContent(ctx: ContentContext): void {
         added: (video) => {
           sources.set(
             video,
-            new VideoSource(video, `v${nextSourceId++}`, { ctx, transport, layer, settings: () => settings }),
+            new VideoSource(video, `v${nextSourceId++}`, {
+              ctx,
+              transport,
+              layer,
+              settings: () => settings,
+              offerSnapshot,
+            }),
           );
         },
         removed: (video) => {
@@ -99,8 +121,20 @@ export function startContent(ctx: ContentContext): void {
     else stopVideos();
   };
 
+  const timeline = (): VideoTimeline | null => {
+    let latest: VideoSource | null = null;
+    for (const source of live?.sources.values() ?? []) {
+      if (source.history.lastWallTimeMs > (latest?.history.lastWallTimeMs ?? -Infinity)) latest = source;
+    }
+    return latest?.timeline() ?? null;
+  };
+
   // Handlers first, synchronously: the background may message this script as soon as it is injected.
-  registerHandlers('content', contentHandlers({ setEnabled, layer, isEnabled: () => enabled }), ctx.signal);
+  registerHandlers(
+    'content',
+    contentHandlers({ setEnabled, layer, isEnabled: () => enabled, timeline }),
+    ctx.signal,
+  );
   watchSettings((next) => {
     settings = next;
     layer.setShowAll(next.showAllProbabilities);

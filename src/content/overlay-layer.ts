@@ -54,6 +54,7 @@ export class MediaOverlay {
   private noticeText: string | null = null;
   /** Results drawn so far (one per analysed frame of a video): the overlay's update rate, for tests. */
   private framesShown = 0;
+  private noticeButton: HTMLButtonElement | null = null;
 
   constructor(
     readonly element: MediaElement,
@@ -83,6 +84,7 @@ export class MediaOverlay {
     this.noticeText = text;
     this.notice.hidden = text === null;
     this.notice.replaceChildren();
+    this.noticeButton = null;
     if (text !== null) {
       const span = document.createElement('span');
       span.textContent = text;
@@ -93,6 +95,7 @@ export class MediaOverlay {
         button.textContent = action.label;
         button.addEventListener('click', action.run);
         this.notice.append(button);
+        this.noticeButton = button;
       }
     }
     this.layer.schedule();
@@ -192,6 +195,7 @@ export class MediaOverlay {
       };
     });
     const r = this.element.getBoundingClientRect();
+    const button = this.noticeButton?.getBoundingClientRect();
     return {
       kind: this.kind,
       src: mediaSrcOf(this.element),
@@ -199,6 +203,13 @@ export class MediaOverlay {
       faces,
       notice: this.noticeText,
       framesShown: this.framesShown,
+      noticeAction:
+        this.noticeButton && button
+          ? {
+              label: this.noticeButton.textContent ?? '',
+              rect: { x: button.x, y: button.y, width: button.width, height: button.height },
+            }
+          : null,
     };
   }
 
@@ -326,6 +337,15 @@ export class OverlayLayer {
       this.layoutAll();
       if (this.overlays.size > 0) this.schedule();
     });
+  }
+
+  /**
+   * Hides everything the layer draws (still laid out, so nothing moves) or shows it again: a screen snapshot
+   * must not contain the overlay's own boxes and notices.
+   */
+  setHidden(hidden: boolean): void {
+    if (hidden) this.host.style.setProperty('visibility', 'hidden', 'important');
+    else this.host.style.removeProperty('visibility');
   }
 
   destroy(): void {

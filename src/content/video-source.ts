@@ -11,6 +11,7 @@ import { scaleFaces } from '../ml/scale-faces.ts';
 import type { Settings } from '../settings/schema.ts';
 import { FrameGrabber, MAX_FRAME_SIDE, UnreadableMediaError } from '../transport/frame-grabber.ts';
 import type { FrameTransport } from '../transport/frame-transport.ts';
+import { EmotionHistory, type VideoTimeline } from '../timeline/emotion-history.ts';
 import { childController, type ContentContext } from './content-context.ts';
 import { FaceTracker } from './face-tracker.ts';
 import type { MediaOverlay, OverlayLayer } from './overlay-layer.ts';
@@ -20,6 +21,8 @@ export interface VideoSourceDeps {
   transport: FrameTransport;
   layer: OverlayLayer;
   settings(): Settings;
+  /** Offers "Analyse what's on screen" over a cross-origin video (src/content/screen-snapshot.ts). */
+  offerSnapshot?: (video: HTMLVideoElement, overlay: MediaOverlay, reason: string) => void;
 }
 
 type VideoWithFrameCallback = HTMLVideoElement & {
@@ -46,6 +49,8 @@ export class VideoSource {
   /** Frames analysed / dropped by this source, for tests and diagnostics. */
   analysed = 0;
   skipped = 0;
+  /** The smoothed probabilities of the tracked faces over the last minutes, for the popup's timeline. */
+  readonly history = new EmotionHistory();
 
   constructor(
     readonly video: HTMLVideoElement,
@@ -62,6 +67,7 @@ export class VideoSource {
     const restart = () => {
       this.tracker.reset();
       this.frameSide = MAX_FRAME_SIDE;
+      this.history.clear();
       this.unreadable = false;
       this.overlay?.setNotice(null);
       this.overlay?.setFaces([], 0, 0);
@@ -89,6 +95,16 @@ export class VideoSource {
       this.encoding = settings.frameEncoding;
       this.grabber = new FrameGrabber(settings.frameEncoding);
     }
+  }
+
+  timeline(): VideoTimeline {
+    const { bucketMs, windowMs } = this.history.options;
+    return {
+      src: this.video.currentSrc || this.video.src,
+      bucketMs,
+      windowMs,
+      samples: this.history.samples(),
+    };
   }
 
   stop(): void {
@@ -168,7 +184,9 @@ export class VideoSource {
         if (error instanceof UnreadableMediaError) {
           this.unreadable = true;
           this.overlayOf().setFaces([], 0, 0);
-          this.overlayOf().setNotice(error.message);
+          if (error.reason === 'cross-origin' && this.deps.offerSnapshot)
+            this.deps.offerSnapshot(this.video, this.overlayOf(), error.message);
+          else this.overlayOf().setNotice(error.message);
           return;
         }
         if (isContextInvalidated(error)) return;
@@ -191,5 +209,6 @@ export class VideoSource {
     const natural = scaleFaces(result.faces, videoWidth / width, videoHeight / height);
     const faces = this.tracker.update(natural, performance.now(), { width: videoWidth, height: videoHeight });
     this.overlayOf().setFaces(faces, videoWidth, videoHeight);
+    this.history.record(faces, this.video.currentTime, Date.now());
   }
 }

@@ -8,6 +8,7 @@ import { isContextInvalidated, NoReceiverError } from './envelope.ts';
 import type { HandlersFor, TabTarget } from './messenger.ts';
 import { sendToTab } from './messenger.ts';
 import type { ArgsOf, ImageResult, MessagesVia, TabState } from './protocol.ts';
+import { snapshotHandlers, type ScreenCapture } from './snapshot-handlers.ts';
 import type { TabStateStore } from './tab-states.ts';
 import type { FetchedImage } from '../transport/fetch-image.ts';
 
@@ -20,6 +21,8 @@ export interface BackgroundDeps {
   injectContentScript: (target: TabTarget) => Promise<void>;
   /** Shows the overlay state on the toolbar button of the tab. */
   showOverlayBadge: (tabId: number, on: boolean) => Promise<void>;
+  /** tabs.captureVisibleTab and cropping, for "Analyse what's on screen" (src/messaging/snapshot-handlers.ts). */
+  screenCapture?: ScreenCapture;
 }
 
 export interface Background {
@@ -95,6 +98,7 @@ export function createBackground(deps: BackgroundDeps): Background {
       if (tabId === undefined) return { enabled: false };
       return { enabled: (await deps.tabs.get(tabId)).overlay };
     },
+    ...snapshotHandlers({ engine: deps.engine, capture: deps.screenCapture }),
   };
 
   return {

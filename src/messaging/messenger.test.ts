@@ -14,6 +14,8 @@ const backgroundHandlers = (
   getTabState: ({ tabId }) => ({ tabId, overlay: true, lastImage: null }),
   setOverlay: ({ tabId, enabled }) => ({ tabId, overlay: enabled, lastImage: null }),
   getOverlayForSender: () => ({ enabled: false }),
+  captureTabRegion: () => Promise.reject(new Error('not used by this test')),
+  analyseSnapshot: () => Promise.reject(new Error('not used by this test')),
   ...overrides,
 });
 

@@ -46,7 +46,7 @@ test('wrong payloads and channels do not compile', () => {
 
 test('receivers and channels partition the messages', () => {
   expectTypeOf<MessagesTo<'content'>>().toEqualTypeOf<
-    'overlaySetEnabled' | 'overlayShowImageResult' | 'overlayDescribe'
+    'overlaySetEnabled' | 'overlayShowImageResult' | 'overlayDescribe' | 'timelineDescribe'
   >();
   expectTypeOf<MessagesVia<'frames-port'>>().toEqualTypeOf<'analyseFrame'>();
   expectTypeOf<ReturnType<HandlersFor<'engine'>['analyseFrame']>>().toEqualTypeOf<
@@ -68,6 +68,7 @@ test("a handler table answers exactly its receiver's messages", () => {
       overlaySetEnabled: () => undefined,
       overlayShowImageResult: () => ({ matched: 0 }),
       overlayDescribe: () => ({ enabled: false, overlays: [] }),
+      timelineDescribe: () => null,
       // @ts-expect-error: ensureEngine is the background's
       ensureEngine: () => undefined,
     };

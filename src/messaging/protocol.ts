@@ -6,6 +6,7 @@
  */
 import type { Face } from '../ml/engine-api.ts';
 import type { EngineConfig } from '../settings/schema.ts';
+import type { VideoTimeline } from '../timeline/emotion-history.ts';
 
 export type Provider = 'webgpu' | 'wasm';
 
@@ -129,7 +130,27 @@ export interface OverlaySnapshot {
     notice: string | null;
     /** Results drawn over the element so far (one per analysed frame for a video). */
     framesShown?: number;
+    /** The notice's button, if any, and where it is (viewport CSS pixels): tests click it like a user. */
+    noticeAction?: { label: string; rect: { x: number; y: number; width: number; height: number } } | null;
   }[];
+}
+
+/** A screen snapshot of part of the sender's tab: `region` in viewport CSS pixels of a `viewport` that size. */
+export interface CaptureRequest {
+  region: { x: number; y: number; width: number; height: number };
+  viewport: { width: number; height: number };
+}
+
+/** The captured part of the tab, as a PNG (no second lossy encoding). */
+export interface CapturedRegion {
+  bytes: ArrayBuffer;
+  type: string;
+  /** Pixels of the PNG. */
+  width: number;
+  height: number;
+  /** What the PNG covers, viewport CSS pixels (the request, rounded out to whole capture pixels). */
+  css: { x: number; y: number; width: number; height: number };
+  capturedAtEpochMs: number;
 }
 
 export interface ProtocolMap {
@@ -142,6 +163,13 @@ export interface ProtocolMap {
   setOverlay(req: { tabId: number; enabled: boolean }): TabState;
   /** For a content script: is the overlay on in the sender's tab? */
   getOverlayForSender(): { enabled: boolean };
+  /**
+   * For a content script, after a user's click: tabs.captureVisibleTab of the sender's tab, cropped to
+   * `region` (what the page cannot read, e.g. a cross-origin video without CORS). At most 2 per second.
+   */
+  captureTabRegion(req: CaptureRequest): CapturedRegion;
+  /** For a content script: analyses a snapshot it got from captureTabRegion (the engine's still-image path). */
+  analyseSnapshot(req: { bytes: ArrayBuffer; type: string }): ImageAnalysis;
 
   // Answered by the engine host (offscreen document in Chrome, background page in Firefox).
   engineConfigure(config: EngineConfig): EngineStatus;
@@ -156,6 +184,8 @@ export interface ProtocolMap {
   /** Draws a right-click result over every <img> showing `srcUrl`; returns how many were found. */
   overlayShowImageResult(result: ImageResult): { matched: number };
   overlayDescribe(): OverlaySnapshot;
+  /** The emotion timeline of the video most recently analysed in the frame; null when there is none. */
+  timelineDescribe(): VideoTimeline | null;
 }
 
 export type MessageType = keyof ProtocolMap;
@@ -169,6 +199,8 @@ export const MESSAGES = {
   getTabState: { to: 'background', via: 'runtime' },
   setOverlay: { to: 'background', via: 'runtime' },
   getOverlayForSender: { to: 'background', via: 'runtime' },
+  captureTabRegion: { to: 'background', via: 'runtime' },
+  analyseSnapshot: { to: 'background', via: 'runtime' },
   engineConfigure: { to: 'engine', via: 'runtime' },
   engineStatus: { to: 'engine', via: 'runtime' },
   engineAnalyseImage: { to: 'engine', via: 'runtime' },
@@ -176,6 +208,7 @@ export const MESSAGES = {
   overlaySetEnabled: { to: 'content', via: 'tab' },
   overlayShowImageResult: { to: 'content', via: 'tab' },
   overlayDescribe: { to: 'content', via: 'tab' },
+  timelineDescribe: { to: 'content', via: 'tab' },
 } as const satisfies Record<MessageType, { to: Receiver; via: Channel }>;
 
 type Messages = typeof MESSAGES;

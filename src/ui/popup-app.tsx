@@ -8,6 +8,7 @@ import { sendMessage } from '../messaging/messenger.ts';
 import { EngineStatusView } from './engine-status-view.tsx';
 import { ImageResultView } from './image-result-view.tsx';
 import { SettingsForm } from './settings-form.tsx';
+import { TimelineView } from './timeline-view.tsx';
 import { usePolling } from './use-polling.ts';
 import { useSettings } from './use-settings.ts';
 import './popup.css';
@@ -71,6 +72,7 @@ export function App() {
       {toggleError && <p class="error">{toggleError}</p>}
       <EngineStatusView status={engine.value} error={engine.error} />
       {tab.value?.lastImage && <ImageResultView result={tab.value.lastImage} />}
+      <TimelineView tabId={tabId} />
       <h2>Settings</h2>
       {settings ? (
         <SettingsForm

@@ -37,15 +37,27 @@ export interface ExtensionBrowser {
   close(): Promise<void>;
 }
 
+export interface LaunchOptions {
+  /**
+   * Playwright's emulated viewport of every page (default 1100x760). null: the pages have the window's real
+   * size (set it with `--window-size`), which tabs.captureVisibleTab needs: it captures the real window, not
+   * the emulated viewport.
+   */
+  viewport?: { width: number; height: number } | null;
+}
+
 /** `extraArgs` are added to the Chromium flags (e.g. a fake camera, a debugging port). */
-export async function launchWithExtension(extraArgs: string[] = []): Promise<ExtensionBrowser> {
+export async function launchWithExtension(
+  extraArgs: string[] = [],
+  options: LaunchOptions = {},
+): Promise<ExtensionBrowser> {
   const executablePath = chromiumPath();
   if (!executablePath) throw new Error(e2eUnavailable() ?? 'no chromium');
   const profile = await mkdtemp(path.join(os.tmpdir(), 'affect-lens-e2e-profile-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath,
     headless: true,
-    viewport: { width: 1100, height: 760 },
+    viewport: options.viewport === undefined ? { width: 1100, height: 760 } : options.viewport,
     args: [
       '--no-sandbox',
       '--disable-background-networking',

@@ -1,0 +1,28 @@
+/**
+ * Where a <video>'s picture is on screen now, in viewport CSS pixels: the element's content box (inside
+ * border and padding) and, within it, the rectangle object-fit gives the picture (letterboxed by default).
+ * getBoundingClientRect is relative to the viewport, so scrolling is already in it. CSS transforms other than
+ * translation and scale, and pinch-zoom, are not accounted for.
+ */
+import { fittedRect, parseObjectFit, type Rect } from './object-fit.ts';
+
+export function contentBoxOf(element: Element): Rect {
+  const r = element.getBoundingClientRect();
+  const style = getComputedStyle(element);
+  // Computed lengths are "12px" in browsers; anything unparsable counts as 0.
+  const len = (value: string) => parseFloat(value) || 0;
+  const left = len(style.borderLeftWidth) + len(style.paddingLeft);
+  const top = len(style.borderTopWidth) + len(style.paddingTop);
+  return {
+    x: r.left + left,
+    y: r.top + top,
+    width: r.width - left - len(style.borderRightWidth) - len(style.paddingRight),
+    height: r.height - top - len(style.borderBottomWidth) - len(style.paddingBottom),
+  };
+}
+
+/** The video's picture in viewport CSS pixels (its content box when the video has no size yet). */
+export function pictureRectOf(video: HTMLVideoElement): Rect {
+  const fit = parseObjectFit(getComputedStyle(video).objectFit || 'contain');
+  return fittedRect(contentBoxOf(video), video.videoWidth, video.videoHeight, fit);
+}

@@ -1,0 +1,34 @@
+/**
+ * A tabs.captureVisibleTab result (a data: URL) opened once so that a part of it can be cut out as a PNG.
+ * Runs in the background (service worker in Chrome, where OffscreenCanvas and createImageBitmap exist; the
+ * background page in Firefox). PNG: the crop is not compressed a second time before the engine decodes it.
+ */
+import type { Rect } from './capture-crop.ts';
+
+export interface CaptureImage {
+  width: number;
+  height: number;
+  /** The PNG bytes of `rect` (whole pixels of the capture). */
+  crop(rect: Rect): Promise<ArrayBuffer>;
+  close(): void;
+}
+
+export async function openCapture(dataUrl: string): Promise<CaptureImage> {
+  if (!dataUrl.startsWith('data:image/')) {
+    throw new Error(`Expected the capture as a data:image/ URL, got "${dataUrl.slice(0, 30)}…"`);
+  }
+  const blob = await (await fetch(dataUrl)).blob();
+  const bitmap = await createImageBitmap(blob);
+  return {
+    width: bitmap.width,
+    height: bitmap.height,
+    async crop({ x, y, width, height }) {
+      const canvas = new OffscreenCanvas(width, height);
+      const context = canvas.getContext('2d', { alpha: false });
+      if (!context) throw new Error('No 2D canvas context for cropping the capture.');
+      context.drawImage(bitmap, x, y, width, height, 0, 0, width, height);
+      return (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer();
+    },
+    close: () => bitmap.close(),
+  };
+}
