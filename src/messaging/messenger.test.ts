@@ -14,6 +14,7 @@ const backgroundHandlers = (
   getTabState: ({ tabId }) => ({ tabId, overlay: true, lastImage: null }),
   setOverlay: ({ tabId, enabled }) => ({ tabId, overlay: enabled, lastImage: null }),
   getOverlayForSender: () => ({ enabled: false }),
+  userModelsChanged: () => absentEngineStatus(),
   ...overrides,
 });
 
@@ -71,6 +72,8 @@ describe('messenger', () => {
         engineStatus: () => absentEngineStatus(),
         engineAnalyseImage: () => ({ width: 1, height: 1, faces: [], latencyMs: 0 }),
         analyseFrame: () => ({ status: 'dropped' }),
+        engineModelsChanged: () => absentEngineStatus(),
+        engineClassifyCrop: () => Promise.reject(new Error('not used')),
       },
       controller.signal,
     );

@@ -5,6 +5,7 @@
  * arrays and ArrayBuffers cross intact; everything else is plain data.
  */
 import type { Face } from '../ml/engine-api.ts';
+import type { EmotionScores } from '../ml/emotions.ts';
 import type { EngineConfig } from '../settings/schema.ts';
 
 export type Provider = 'webgpu' | 'wasm';
@@ -42,6 +43,11 @@ export interface EngineStatus {
   classifiers: { id: string; description: string }[];
   /** The classifier in use. */
   classifierId: string | null;
+  /**
+   * Why a classifier the user installed or selected is not in use (missing or damaged stored model), for
+   * people; null when there is nothing to say.
+   */
+  classifierNote: string | null;
   stats: EngineStats;
 }
 
@@ -134,6 +140,8 @@ export interface ProtocolMap {
   setOverlay(req: { tabId: number; enabled: boolean }): TabState;
   /** For a content script: is the overlay on in the sender's tab? */
   getOverlayForSender(): { enabled: boolean };
+  /** The options page installed or removed a user model: a running engine reloads its models. */
+  userModelsChanged(): EngineStatus;
 
   // Answered by the engine host (offscreen document in Chrome, background page in Firefox).
   engineConfigure(config: EngineConfig): EngineStatus;
@@ -142,6 +150,18 @@ export interface ProtocolMap {
   engineAnalyseImage(req: { bytes: ArrayBuffer; type: string }): ImageAnalysis;
   /** Over the frames port: one frame of a playing video. */
   analyseFrame(frame: FrameRequest): FrameAnalysis;
+  /** Reloads the models, picking up user models installed or removed since the engine loaded. */
+  engineModelsChanged(): EngineStatus;
+  /**
+   * Diagnostics (DevTools, E2E): classifies RGBA pixels that are already a face crop with the given
+   * classifier, through the same preprocessing as a detected face. Probabilities by emotion.
+   */
+  engineClassifyCrop(req: {
+    classifierId: string;
+    width: number;
+    height: number;
+    pixels: Uint8ClampedArray;
+  }): EmotionScores;
 
   // Answered by content scripts (sent by the background with tabs.sendMessage).
   overlaySetEnabled(req: { enabled: boolean }): void;
@@ -161,10 +181,13 @@ export const MESSAGES = {
   getTabState: { to: 'background', via: 'runtime' },
   setOverlay: { to: 'background', via: 'runtime' },
   getOverlayForSender: { to: 'background', via: 'runtime' },
+  userModelsChanged: { to: 'background', via: 'runtime' },
   engineConfigure: { to: 'engine', via: 'runtime' },
   engineStatus: { to: 'engine', via: 'runtime' },
   engineAnalyseImage: { to: 'engine', via: 'runtime' },
   analyseFrame: { to: 'engine', via: 'frames-port' },
+  engineModelsChanged: { to: 'engine', via: 'runtime' },
+  engineClassifyCrop: { to: 'engine', via: 'runtime' },
   overlaySetEnabled: { to: 'content', via: 'tab' },
   overlayShowImageResult: { to: 'content', via: 'tab' },
   overlayDescribe: { to: 'content', via: 'tab' },
@@ -204,6 +227,7 @@ export function absentEngineStatus(): EngineStatus {
     error: null,
     classifiers: [],
     classifierId: null,
+    classifierNote: null,
     stats: { ...EMPTY_STATS, transport: { ...EMPTY_STATS.transport } },
   };
 }

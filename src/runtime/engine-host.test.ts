@@ -50,6 +50,7 @@ function setup() {
     warmClassifier,
     engine,
     manifest,
+    modelNotes: [],
     provider: 'wasm',
     providerNote: 'No WebGPU: test.',
     adapter: null,
