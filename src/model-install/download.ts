@@ -33,7 +33,8 @@ export interface ResumableDownload {
 
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
 
-const MB = 1024 * 1024;
+/** Decimal megabytes, as the model's size is published (98.6 MB). */
+const MB = 1e6;
 export const formatMb = (bytes: number): string => `${(bytes / MB).toFixed(1)} MB`;
 
 function progressText({ receivedBytes, totalBytes }: DownloadProgress): string {

@@ -6,11 +6,8 @@
  * The PyTorch part is skipped, with a message, where /usr/bin/python3 cannot import torch; the generated
  * files are cached in node_modules/.cache/affect-lens/emo-affectnet/ and rebuilt when the generator changes.
  */
-import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-web';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -26,15 +23,23 @@ import { expectedParams } from '../../src/emo-affectnet/architecture.ts';
 import { importEmoAffectNet, type ImportedModel } from '../../src/emo-affectnet/import.ts';
 import { allocateInput, preprocessImage, preprocessRect } from '../../src/ml/classifier-preprocess.ts';
 import { attr, OnnxGraphBuilder } from '../../src/onnx/onnx-builder.ts';
+import {
+  CACHE_DIR,
+  ENABLE,
+  ensureFixtures,
+  HAVE_TORCH,
+  IMAGE,
+  IMAGES_DIR,
+  PYTHON,
+  readF32,
+  type Reference,
+} from '../helpers/emo-affectnet-fixtures.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-/** Debian's python3 with python3-torch (not a pyenv python); AFFECT_LENS_PYTHON overrides it. */
-const PYTHON = process.env.AFFECT_LENS_PYTHON ?? '/usr/bin/python3';
-const GENERATOR = path.join(ROOT, 'scripts/emo-affectnet/make-test-checkpoint.py');
-const CACHE_DIR = path.join(ROOT, 'node_modules/.cache/affect-lens/emo-affectnet');
-/** Real photos for the preprocessing check (shared data, never copied into the repo). */
-const IMAGES_DIR = path.resolve(ROOT, '../shared/data/face-boxes/dlib-pascalvoc/images');
-const ENABLE = 'apt-get install -y python3-torch python3-pil';
+if (!HAVE_TORCH) {
+  console.warn(
+    `[emo-affectnet golden] SKIPPED the PyTorch comparison: ${PYTHON} cannot import torch and PIL. To enable: ${ENABLE}`,
+  );
+}
 
 /** fp32 weights: folding BatchNorm only changes float32 rounding (measured ~3e-5 on logits of 2-9). */
 const FP32_TOLERANCE = 1e-3;
@@ -49,77 +54,8 @@ const GET_IT =
   "Use the authors' FER_static_ResNet50_AffectNet.pt " +
   '(https://huggingface.co/ElenaRyumina/face_emotion_recognition/resolve/main/FER_static_ResNet50_AffectNet.pt) or an ONNX export of it.';
 
-const HAVE_TORCH = spawnSync(PYTHON, ['-c', 'import torch, PIL, numpy'], { stdio: 'ignore' }).status === 0;
-if (!HAVE_TORCH) {
-  console.warn(
-    `[emo-affectnet golden] SKIPPED the PyTorch comparison: ${PYTHON} cannot import torch and PIL. To enable: ${ENABLE}`,
-  );
-}
-const IMAGE = existsSync(IMAGES_DIR)
-  ? readdirSync(IMAGES_DIR)
-      .filter((f) => f.endsWith('.jpg'))
-      .sort()
-      .map((f) => path.join(IMAGES_DIR, f))[0]
-  : undefined;
-
-interface Reference {
-  torch: string;
-  checkpoint: string;
-  keys: number;
-  inputs: { file: string; shape: number[] };
-  logits: number[][];
-  features: number[][];
-  image?: {
-    path: string;
-    width: number;
-    height: number;
-    rgb: string;
-    tensor: string;
-    logits: number[];
-    features: number[];
-    /** A 256x256 crop (null for images smaller than that). */
-    crop: { x: number; y: number; width: number; height: number; tensor: string } | null;
-  };
-}
-
 const log = (message: string): void => console.log(`[emo-affectnet] ${message}`);
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
-
-/** Runs the generator unless the cache holds its output for this generator and image. */
-function ensureFixtures(): Reference {
-  const stamp = JSON.stringify({
-    generator: createHash('sha256').update(readFileSync(GENERATOR)).digest('hex'),
-    image: IMAGE ?? null,
-  });
-  const stampFile = path.join(CACHE_DIR, 'stamp.json');
-  const referenceFile = path.join(CACHE_DIR, 'reference.json');
-  if (!(existsSync(stampFile) && existsSync(referenceFile) && readFileSync(stampFile, 'utf8') === stamp)) {
-    rmSync(CACHE_DIR, { recursive: true, force: true });
-    mkdirSync(CACHE_DIR, { recursive: true });
-    const started = performance.now();
-    const run = spawnSync(
-      PYTHON,
-      [GENERATOR, CACHE_DIR, ...(IMAGE ? ['--image', IMAGE] : []), '--batch', '5'],
-      {
-        encoding: 'utf8',
-        timeout: 900_000,
-      },
-    );
-    if (run.status !== 0) {
-      throw new Error(
-        `${GENERATOR} failed (exit ${run.status}, ${run.error?.message ?? ''}):\n${run.stderr}`,
-      );
-    }
-    writeFileSync(stampFile, stamp);
-    log(`generated the PyTorch fixtures in ${seconds(performance.now() - started)}: ${run.stdout.trim()}`);
-  }
-  return JSON.parse(readFileSync(referenceFile, 'utf8')) as Reference;
-}
-
-function readF32(file: string): Float32Array {
-  const bytes = readFileSync(file);
-  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
-}
 
 interface Outputs {
   logits: Float32Array;

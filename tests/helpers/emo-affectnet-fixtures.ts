@@ -1,0 +1,91 @@
+/**
+ * The PyTorch fixtures of EMO-AffectNet tests (golden test in Node, E2E in Chromium): a full-size checkpoint
+ * of the authors' architecture with seeded random weights and PyTorch's outputs for fixed inputs, written by
+ * scripts/emo-affectnet/make-test-checkpoint.py with Debian's python3-torch and cached in
+ * node_modules/.cache/affect-lens/emo-affectnet/ (rebuilt when the generator or the image changes).
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** Debian's python3 with python3-torch (not a pyenv python); AFFECT_LENS_PYTHON overrides it. */
+export const PYTHON = process.env.AFFECT_LENS_PYTHON ?? '/usr/bin/python3';
+const GENERATOR = path.join(ROOT, 'scripts/emo-affectnet/make-test-checkpoint.py');
+export const CACHE_DIR = path.join(ROOT, 'node_modules/.cache/affect-lens/emo-affectnet');
+/** Real photos for the preprocessing check (shared data, never copied into the repo). */
+export const IMAGES_DIR = path.resolve(ROOT, '../shared/data/face-boxes/dlib-pascalvoc/images');
+export const ENABLE = 'apt-get install -y python3-torch python3-pil';
+
+export const HAVE_TORCH =
+  spawnSync(PYTHON, ['-c', 'import torch, PIL, numpy'], { stdio: 'ignore' }).status === 0;
+
+/** The image whose authors' preprocessing and PyTorch outputs the fixtures hold (the first in sort order). */
+export const IMAGE = existsSync(IMAGES_DIR)
+  ? readdirSync(IMAGES_DIR)
+      .filter((f) => f.endsWith('.jpg'))
+      .sort()
+      .map((f) => path.join(IMAGES_DIR, f))[0]
+  : undefined;
+
+export interface Reference {
+  torch: string;
+  checkpoint: string;
+  keys: number;
+  inputs: { file: string; shape: number[] };
+  logits: number[][];
+  features: number[][];
+  image?: {
+    path: string;
+    width: number;
+    height: number;
+    rgb: string;
+    tensor: string;
+    logits: number[];
+    features: number[];
+    /** A 256x256 crop (null for images smaller than that). */
+    crop: { x: number; y: number; width: number; height: number; tensor: string } | null;
+  };
+}
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+
+/** Runs the generator unless the cache holds its output for this generator and image. */
+export function ensureFixtures(): Reference {
+  const stamp = JSON.stringify({
+    generator: createHash('sha256').update(readFileSync(GENERATOR)).digest('hex'),
+    image: IMAGE ?? null,
+  });
+  const stampFile = path.join(CACHE_DIR, 'stamp.json');
+  const referenceFile = path.join(CACHE_DIR, 'reference.json');
+  if (!(existsSync(stampFile) && existsSync(referenceFile) && readFileSync(stampFile, 'utf8') === stamp)) {
+    rmSync(CACHE_DIR, { recursive: true, force: true });
+    mkdirSync(CACHE_DIR, { recursive: true });
+    const started = performance.now();
+    const run = spawnSync(
+      PYTHON,
+      [GENERATOR, CACHE_DIR, ...(IMAGE ? ['--image', IMAGE] : []), '--batch', '5'],
+      {
+        encoding: 'utf8',
+        timeout: 900_000,
+      },
+    );
+    if (run.status !== 0) {
+      throw new Error(
+        `${GENERATOR} failed (exit ${run.status}, ${run.error?.message ?? ''}):\n${run.stderr}`,
+      );
+    }
+    writeFileSync(stampFile, stamp);
+    console.log(
+      `[emo-affectnet] generated the PyTorch fixtures in ${seconds(performance.now() - started)}: ${run.stdout.trim()}`,
+    );
+  }
+  return JSON.parse(readFileSync(referenceFile, 'utf8')) as Reference;
+}
+
+export function readF32(file: string): Float32Array {
+  const bytes = readFileSync(file);
+  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+}
