@@ -260,7 +260,7 @@ describe('scaleFaces', () => {
 
   it('reloads a running engine when user models change, and says why a chosen classifier is not in use', async () => {
     const t = setup();
-    expect(t.host.handlers.engineModelsChanged(undefined, {}).state).toBe('absent');
+    expect((await t.host.handlers.engineModelsChanged(undefined, {})).state).toBe('absent');
     expect(t.load).not.toHaveBeenCalled();
     void t.host.handlers.engineConfigure({ ...engineConfigOf(DEFAULT_SETTINGS), classifierId: 'gone' }, {});
     await vi.waitFor(() => expect(t.host.status().state).toBe('ready'));
