@@ -50,6 +50,10 @@ export default defineConfig({
     // Any origin: the background fetches right-clicked images itself (CORS does not apply to extension
     // fetches with host permission), and the content script runs wherever the user watches video.
     host_permissions: ['<all_urls>'],
+    // Asked for on the options page when the user clicks "Download" (EMO-AffectNet's weights on Hugging Face
+    // and the CDN its resolve URLs redirect to). Covered by <all_urls> while that is granted; it matters
+    // where the user restricted the extension's site access.
+    optional_host_permissions: ['https://*.huggingface.co/*', 'https://*.hf.co/*'],
     // onnxruntime-web compiles WebAssembly; nothing else is relaxed (no remote code, no eval).
     content_security_policy: { extension_pages: "script-src 'self' 'wasm-unsafe-eval'; object-src 'self';" },
     commands: {

@@ -41,6 +41,7 @@ function setup(options: { contentScriptMissing?: boolean; analysis?: ImageAnalys
     ensure,
     configure: () => Promise.resolve(absentEngineStatus()),
     status: () => Promise.resolve(absentEngineStatus()),
+    modelsChanged: () => Promise.resolve(absentEngineStatus()),
     analyseImage: () => {
       const a = options.analysis ?? { width: 100, height: 80, faces: [face], latencyMs: 12 };
       return a instanceof Error ? Promise.reject(a) : Promise.resolve(a);

@@ -91,6 +91,7 @@ export function createBackground(deps: BackgroundDeps): Background {
   const handlers: HandlersFor<'background'> = {
     ensureEngine: () => deps.engine.ensure(),
     getEngineStatus: () => deps.engine.status(),
+    userModelsChanged: () => deps.engine.modelsChanged(),
     getTabState: ({ tabId }) => deps.tabs.get(tabId),
     setOverlay: ({ tabId, enabled }) => setOverlay(tabId, enabled),
     async getOverlayForSender(_data, sender) {

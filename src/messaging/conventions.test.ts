@@ -19,6 +19,7 @@ async function handlerTables(): Promise<Record<Receiver, object>> {
     configure: unused,
     status: () => Promise.resolve(absentEngineStatus()),
     analyseImage: unused,
+    modelsChanged: unused,
   };
   const tabs: TabStateStore = { get: unused, update: unused, remove: unused };
   const background = createBackground({

@@ -16,6 +16,8 @@ export interface EngineClient {
   /** Status without creating the host. */
   status: () => Promise<EngineStatus>;
   analyseImage: (req: { bytes: ArrayBuffer; type: string }) => Promise<ImageAnalysis>;
+  /** User models were installed or removed: a running engine reloads them (one not started is left alone). */
+  modelsChanged: () => Promise<EngineStatus>;
 }
 
 export interface OffscreenClientDeps {
@@ -53,6 +55,15 @@ export function offscreenEngineClient(deps: OffscreenClientDeps): EngineClient {
       }
     },
     analyseImage: (req) => withHost(() => deps.send('engineAnalyseImage', req)),
+    async modelsChanged() {
+      if (!(await deps.documentExists())) return absentEngineStatus();
+      try {
+        return await deps.send('engineModelsChanged');
+      } catch (error) {
+        if (error instanceof NoReceiverError) return absentEngineStatus();
+        throw error;
+      }
+    },
   };
 }
 
@@ -69,6 +80,8 @@ export function deferredEngineHandlers(
     engineStatus: async (data, sender) => (await host).handlers.engineStatus(data, sender),
     engineAnalyseImage: async (data, sender) => (await host).handlers.engineAnalyseImage(data, sender),
     analyseFrame: async (data, sender) => (await host).handlers.analyseFrame(data, sender),
+    engineModelsChanged: async (data, sender) => (await host).handlers.engineModelsChanged(data, sender),
+    engineClassifyCrop: async (data, sender) => (await host).handlers.engineClassifyCrop(data, sender),
   };
 }
 
@@ -83,5 +96,6 @@ export function localEngineClient(
     configure: async (config) => handlers.engineConfigure(config, self),
     status: async () => handlers.engineStatus(undefined, self),
     analyseImage: async (req) => handlers.engineAnalyseImage(req, self),
+    modelsChanged: async () => handlers.engineModelsChanged(undefined, self),
   };
 }

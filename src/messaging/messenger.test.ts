@@ -16,6 +16,7 @@ const backgroundHandlers = (
   getOverlayForSender: () => ({ enabled: false }),
   captureTabRegion: () => Promise.reject(new Error('not used by this test')),
   analyseSnapshot: () => Promise.reject(new Error('not used by this test')),
+  userModelsChanged: () => absentEngineStatus(),
   ...overrides,
 });
 
@@ -73,6 +74,8 @@ describe('messenger', () => {
         engineStatus: () => absentEngineStatus(),
         engineAnalyseImage: () => ({ width: 1, height: 1, faces: [], latencyMs: 0 }),
         analyseFrame: () => ({ status: 'dropped' }),
+        engineModelsChanged: () => absentEngineStatus(),
+        engineClassifyCrop: () => Promise.reject(new Error('not used')),
       },
       controller.signal,
     );

@@ -5,6 +5,7 @@
  * arrays and ArrayBuffers cross intact; everything else is plain data.
  */
 import type { Face } from '../ml/engine-api.ts';
+import type { EmotionScores } from '../ml/emotions.ts';
 import type { EngineConfig } from '../settings/schema.ts';
 import type { VideoTimeline } from '../timeline/emotion-history.ts';
 
@@ -43,6 +44,11 @@ export interface EngineStatus {
   classifiers: { id: string; description: string }[];
   /** The classifier in use. */
   classifierId: string | null;
+  /**
+   * Why a classifier the user installed or selected is not in use (missing or damaged stored model), for
+   * people; null when there is nothing to say.
+   */
+  classifierNote: string | null;
   stats: EngineStats;
 }
 
@@ -170,6 +176,8 @@ export interface ProtocolMap {
   captureTabRegion(req: CaptureRequest): CapturedRegion;
   /** For a content script: analyses a snapshot it got from captureTabRegion (the engine's still-image path). */
   analyseSnapshot(req: { bytes: ArrayBuffer; type: string }): ImageAnalysis;
+  /** The options page installed or removed a user model: a running engine reloads its models. */
+  userModelsChanged(): EngineStatus;
 
   // Answered by the engine host (offscreen document in Chrome, background page in Firefox).
   engineConfigure(config: EngineConfig): EngineStatus;
@@ -178,6 +186,18 @@ export interface ProtocolMap {
   engineAnalyseImage(req: { bytes: ArrayBuffer; type: string }): ImageAnalysis;
   /** Over the frames port: one frame of a playing video. */
   analyseFrame(frame: FrameRequest): FrameAnalysis;
+  /** Reloads the models, picking up user models installed or removed since the engine loaded. */
+  engineModelsChanged(): EngineStatus;
+  /**
+   * Diagnostics (DevTools, E2E): classifies RGBA pixels that are already a face crop with the given
+   * classifier, through the same preprocessing as a detected face. Probabilities by emotion.
+   */
+  engineClassifyCrop(req: {
+    classifierId: string;
+    width: number;
+    height: number;
+    pixels: Uint8ClampedArray;
+  }): EmotionScores;
 
   // Answered by content scripts (sent by the background with tabs.sendMessage).
   overlaySetEnabled(req: { enabled: boolean }): void;
@@ -201,10 +221,13 @@ export const MESSAGES = {
   getOverlayForSender: { to: 'background', via: 'runtime' },
   captureTabRegion: { to: 'background', via: 'runtime' },
   analyseSnapshot: { to: 'background', via: 'runtime' },
+  userModelsChanged: { to: 'background', via: 'runtime' },
   engineConfigure: { to: 'engine', via: 'runtime' },
   engineStatus: { to: 'engine', via: 'runtime' },
   engineAnalyseImage: { to: 'engine', via: 'runtime' },
   analyseFrame: { to: 'engine', via: 'frames-port' },
+  engineModelsChanged: { to: 'engine', via: 'runtime' },
+  engineClassifyCrop: { to: 'engine', via: 'runtime' },
   overlaySetEnabled: { to: 'content', via: 'tab' },
   overlayShowImageResult: { to: 'content', via: 'tab' },
   overlayDescribe: { to: 'content', via: 'tab' },
@@ -245,6 +268,7 @@ export function absentEngineStatus(): EngineStatus {
     error: null,
     classifiers: [],
     classifierId: null,
+    classifierNote: null,
     stats: { ...EMPTY_STATS, transport: { ...EMPTY_STATS.transport } },
   };
 }

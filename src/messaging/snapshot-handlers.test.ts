@@ -16,6 +16,7 @@ function setup(options: { captureError?: Error; capture?: false } = {}) {
     configure: () => Promise.resolve(absentEngineStatus()),
     status: () => Promise.resolve(absentEngineStatus()),
     analyseImage: vi.fn(() => Promise.resolve(analysis)),
+    modelsChanged: () => Promise.resolve(absentEngineStatus()),
   };
   const close = vi.fn();
   const capture: ScreenCapture = {

@@ -60,6 +60,7 @@ function setup() {
     warmClassifier,
     engine,
     manifest,
+    modelNotes: [],
     provider: 'wasm',
     providerNote: 'No WebGPU: test.',
     adapter: null,
@@ -277,5 +278,23 @@ describe('engine host', () => {
     await expect(t.host.handlers.analyseFrame(frame(), sender(1))).resolves.toMatchObject({
       status: 'analysed',
     });
+  });
+});
+
+describe('user models', () => {
+  it('reloads a running engine when user models change, and says why a chosen classifier is not in use', async () => {
+    const t = setup();
+    expect((await t.host.handlers.engineModelsChanged(undefined, {})).state).toBe('absent');
+    expect(t.load).not.toHaveBeenCalled();
+    void t.host.handlers.engineConfigure({ ...engineConfigOf(DEFAULT_SETTINGS), classifierId: 'gone' }, {});
+    await vi.waitFor(() => expect(t.host.status().state).toBe('ready'));
+    expect(t.host.status()).toMatchObject({
+      classifierId: 'cls-a',
+      classifierNote: 'The selected classifier "gone" is not available; using "cls-a" instead.',
+    });
+    void t.host.handlers.engineModelsChanged(undefined, {});
+    await vi.waitFor(() => expect(t.host.status().state).toBe('ready'));
+    expect(t.load).toHaveBeenCalledTimes(2);
+    expect(t.dispose).toHaveBeenCalledTimes(1);
   });
 });

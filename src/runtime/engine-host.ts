@@ -100,6 +100,17 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
     return wanted !== null && known ? wanted : loaded.engine.defaults.classifierId;
   };
 
+  /** Why the classifier the user installed or chose is not the one in use; null when it is. */
+  const classifierNoteFor = (loaded: LoadedEngine): string | null => {
+    const notes = [...loaded.modelNotes];
+    const wanted = config.classifierId;
+    const inUse = classifierIdFor(loaded);
+    if (wanted !== null && wanted !== inUse) {
+      notes.push(`The selected classifier "${wanted}" is not available; using "${inUse}" instead.`);
+    }
+    return notes.length > 0 ? notes.join(' ') : null;
+  };
+
   const describeLoaded = (loaded: LoadedEngine): void => {
     status = {
       ...status,
@@ -114,6 +125,7 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
         .filter((m) => m.kind === 'classifier')
         .map((m) => ({ id: m.id, description: m.description })),
       classifierId: classifierIdFor(loaded),
+      classifierNote: classifierNoteFor(loaded),
     };
   };
 
@@ -168,6 +180,14 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
 
   const engine = (): Promise<LoadedEngine> => loading ?? startLoading();
 
+  /** Drops the current engine (disposed once loaded) so that the next load starts afresh. */
+  const discard = (): void => {
+    const old = loading;
+    loading = null;
+    generation++;
+    if (old) void old.then((l) => l.dispose()).catch(() => undefined);
+  };
+
   const analyse = (image: RgbaImage, loaded: LoadedEngine) =>
     loaded.engine.analyze(image, { minScore: config.minScore, classifierId: classifierIdFor(loaded) });
 
@@ -201,12 +221,7 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
       const previousClassifier = ready ? classifierIdFor(ready) : null;
       const reload = loadedWith !== null && loadedWith !== next.backend;
       config = { ...next };
-      if (reload && loading) {
-        const old = loading;
-        loading = null;
-        generation++;
-        void old.then((l) => l.dispose()).catch(() => undefined);
-      }
+      if (reload && loading) discard();
       // Loading starts now but is not awaited: requests wait for it, status reports its progress.
       if (!loading) void startLoading().catch(() => undefined);
       else if (ready) {
@@ -240,6 +255,25 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
       if (result === DROPPED)
         throw new Error('Image analysis was dropped (the engine host is shutting down).');
       return result;
+    },
+
+    engineModelsChanged() {
+      // Only a running engine reloads; one not started yet reads the models when it starts.
+      if (loading) {
+        discard();
+        void startLoading().catch(() => undefined);
+      }
+      return currentStatus();
+    },
+
+    async engineClassifyCrop({ classifierId, width, height, pixels }) {
+      if (!(pixels instanceof Uint8ClampedArray) || pixels.length !== width * height * 4) {
+        throw new Error(
+          `engineClassifyCrop: expected ${width}x${height}x4 bytes of RGBA as a Uint8ClampedArray`,
+        );
+      }
+      const loaded = await engine();
+      return loaded.engine.classifyCrop({ width, height, data: pixels }, classifierId);
     },
 
     async analyseFrame(frame, sender): Promise<FrameAnalysis> {

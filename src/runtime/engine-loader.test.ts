@@ -163,4 +163,33 @@ describe('loadEngine', () => {
     const broken = setup({ probe: { available: false, reason: 'none' }, loadFails: ['wasm'] });
     await expect(loadEngine(broken.deps, broken.options)).rejects.toThrow('wasm cannot load det');
   });
+
+  it('leaves out a user model that fails to load, with a note, and warms the default instead', async () => {
+    const t = setup({ probe: { available: false, reason: 'none' } });
+    const withUser = {
+      ...t.deps,
+      manifest: {
+        ...manifest,
+        models: [...manifest.models, { id: 'user-cls', kind: 'classifier' }],
+      } as unknown as Manifest,
+      optionalModelIds: new Set(['user-cls']),
+      modelNotes: ['an earlier note'],
+    };
+    const createBackend = withUser.createBackend;
+    withUser.createBackend = async (providers) => {
+      const backend = await createBackend(providers);
+      return {
+        ...backend,
+        load: (id: string) =>
+          id === 'user-cls' ? Promise.reject(new Error('the stored model is damaged')) : backend.load(id),
+      };
+    };
+    const loaded = await loadEngine(withUser, { ...t.options, classifierId: 'user-cls' });
+    expect(loaded.manifest.models.map((m) => m.id)).toEqual(['det', 'cls-a', 'cls-b']);
+    expect(loaded.modelNotes).toEqual([
+      'an earlier note',
+      'The installed classifier "user-cls" could not be loaded: the stored model is damaged',
+    ]);
+    expect(t.warmups).toEqual(['wasm:analyze', 'wasm:classify:cls-a']);
+  });
 });

@@ -4,6 +4,9 @@
  * detector and the classifier in use are warmed up (first runs compile WebGPU shaders: seconds on a software
  * adapter), before the engine is handed out; another classifier is warmed when it is selected. The returned engine is a facade that survives the switch to
  * wasm, so callers never hold a dead engine.
+ * Models the user installed (`optionalModelIds`, e.g. EMO-AffectNet from the options page) are loaded like the
+ * others, but one that fails to load is left out with a note instead of failing the engine: the bundled
+ * models keep working and the settings fall back to the default classifier.
  * Runtime-neutral: the onnxruntime-web backend and the WebGPU probe are injected (extension-engine.ts).
  */
 import type { Engine } from '../ml/engine-api.ts';
@@ -27,6 +30,10 @@ export interface EngineLoaderDeps {
   createBackend: (providers: Provider[]) => Promise<LoadableBackend>;
   createEngine: (backend: InferenceBackend, manifest: Manifest) => Engine;
   probeWebGpu: () => Promise<WebGpuProbe>;
+  /** Manifest models the user installed: left out (with a note) when they fail to load. */
+  optionalModelIds?: ReadonlySet<string>;
+  /** Notes about user models found before loading (e.g. the store could not be read). */
+  modelNotes?: readonly string[];
 }
 
 export interface LoadProgress {
@@ -37,7 +44,10 @@ export interface LoadProgress {
 
 export interface LoadedEngine {
   readonly engine: Engine;
+  /** The models in use: the deps' manifest less the user models that failed to load. */
   readonly manifest: Manifest;
+  /** Why an installed user model is not available, for people; empty when all are. */
+  readonly modelNotes: readonly string[];
   readonly provider: Provider;
   /** Why not WebGPU (null on WebGPU). */
   readonly providerNote: string | null;
@@ -63,27 +73,52 @@ function greyImage(width: number, height: number): RgbaImage {
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+interface Built {
+  backend: LoadableBackend;
+  engine: Engine;
+  manifest: Manifest;
+  modelNotes: string[];
+}
+
 async function build(
   deps: EngineLoaderDeps,
   provider: Provider,
   onProgress: (progress: LoadProgress) => void,
   classifierId: string | null,
-): Promise<{ backend: LoadableBackend; engine: Engine }> {
+): Promise<Built> {
   const backend = await deps.createBackend([provider]);
   try {
     const models = deps.manifest.models;
     const steps = models.length + 1;
+    const left: string[] = [];
+    const modelNotes = [...(deps.modelNotes ?? [])];
     for (const [i, model] of models.entries()) {
       // The first load also starts the runtime (fetching and compiling its WebAssembly): the longest step.
       const what = i === 0 ? `the ${provider} runtime and ${model.id}` : model.id;
       onProgress({ fraction: i / steps, detail: `Loading ${what} (${i + 1}/${models.length})` });
-      await backend.load(model.id);
+      try {
+        await backend.load(model.id);
+      } catch (error) {
+        if (!deps.optionalModelIds?.has(model.id)) throw error;
+        left.push(model.id);
+        const note = `The installed classifier "${model.id}" could not be loaded: ${errorText(error)}`;
+        console.warn(`Affect Lens: ${note}`);
+        modelNotes.push(note);
+      }
     }
-    const engine = deps.createEngine(backend, deps.manifest);
+    const manifest =
+      left.length === 0
+        ? deps.manifest
+        : { ...deps.manifest, models: models.filter((m) => !left.includes(m.id)) };
+    const engine = deps.createEngine(backend, manifest);
+    const known = (id: string | null) => id !== null && manifest.models.some((m) => m.id === id);
     onProgress({ fraction: models.length / steps, detail: `Warming up on ${provider}` });
     await engine.analyze(greyImage(160, 120));
-    await engine.classifyCrop(greyImage(64, 64), classifierId ?? engine.defaults.classifierId);
-    return { backend, engine };
+    await engine.classifyCrop(
+      greyImage(64, 64),
+      known(classifierId) ? classifierId! : engine.defaults.classifierId,
+    );
+    return { backend, engine, manifest, modelNotes };
   } catch (error) {
     await backend.dispose?.().catch(() => undefined);
     throw error;
@@ -98,7 +133,7 @@ export async function loadEngine(deps: EngineLoaderDeps, options: LoadOptions): 
   let warmed = options.classifierId;
   const adapter = probe.available ? `${probe.adapter}${probe.software ? ' (software)' : ''}` : null;
 
-  let current: { backend: LoadableBackend; engine: Engine };
+  let current: Built;
   if (provider === 'webgpu') {
     try {
       current = await build(deps, 'webgpu', options.onProgress, warmed);
@@ -169,7 +204,12 @@ export async function loadEngine(deps: EngineLoaderDeps, options: LoadOptions): 
 
   return {
     engine,
-    manifest: deps.manifest,
+    get manifest() {
+      return current.manifest;
+    },
+    get modelNotes() {
+      return current.modelNotes;
+    },
     get provider() {
       return provider;
     },

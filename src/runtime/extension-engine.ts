@@ -1,7 +1,8 @@
 /**
  * The engine inside the extension (offscreen document in Chrome, background page in Firefox): models and the
  * onnxruntime-web runtime files come from the extension package itself (wxt.config.ts copies them to
- * /models/ and /ort/), never from a CDN.
+ * /models/ and /ort/), never from a CDN; models the user installed (EMO-AffectNet, options page) come from
+ * the extension's IndexedDB (./user-models.ts) and join the manifest as optional models.
  */
 import { browser } from 'wxt/browser';
 import { createEngine } from '../ml/engine.ts';
@@ -10,6 +11,7 @@ import { createFrameDecoder, decodeImage } from './decode-image.ts';
 import { createEngineHost, type EngineHost, type EngineHostDeps } from './engine-host.ts';
 import { loadEngine, type LoadedEngine, type LoadOptions } from './engine-loader.ts';
 import { createOrtBackend } from './ort-backend.ts';
+import { isUserModelFile, listUserModels, loadUserModel } from './user-models.ts';
 import { probeWebGpu } from './webgpu-probe.ts';
 
 /** A file of the extension package by absolute path ("/models/manifest.json"). */
@@ -38,15 +40,24 @@ function wasmThreads(): number {
 }
 
 export async function loadExtensionEngine(options: LoadOptions): Promise<LoadedEngine> {
-  const manifest = (await (await fetchPackaged('/models/manifest.json')).json()) as Manifest;
+  const packaged = (await (await fetchPackaged('/models/manifest.json')).json()) as Manifest;
+  const user = await listUserModels();
+  const packagedIds = new Set(packaged.models.map((m) => m.id));
+  const userEntries = user.entries.filter((e) => !packagedIds.has(e.id));
+  const manifest: Manifest = { ...packaged, models: [...packaged.models, ...userEntries] };
   const numThreads = wasmThreads();
   return loadEngine(
     {
       manifest,
+      optionalModelIds: new Set(userEntries.map((e) => e.id)),
+      modelNotes: user.notes,
       createBackend: (providers) =>
         createOrtBackend(manifest, {
-          loadModel: async (file) =>
-            new Uint8Array(await (await fetchPackaged(`/models/${file}`)).arrayBuffer()),
+          loadModel: async (file) => {
+            const userEntry = userEntries.find((e) => e.file === file);
+            if (isUserModelFile(file) && userEntry) return loadUserModel(userEntry);
+            return new Uint8Array(await (await fetchPackaged(`/models/${file}`)).arrayBuffer());
+          },
           executionProviders: providers,
           numThreads,
           wasmPaths: packageUrl('/ort/'),

@@ -26,6 +26,11 @@ export function EngineStatusView({ status, error }: { status: EngineStatus | nul
       </div>
       {status.state === 'loading' && <progress max={1} value={status.progress} />}
       {status.providerNote && <p class="note">{status.providerNote}</p>}
+      {status.classifierNote && (
+        <p class="note error" data-testid="classifier-note">
+          {status.classifierNote}
+        </p>
+      )}
       {status.adapter && <p class="note">GPU adapter: {status.adapter}</p>}
       {status.state === 'ready' && (
         <dl class="stats" title="Over the last 3 seconds">

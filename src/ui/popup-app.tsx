@@ -85,6 +85,18 @@ export function App() {
         <p>Loading settings…</p>
       )}
       {settingsError && <p class="error">{settingsError}</p>}
+      <p class="more-models">
+        <a
+          href={browser.runtime.getURL('/options.html')}
+          data-testid="options-link"
+          onClick={(e) => {
+            e.preventDefault();
+            void browser.runtime.openOptionsPage();
+          }}
+        >
+          More classifiers (EMO-AffectNet)…
+        </a>
+      </p>
       <footer>Everything is computed on this device; nothing leaves it.</footer>
     </main>
   );

@@ -33,6 +33,7 @@ import {
   type Reference,
   ensureFixtures,
   log,
+  readF32,
   seconds,
 } from './pytorch-fixtures.ts';
 
@@ -55,10 +56,6 @@ if (!HAVE_TORCH) {
   );
 }
 
-function readF32(file: string): Float32Array {
-  const bytes = readFileSync(file);
-  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
-}
 
 interface Outputs {
   logits: Float32Array;

@@ -115,3 +115,9 @@ function generateUnlessCached(): Reference {
   }
   return JSON.parse(readFileSync(referenceFile, 'utf8')) as Reference;
 }
+
+/** A little-endian float32 file of the fixtures (inputs, preprocessed tensors). */
+export function readF32(file: string): Float32Array {
+  const bytes = readFileSync(file);
+  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+}

@@ -1,0 +1,82 @@
+import { IDBFactory } from 'fake-indexeddb';
+import { describe, expect, it } from 'vitest';
+import { CheckpointError } from '../checkpoint/checkpoint-error.ts';
+import { EMO_AFFECTNET_ID } from '../emo-affectnet/manifest-entry.ts';
+import { attr, OnnxGraphBuilder } from '../onnx/onnx-builder.ts';
+import { openUserModelStore, userModelFile } from '../model-store/user-model-store.ts';
+import { DownloadError } from './download.ts';
+import { installEmoAffectNet, verifySha256 } from './install.ts';
+import { sha256Hex } from './sha256.ts';
+
+/** A tiny ONNX with EMO-AffectNet's signature (input [batch,3,224,224], logits [batch,7]). */
+function onnxWithTheRightSignature(): Uint8Array {
+  const b = new OnnxGraphBuilder('signature_only');
+  b.input('input', 'float32', ['batch', 3, 224, 224]);
+  b.node('GlobalAveragePool', ['input'], ['pooled']);
+  b.node('Flatten', ['pooled'], ['flat'], { axis: attr.int(1) });
+  b.constFloat('w', new Float32Array(7 * 3), [7, 3]);
+  b.node('Gemm', ['flat', 'w'], ['logits'], { transB: attr.int(1) });
+  b.output('logits', 'float32', ['batch', 7]);
+  return b.serialize({ producerName: 'test', producerVersion: '0', opset: 17 });
+}
+
+describe('verifySha256', () => {
+  it('accepts the published hash and refuses any other, saying both', async () => {
+    const bytes = new TextEncoder().encode('abc');
+    const abc = 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad';
+    await expect(verifySha256(bytes, abc.toUpperCase())).resolves.toBe(abc);
+    const error = await verifySha256(bytes, '00'.repeat(32)).catch((e: unknown) => e as DownloadError);
+    expect(error).toBeInstanceOf(DownloadError);
+    expect((error as DownloadError).kind).toBe('checksum');
+    expect((error as DownloadError).message).toBe(
+      'The downloaded file (0.0 MB) is not the published FER_static_ResNet50_AffectNet.pt: ' +
+        `its SHA-256 is ${abc}, expected ${'00'.repeat(32)}. It was not used. ` +
+        'Download it again, or pick a copy you trust.',
+    );
+  });
+});
+
+describe('installEmoAffectNet', () => {
+  const deps = async () => ({
+    store: await openUserModelStore(new IDBFactory()),
+    now: () => 1_700_000_000_000,
+    clockMs: (() => {
+      let t = 0;
+      return () => (t += 5);
+    })(),
+  });
+
+  it('stores an ONNX export with its manifest entry, source and timing', async () => {
+    const d = await deps();
+    const onnx = onnxWithTheRightSignature();
+    const info = await installEmoAffectNet(onnx, { kind: 'file', name: 'emo.onnx' }, d);
+    expect(info).toMatchObject({
+      id: EMO_AFFECTNET_ID,
+      origin: { kind: 'file', name: 'emo.onnx' },
+      from: 'onnx',
+      sourceSha256: await sha256Hex(onnx),
+      sourceBytes: onnx.length,
+      installedAtMs: 1_700_000_000_000,
+      buildMs: 5,
+    });
+    expect(info.entry).toMatchObject({
+      id: EMO_AFFECTNET_ID,
+      kind: 'classifier',
+      file: userModelFile(EMO_AFFECTNET_ID),
+      bytes: onnx.length,
+      sha256: await sha256Hex(onnx),
+      labels: ['neutral', 'happiness', 'sadness', 'surprise', 'fear', 'disgust', 'anger'],
+    });
+    await expect(d.store.list()).resolves.toEqual([info]);
+    expect(await d.store.bytes(EMO_AFFECTNET_ID)).toEqual(onnx);
+  });
+
+  it('refuses a file that is not the model, storing nothing', async () => {
+    const d = await deps();
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]);
+    await expect(installEmoAffectNet(png, { kind: 'file', name: 'x.png' }, d)).rejects.toThrow(
+      CheckpointError,
+    );
+    await expect(d.store.list()).resolves.toEqual([]);
+  });
+});

@@ -1,0 +1,71 @@
+/**
+ * Installs EMO-AffectNet from the bytes the user downloaded or picked: the published checksum is checked
+ * first for a download, then src/emo-affectnet's import (the same code as the Node golden test) reads the
+ * checkpoint without executing it and builds the ONNX, which is stored with its manifest entry.
+ */
+import { EMO_AFFECTNET_FILE_NAME, EMO_AFFECTNET_ID } from '../emo-affectnet/manifest-entry.ts';
+import { importEmoAffectNet } from '../emo-affectnet/import.ts';
+import type { ClassifierEntry } from '../ml/manifest.ts';
+import {
+  type InstalledModelInfo,
+  type ModelOrigin,
+  type UserModelStore,
+  userModelFile,
+} from '../model-store/user-model-store.ts';
+import { DownloadError, formatMb } from './download.ts';
+import { sha256Hex } from './sha256.ts';
+
+/** Throws a DownloadError('checksum') unless `bytes` hash to `expectedSha256`: nothing else is trusted. */
+export async function verifySha256(bytes: Uint8Array, expectedSha256: string): Promise<string> {
+  const actual = await sha256Hex(bytes);
+  if (actual !== expectedSha256.toLowerCase()) {
+    throw new DownloadError(
+      'checksum',
+      `The downloaded file (${formatMb(bytes.length)}) is not the published ${EMO_AFFECTNET_FILE_NAME}: ` +
+        `its SHA-256 is ${actual}, expected ${expectedSha256}. It was not used. ` +
+        'Download it again, or pick a copy you trust.',
+    );
+  }
+  return actual;
+}
+
+export interface InstallDeps {
+  store: UserModelStore;
+  /** Epoch ms (Date.now). */
+  now: () => number;
+  /** Monotonic ms (performance.now). */
+  clockMs: () => number;
+  /** A known SHA-256 of `bytes` (a verified download), to skip hashing them again. */
+  sourceSha256?: string;
+}
+
+export async function installEmoAffectNet(
+  bytes: Uint8Array,
+  origin: ModelOrigin,
+  deps: InstallDeps,
+): Promise<InstalledModelInfo> {
+  const sourceSha256 = deps.sourceSha256 ?? (await sha256Hex(bytes));
+  const started = deps.clockMs();
+  // Throws a CheckpointError that says what is wrong with the file and where to get the right one.
+  const imported = importEmoAffectNet(bytes);
+  const buildMs = deps.clockMs() - started;
+  const entry: ClassifierEntry = {
+    ...imported.entry,
+    file: userModelFile(EMO_AFFECTNET_ID),
+    sha256: await sha256Hex(imported.onnx),
+    bytes: imported.onnx.length,
+  };
+  const info: InstalledModelInfo = {
+    id: EMO_AFFECTNET_ID,
+    entry,
+    origin,
+    from: imported.from,
+    sourceSha256,
+    sourceBytes: bytes.length,
+    batchSize: imported.batchSize,
+    installedAtMs: deps.now(),
+    buildMs,
+  };
+  await deps.store.put(info, imported.onnx);
+  return info;
+}

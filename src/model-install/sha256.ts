@@ -1,0 +1,5 @@
+/** SHA-256 as lowercase hex, with Web Crypto (the same in extension pages and in Node 20). */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}

@@ -1,0 +1,56 @@
+import { IDBFactory } from 'fake-indexeddb';
+import { describe, expect, it } from 'vitest';
+import type { ClassifierEntry } from '../ml/manifest.ts';
+import { sha256Hex } from '../model-install/sha256.ts';
+import {
+  type InstalledModelInfo,
+  openUserModelStore,
+  userModelFile,
+} from '../model-store/user-model-store.ts';
+import { isUserModelFile, listUserModels, loadUserModel } from './user-models.ts';
+
+async function storeWith(onnx: Uint8Array) {
+  const factory = new IDBFactory();
+  const store = await openUserModelStore(factory);
+  const entry = {
+    id: 'emo-affectnet',
+    kind: 'classifier',
+    file: userModelFile('emo-affectnet'),
+    sha256: await sha256Hex(onnx),
+    bytes: onnx.length,
+  } as ClassifierEntry;
+  await store.put({ id: 'emo-affectnet', entry } as InstalledModelInfo, onnx);
+  store.close();
+  return { open: () => openUserModelStore(factory), entry, factory };
+}
+
+describe('user models for the engine', () => {
+  it('lists installed entries and loads their checked bytes', async () => {
+    const { open, entry } = await storeWith(new Uint8Array([1, 2, 3]));
+    await expect(listUserModels(open)).resolves.toEqual({ entries: [entry], notes: [] });
+    expect(isUserModelFile(entry.file)).toBe(true);
+    expect(isUserModelFile('face-api-expression.onnx')).toBe(false);
+    expect([...(await loadUserModel(entry, open))]).toEqual([1, 2, 3]);
+  });
+
+  it('refuses damaged or missing data, saying how to fix it', async () => {
+    const { open, entry } = await storeWith(new Uint8Array([1, 2, 3]));
+    const store = await open();
+    await store.put({ id: 'emo-affectnet', entry } as InstalledModelInfo, new Uint8Array([1, 2, 4]));
+    store.close();
+    await expect(loadUserModel(entry, open)).rejects.toThrow(
+      'the stored model is damaged (its SHA-256 differs from when it was installed). Remove it and install it again on the options page (Affect Lens > Options).',
+    );
+    await expect(loadUserModel({ ...entry, file: userModelFile('gone') }, open)).rejects.toThrow(
+      /^its stored data is missing\. Remove it/,
+    );
+  });
+
+  it('turns an unreadable store into a note, not a failure', async () => {
+    const broken = () => Promise.reject(new Error('QuotaExceededError'));
+    await expect(listUserModels(broken)).resolves.toEqual({
+      entries: [],
+      notes: ["The installed models could not be read from the browser's storage (QuotaExceededError)."],
+    });
+  });
+});

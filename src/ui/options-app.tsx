@@ -1,0 +1,17 @@
+/** The options page: models the user installs on this device (today EMO-AffectNet). */
+import { EmoAffectNetPanel } from './emo-affectnet-panel.tsx';
+import { useEmoAffectNetInstall } from './use-emo-affectnet-install.ts';
+import './options.css';
+
+export function App() {
+  const install = useEmoAffectNetInstall();
+  return (
+    <main class="options" data-ready={install.installed === undefined ? 'false' : 'true'}>
+      <h1>Affect Lens: models</h1>
+      <p class="note">
+        Affect Lens comes with two small emotion classifiers. A larger, more accurate one can be added here.
+      </p>
+      <EmoAffectNetPanel install={install} />
+    </main>
+  );
+}
