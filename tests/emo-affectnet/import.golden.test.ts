@@ -56,7 +56,6 @@ if (!HAVE_TORCH) {
   );
 }
 
-
 interface Outputs {
   logits: Float32Array;
   features: Float32Array;
