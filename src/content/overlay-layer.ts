@@ -8,9 +8,10 @@
 import type { Emotion, EmotionScores } from '../ml/emotions.ts';
 import { EMOTIONS } from '../ml/emotions.ts';
 import type { PxBox } from '../ml/types.ts';
-import type { OverlaySnapshot } from '../messaging/protocol.ts';
+import type { FrameTiming, OverlaySnapshot } from '../messaging/protocol.ts';
 import { EMOTION_COLORS, EMOTION_LABELS, percent } from '../ui/emotion-style.ts';
 import type { ContentContext } from './content-context.ts';
+import type { FrameTimings } from './frame-timings.ts';
 import { fittedRect, mapSourceBox, parseObjectFit, type Rect } from './object-fit.ts';
 import { BARS_HEIGHT_PX, BARS_WIDTH_PX, OVERLAY_CSS } from './overlay-style.ts';
 
@@ -50,6 +51,9 @@ export class MediaOverlay {
   private lastRect: Rect | null = null;
   private dirty = true;
   private noticeText: string | null = null;
+  /** Videos: the source's frame timings, shown in snapshots; the overlay stamps when it drew each result. */
+  frameTimings: FrameTimings | null = null;
+  private pendingTiming: FrameTiming | null = null;
 
   constructor(
     readonly element: MediaElement,
@@ -64,9 +68,18 @@ export class MediaOverlay {
     this.root.append(this.notice);
   }
 
-  /** Faces in source pixels of a `sourceWidth` x `sourceHeight` picture of the element. */
-  setFaces(faces: readonly OverlayFace[], sourceWidth: number, sourceHeight: number): void {
+  /**
+   * Faces in source pixels of a `sourceWidth` x `sourceHeight` picture of the element; `timing` (a video
+   * frame's record) gets the time they are drawn.
+   */
+  setFaces(
+    faces: readonly OverlayFace[],
+    sourceWidth: number,
+    sourceHeight: number,
+    timing: FrameTiming | null = null,
+  ): void {
     this.faces = faces.map((f) => ({ ...f, box: { ...f.box } }));
+    this.pendingTiming = timing;
     this.sourceWidth = sourceWidth;
     this.sourceHeight = sourceHeight;
     this.dirty = true;
@@ -171,6 +184,10 @@ export class MediaOverlay {
       node.root.remove();
       this.nodes.delete(id);
     }
+    if (this.pendingTiming) {
+      this.pendingTiming.drawnAtEpochMs = performance.timeOrigin + performance.now();
+      this.pendingTiming = null;
+    }
   }
 
   snapshot(): OverlaySnapshot['overlays'][number] {
@@ -190,6 +207,7 @@ export class MediaOverlay {
       rect: { x: r.x, y: r.y, width: r.width, height: r.height },
       faces,
       notice: this.noticeText,
+      ...(this.frameTimings ? { frames: this.frameTimings.recent() } : {}),
     };
   }
 

@@ -5,13 +5,14 @@
  * `maxFps`, and frames are dropped, never queued. Unreadable videos (cross-origin without CORS, DRM) get an
  * explanation over them instead of boxes.
  */
-import type { FrameAnalysis } from '../messaging/protocol.ts';
+import type { FrameAnalysis, FrameTiming } from '../messaging/protocol.ts';
 import { isContextInvalidated } from '../messaging/envelope.ts';
 import type { Settings } from '../settings/schema.ts';
-import { FrameGrabber, UnreadableMediaError } from '../transport/frame-grabber.ts';
+import { FrameGrabber, UnreadableMediaError, type GrabbedFrame } from '../transport/frame-grabber.ts';
 import type { FrameTransport } from '../transport/frame-transport.ts';
 import { childController, type ContentContext } from './content-context.ts';
 import { FaceTracker } from './face-tracker.ts';
+import { FrameTimings } from './frame-timings.ts';
 import type { MediaOverlay, OverlayLayer } from './overlay-layer.ts';
 
 export interface VideoSourceDeps {
@@ -20,6 +21,8 @@ export interface VideoSourceDeps {
   layer: OverlayLayer;
   settings(): Settings;
 }
+
+const epochMs = () => performance.timeOrigin + performance.now();
 
 type VideoWithFrameCallback = HTMLVideoElement & {
   requestVideoFrameCallback?: (callback: () => void) => number;
@@ -36,6 +39,7 @@ export class VideoSource {
   private frameHandle: number | null = null;
   private unreadable = false;
   private encoding: Settings['frameEncoding'];
+  private readonly timings = new FrameTimings();
   /** Frames analysed / dropped by this source, for tests and diagnostics. */
   analysed = 0;
   skipped = 0;
@@ -83,7 +87,10 @@ export class VideoSource {
   }
 
   private overlayOf(): MediaOverlay {
-    this.overlay ??= this.deps.layer.attach(this.video, 'video');
+    if (!this.overlay) {
+      this.overlay = this.deps.layer.attach(this.video, 'video');
+      this.overlay.frameTimings = this.timings;
+    }
     return this.overlay;
   }
 
@@ -123,12 +130,13 @@ export class VideoSource {
     }
     this.lastSentMs = now;
     this.inFlight = true;
+    const timing = this.timings.start(epochMs());
     void this.grabber
       .grab(this.video)
       .then(async (frame) => {
         if (!frame) return;
         const result = await this.deps.transport.analyse(this.id, frame);
-        this.show(result, frame.width, frame.height);
+        this.show(result, frame, timing);
       })
       .catch((error: unknown) => {
         if (error instanceof UnreadableMediaError) {
@@ -146,10 +154,18 @@ export class VideoSource {
       });
   }
 
-  private show(result: FrameAnalysis | { status: 'busy' }, width: number, height: number): void {
+  private show(result: FrameAnalysis | { status: 'busy' }, frame: GrabbedFrame, timing: FrameTiming): void {
     if (result.status !== 'analysed' || this.lifetime.signal.aborted) return;
     this.analysed++;
+    timing.resultAtEpochMs = epochMs();
+    timing.encodeMs = frame.encodeMs;
+    timing.wireMs = result.wireMs;
+    timing.decodeMs = result.decodeMs;
+    timing.queueMs = result.queueMs;
+    timing.engineMs = result.latencyMs;
+    timing.stages = result.stages ?? {};
+    timing.faces = result.faces.length;
     const faces = this.tracker.update(result.faces, performance.now());
-    this.overlayOf().setFaces(faces, width, height);
+    this.overlayOf().setFaces(faces, frame.width, frame.height, timing);
   }
 }

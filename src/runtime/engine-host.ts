@@ -4,7 +4,7 @@
  * waiting frame per source) through the FairScheduler. Runs in the offscreen document in Chrome and in the
  * background page in Firefox; the loader and the image decoder are injected, so tests use fakes.
  */
-import type { Face } from '../ml/engine-api.ts';
+import type { Face, StageTrace } from '../ml/engine-api.ts';
 import type { RgbaImage } from '../ml/types.ts';
 import type { HandlersFor, MessageSender } from '../messaging/messenger.ts';
 import {
@@ -182,8 +182,8 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
 
   const engine = (): Promise<LoadedEngine> => loading ?? startLoading();
 
-  const analyse = (image: RgbaImage, loaded: LoadedEngine) =>
-    loaded.engine.analyze(image, { minScore: config.minScore, classifierId: classifierIdFor(loaded) });
+  const analyse = (image: RgbaImage, loaded: LoadedEngine, trace?: StageTrace) =>
+    loaded.engine.analyze(image, { minScore: config.minScore, classifierId: classifierIdFor(loaded) }, trace);
 
   const handlers: HandlersFor<'engine'> = {
     engineStatus: () => currentStatus(),
@@ -246,11 +246,12 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
         priority: 'frame',
         run: async () => {
           const loaded = await engine();
+          const stages: StageTrace = {};
           const start = deps.nowMs();
-          const faces = await analyse(image, loaded);
+          const faces = await analyse(image, loaded, stages);
           const end = deps.nowMs();
           stats.record(end, end - start, { encodeMs: frame.encodeMs, wireMs, decodeMs });
-          return { faces, latencyMs: end - start, queueMs: start - queuedAt };
+          return { faces, latencyMs: end - start, queueMs: start - queuedAt, stages };
         },
       });
       if (result === DROPPED) return { status: 'dropped' };
