@@ -5,8 +5,8 @@
  */
 import type { FrameTiming } from '../messaging/protocol.ts';
 
-/** Enough for a reader polling once a second at 30 analysed frames per second. */
-export const FRAME_TIMINGS_KEPT = 64;
+/** Four seconds at 30 analysed frames per second: enough for a reader polling once a second on a busy machine. */
+export const FRAME_TIMINGS_KEPT = 128;
 
 export class FrameTimings {
   private readonly ring: FrameTiming[] = [];
