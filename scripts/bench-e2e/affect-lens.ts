@@ -5,7 +5,7 @@
  * video's dropped frames with the overlay, and the offscreen document's memory at 30 s and at the end.
  */
 import type { Page } from 'playwright-core';
-import type { EngineStatus, FrameTiming } from '../../src/messaging/protocol.ts';
+import type { EngineStatus, FrameEncoding, FrameTiming } from '../../src/messaging/protocol.ts';
 import { tabIdOf, type ExtensionBrowser } from '../../tests/e2e/helpers/browser.ts';
 import {
   describeOverlay,
@@ -21,11 +21,22 @@ export interface AffectLensOptions {
   baselineSeconds: number;
   /** Overrides the stored maxFps setting; undefined keeps the extension's default. */
   maxFps: number | undefined;
+  /** Overrides the stored frameEncoding setting; undefined keeps the extension's default. */
+  encoding: FrameEncoding | undefined;
+}
+
+/** A step of the engine's cold start as its status described it, ms after the toggle click. */
+export interface ColdStep {
+  atMs: number;
+  state: EngineStatus['state'];
+  detail: string;
 }
 
 export interface AffectLensResult {
   /** Toggle click in the popup to the first box drawn around a face, ms. */
   firstResultMs: { cold: number; warm: number };
+  /** The engine status's steps during the cold start (polled every ~100 ms from the service worker). */
+  coldSteps: ColdStep[];
   steadySeconds: number;
   frames: FrameTiming[];
   droppedWithout: ReturnType<typeof droppedBetween>;
@@ -64,6 +75,7 @@ export async function measureAffectLens(
   });
   const tabId = await tabIdOf(sw, pageUrl);
   if (options.maxFps !== undefined) await storeSettings(sw, { maxFps: options.maxFps });
+  if (options.encoding !== undefined) await storeSettings(sw, { frameEncoding: options.encoding });
 
   log(`video: ${options.baselineSeconds} s without the overlay`);
   phase('baseline');
@@ -114,8 +126,25 @@ export async function measureAffectLens(
   };
 
   phase('cold');
+  // The engine's own account of its cold start, polled until the first box is drawn.
+  const coldSteps: ColdStep[] = [];
+  let polling = true;
+  const poller = (async () => {
+    while (polling) {
+      const status = await engineStatus(sw).catch(() => null);
+      const last = coldSteps.at(-1);
+      if (status && (last?.detail !== status.detail || last.state !== status.state)) {
+        coldSteps.push({ atMs: Date.now(), state: status.state, detail: status.detail });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  })();
   const coldAt = await toggle(true);
   const cold = await firstDrawn(coldAt);
+  polling = false;
+  await poller;
+  // Node's wall clock and the browser's epoch clock are the same machine's: steps become ms after the click.
+  for (const step of coldSteps) step.atMs -= coldAt;
   log(`cold toggle: first box after ${Math.round(cold)} ms`);
   await page.waitForTimeout(3000);
   phase('idle');
@@ -168,6 +197,7 @@ export async function measureAffectLens(
   await page.close();
   return {
     firstResultMs: { cold, warm },
+    coldSteps,
     steadySeconds: (steadyEnd - steadyStart) / 1000,
     frames: [...frames.values()].sort((a, b) => a.seq - b.seq),
     droppedWithout,

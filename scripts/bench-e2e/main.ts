@@ -17,12 +17,14 @@ import { startLoadSampler } from './load-sampler.ts';
 import { measurePeer, servePeer } from './peer.ts';
 import { buildReport, formatReport } from './report.ts';
 
-const USAGE = `npm run bench:e2e -- [--minutes N] [--peer-seconds S] [--baseline-seconds S] [--max-fps N] [--no-build]
+const USAGE = `npm run bench:e2e -- [--minutes N] [--peer-seconds S] [--baseline-seconds S] [--max-fps N]
+                         [--encoding jpeg|rgba] [--no-build]
   --minutes N           how long Affect Lens runs after its first result, minutes (default 5); per-frame
                         figures come from 30 s on; the offscreen document's memory is read at 30 s and at the end
   --peer-seconds S      how long the peer analyses the clip (default 60)
   --baseline-seconds S  the video alone, for its dropped frames without the overlay (default 20)
   --max-fps N           the extension's maxFps setting for the run (default: the extension's default)
+  --encoding E          the extension's frameEncoding setting for the run (default: the extension's default)
   --no-build            use the existing .output/chrome-mv3 instead of running \`wxt build\``;
 
 const { values } = parseArgs({
@@ -31,6 +33,7 @@ const { values } = parseArgs({
     'peer-seconds': { type: 'string', default: '60' },
     'baseline-seconds': { type: 'string', default: '20' },
     'max-fps': { type: 'string' },
+    encoding: { type: 'string' },
     'no-build': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -51,6 +54,11 @@ const minutes = positive('minutes', values.minutes);
 const peerSeconds = positive('peer-seconds', values['peer-seconds']);
 const baselineSeconds = positive('baseline-seconds', values['baseline-seconds']);
 const maxFps = values['max-fps'] === undefined ? undefined : positive('max-fps', values['max-fps']);
+const encoding = values.encoding;
+if (encoding !== undefined && encoding !== 'jpeg' && encoding !== 'rgba') {
+  console.error(`--encoding: expected jpeg or rgba, got ${JSON.stringify(encoding)}\n\n${USAGE}`);
+  process.exit(2);
+}
 if (minutes * 60 < 35) {
   console.error('--minutes: at least 0.6 (the first memory reading is 30 s after the toggle)');
   process.exit(2);
@@ -101,7 +109,7 @@ try {
     ext,
     `${servers.pageOrigin}/talk.html`,
     '/talk.webm',
-    { minutes, baselineSeconds, maxFps },
+    { minutes, baselineSeconds, maxFps, encoding },
     log,
     (name) => load.mark(name),
   );
@@ -112,7 +120,7 @@ try {
     ours,
     peer,
     load,
-    settings: { minutes, peerSeconds, baselineSeconds, maxFps: maxFps ?? null },
+    settings: { minutes, peerSeconds, baselineSeconds, maxFps: maxFps ?? null, encoding: encoding ?? null },
     machine: { cpus: os.cpus().length, chromium, node: process.version },
   });
   console.log(formatReport(report));

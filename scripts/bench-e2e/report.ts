@@ -25,7 +25,13 @@ export interface Row {
 export interface Report {
   date: string;
   machine: { cpus: number; chromium: string; node: string };
-  settings: { minutes: number; peerSeconds: number; baselineSeconds: number; maxFps: number | null };
+  settings: {
+    minutes: number;
+    peerSeconds: number;
+    baselineSeconds: number;
+    maxFps: number | null;
+    encoding: string | null;
+  };
   engine: { provider: string | null; classifierId: string | null; framesDroppedByHost: number };
   peer: { version: string; tfjsVersion: string; backend: string | null; crossOriginIsolated: boolean };
   load: Record<string, { mean: number; min: number; max: number } | null>;
@@ -33,6 +39,7 @@ export interface Report {
   /** Where Affect Lens's time per frame goes, ms (means over the steady run). */
   profile: Record<string, Summary>;
   memory: AffectLensResult['memory'];
+  coldSteps: AffectLensResult['coldSteps'];
 }
 
 const STAGES: readonly Stage[] = ['preprocess', 'detector', 'nms', 'crop', 'classifier'];
@@ -256,6 +263,7 @@ export function buildReport(input: {
     rows,
     profile,
     memory: ours.memory,
+    coldSteps: ours.coldSteps,
   };
 }
 
@@ -292,12 +300,15 @@ export function formatReport(r: Report): string {
     .join(', ');
   return [
     `Affect Lens vs @vladmandic/human ${r.peer.version} (tfjs ${r.peer.tfjsVersion}, ${r.peer.backend ?? '?'} backend${r.peer.crossOriginIsolated ? ', isolated' : ''}), talking-head clip 640x360, headless ${r.machine.chromium}, ${r.machine.cpus} CPUs`,
-    `Affect Lens: ${r.engine.provider ?? '?'} provider, classifier ${r.engine.classifierId ?? '?'}, maxFps ${r.settings.maxFps ?? 'default'}, steady run to ${r.settings.minutes} min; peer ${r.settings.peerSeconds} s`,
+    `Affect Lens: ${r.engine.provider ?? '?'} provider, classifier ${r.engine.classifierId ?? '?'}, maxFps ${r.settings.maxFps ?? 'default'}, encoding ${r.settings.encoding ?? 'default'}, steady run to ${r.settings.minutes} min; peer ${r.settings.peerSeconds} s`,
     '',
     table(['metric', 'Affect Lens', 'peer', 'ratio', 'target', 'load avg (ours / peer)'], rows),
     '',
     'Where the time per frame goes (Affect Lens, ms):',
     table(['part', 'mean', 'median', 'p95', 'n'], profile),
+    '',
+    'Cold start, as the engine status described it (ms after the toggle click):',
+    ...r.coldSteps.map((s) => `  ${String(Math.round(s.atMs)).padStart(7)}  ${s.state}: ${s.detail}`),
     '',
     `1-minute load average by phase, mean (min-max): ${loads}`,
   ].join('\n');
