@@ -8,11 +8,12 @@
 import type { Emotion, EmotionScores } from '../ml/emotions.ts';
 import { EMOTIONS } from '../ml/emotions.ts';
 import type { PxBox } from '../ml/types.ts';
-import type { OverlaySnapshot } from '../messaging/protocol.ts';
+import type { FrameTiming, OverlaySnapshot } from '../messaging/protocol.ts';
 import { EMOTION_COLORS, EMOTION_LABELS, percent } from '../ui/emotion-style.ts';
 import type { ContentContext } from './content-context.ts';
 import { mediaSrcOf } from './media-src.ts';
 import { flipX, isMirroredX } from './mirror.ts';
+import type { FrameTimings } from './frame-timings.ts';
 import { fittedRect, mapSourceBox, parseObjectFit, type Rect } from './object-fit.ts';
 import { BARS_HEIGHT_PX, BARS_WIDTH_PX, OVERLAY_CSS } from './overlay-style.ts';
 
@@ -55,6 +56,9 @@ export class MediaOverlay {
   /** Results drawn so far (one per analysed frame of a video): the overlay's update rate, for tests. */
   private framesShown = 0;
   private noticeButton: HTMLButtonElement | null = null;
+  /** Videos: the source's frame timings, shown in snapshots; the overlay stamps when it drew each result. */
+  frameTimings: FrameTimings | null = null;
+  private pendingTiming: FrameTiming | null = null;
 
   constructor(
     readonly element: MediaElement,
@@ -69,9 +73,18 @@ export class MediaOverlay {
     this.root.append(this.notice);
   }
 
-  /** Faces in source pixels of a `sourceWidth` x `sourceHeight` picture of the element. */
-  setFaces(faces: readonly OverlayFace[], sourceWidth: number, sourceHeight: number): void {
+  /**
+   * Faces in source pixels of a `sourceWidth` x `sourceHeight` picture of the element; `timing` (a video
+   * frame's record) gets the time they are drawn.
+   */
+  setFaces(
+    faces: readonly OverlayFace[],
+    sourceWidth: number,
+    sourceHeight: number,
+    timing: FrameTiming | null = null,
+  ): void {
     this.faces = faces.map((f) => ({ ...f, box: { ...f.box } }));
+    this.pendingTiming = timing;
     this.sourceWidth = sourceWidth;
     this.sourceHeight = sourceHeight;
     this.framesShown++;
@@ -182,6 +195,10 @@ export class MediaOverlay {
       node.root.remove();
       this.nodes.delete(id);
     }
+    if (this.pendingTiming) {
+      this.pendingTiming.drawnAtEpochMs = performance.timeOrigin + performance.now();
+      this.pendingTiming = null;
+    }
   }
 
   snapshot(): OverlaySnapshot['overlays'][number] {
@@ -210,6 +227,7 @@ export class MediaOverlay {
               rect: { x: button.x, y: button.y, width: button.width, height: button.height },
             }
           : null,
+      ...(this.frameTimings ? { frames: this.frameTimings.recent() } : {}),
     };
   }
 

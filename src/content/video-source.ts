@@ -5,15 +5,21 @@
  * `maxFps`, and frames are dropped, never queued. Unreadable videos (cross-origin without CORS, DRM) get an
  * explanation over them instead of boxes.
  */
-import type { FrameAnalysis } from '../messaging/protocol.ts';
+import type { FrameAnalysis, FrameTiming } from '../messaging/protocol.ts';
 import { isContextInvalidated } from '../messaging/envelope.ts';
 import { scaleFaces } from '../ml/scale-faces.ts';
 import type { Settings } from '../settings/schema.ts';
-import { FrameGrabber, MAX_FRAME_SIDE, UnreadableMediaError } from '../transport/frame-grabber.ts';
+import {
+  FrameGrabber,
+  MAX_FRAME_SIDE,
+  UnreadableMediaError,
+  type GrabbedFrame,
+} from '../transport/frame-grabber.ts';
 import type { FrameTransport } from '../transport/frame-transport.ts';
 import { EmotionHistory, type VideoTimeline } from '../timeline/emotion-history.ts';
 import { childController, type ContentContext } from './content-context.ts';
 import { FaceTracker } from './face-tracker.ts';
+import { FrameTimings } from './frame-timings.ts';
 import type { MediaOverlay, OverlayLayer } from './overlay-layer.ts';
 
 export interface VideoSourceDeps {
@@ -24,6 +30,8 @@ export interface VideoSourceDeps {
   /** Offers "Analyse what's on screen" over a cross-origin video (src/content/screen-snapshot.ts). */
   offerSnapshot?: (video: HTMLVideoElement, overlay: MediaOverlay, reason: string) => void;
 }
+
+const epochMs = () => performance.timeOrigin + performance.now();
 
 type VideoWithFrameCallback = HTMLVideoElement & {
   requestVideoFrameCallback?: (callback: () => void) => number;
@@ -46,6 +54,7 @@ export class VideoSource {
   private frameSide = MAX_FRAME_SIDE;
   /** The video time of the last frame sent (a paused video is analysed once per position). */
   private analysedAtTime = Number.NaN;
+  private readonly timings = new FrameTimings();
   /** Frames analysed / dropped by this source, for tests and diagnostics. */
   analysed = 0;
   skipped = 0;
@@ -114,7 +123,10 @@ export class VideoSource {
   }
 
   private overlayOf(): MediaOverlay {
-    this.overlay ??= this.deps.layer.attach(this.video, 'video');
+    if (!this.overlay) {
+      this.overlay = this.deps.layer.attach(this.video, 'video');
+      this.overlay.frameTimings = this.timings;
+    }
     return this.overlay;
   }
 
@@ -173,12 +185,13 @@ export class VideoSource {
     this.lastSentMs = now;
     this.analysedAtTime = this.video.currentTime;
     this.inFlight = true;
+    const timing = this.timings.start(epochMs());
     void this.grabber
       .grab(this.video, this.frameSide)
       .then(async (frame) => {
         if (!frame) return;
         const result = await this.deps.transport.analyse(this.id, frame);
-        this.show(result, frame.width, frame.height);
+        this.show(result, frame, timing);
       })
       .catch((error: unknown) => {
         if (error instanceof UnreadableMediaError) {
@@ -198,17 +211,25 @@ export class VideoSource {
       });
   }
 
-  private show(result: FrameAnalysis | { status: 'busy' }, width: number, height: number): void {
+  private show(result: FrameAnalysis | { status: 'busy' }, frame: GrabbedFrame, timing: FrameTiming): void {
     if (result.status !== 'analysed' || this.lifetime.signal.aborted) return;
     this.analysed++;
+    timing.resultAtEpochMs = epochMs();
+    timing.encodeMs = frame.encodeMs;
+    timing.wireMs = result.wireMs;
+    timing.decodeMs = result.decodeMs;
+    timing.queueMs = result.queueMs;
+    timing.engineMs = result.latencyMs;
+    timing.stages = result.stages ?? {};
+    timing.faces = result.faces.length;
     this.frameSide = result.nextFrameSide;
     // Tracks live in the video's own pixels: frame sizes change with what the engine asks for. A stream
     // that changes resolution (a call adapting to bandwidth) has its tracks rescaled by the tracker.
     const { videoWidth, videoHeight } = this.video;
     if (videoWidth === 0 || videoHeight === 0) return;
-    const natural = scaleFaces(result.faces, videoWidth / width, videoHeight / height);
+    const natural = scaleFaces(result.faces, videoWidth / frame.width, videoHeight / frame.height);
     const faces = this.tracker.update(natural, performance.now(), { width: videoWidth, height: videoHeight });
-    this.overlayOf().setFaces(faces, videoWidth, videoHeight);
+    this.overlayOf().setFaces(faces, videoWidth, videoHeight, timing);
     this.history.record(faces, this.video.currentTime, Date.now());
   }
 }

@@ -4,7 +4,7 @@
  * has exactly one handler. Payloads are structured-cloned (manifest key `message_serialization`), so typed
  * arrays and ArrayBuffers cross intact; everything else is plain data.
  */
-import type { Face } from '../ml/engine-api.ts';
+import type { Face, StageTrace } from '../ml/engine-api.ts';
 import type { EmotionScores } from '../ml/emotions.ts';
 import type { EngineConfig } from '../settings/schema.ts';
 import type { VideoTimeline } from '../timeline/emotion-history.ts';
@@ -114,9 +114,34 @@ export type FrameAnalysis =
        * the smallest face, no more (src/ml/frame-side.ts).
        */
       nextFrameSide: number;
+      /** Engine time per pipeline stage, ms (for profiling: scripts/bench-e2e). */
+      stages?: StageTrace;
     }
   /** A newer frame of the same source arrived before this one was analysed. */
   | { status: 'dropped' };
+
+/**
+ * One analysed video frame as the content script saw it, for benchmarks (scripts/bench-e2e). Times are
+ * `performance.timeOrigin + performance.now()` ms, comparable across contexts of one machine.
+ */
+export interface FrameTiming {
+  /** Counts the frames of one video source, from 1. */
+  seq: number;
+  /** When the content script started grabbing the frame. */
+  capturedAtEpochMs: number;
+  /** When the frame's result reached the content script. */
+  resultAtEpochMs: number;
+  /** When the overlay showing that result was laid out; null until then (or if a newer result replaced it). */
+  drawnAtEpochMs: number | null;
+  encodeMs: number;
+  wireMs: number;
+  decodeMs: number;
+  queueMs: number;
+  /** Engine time (detector + classifiers). */
+  engineMs: number;
+  stages: StageTrace;
+  faces: number;
+}
 
 /** What the content script currently draws, for the popup and for tests. */
 export interface OverlaySnapshot {
@@ -138,6 +163,8 @@ export interface OverlaySnapshot {
     framesShown?: number;
     /** The notice's button, if any, and where it is (viewport CSS pixels): tests click it like a user. */
     noticeAction?: { label: string; rect: { x: number; y: number; width: number; height: number } } | null;
+    /** Videos: timings of the most recent analysed frames (at most FRAME_TIMINGS_KEPT), oldest first. */
+    frames?: FrameTiming[];
   }[];
 }
 

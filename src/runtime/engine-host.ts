@@ -4,6 +4,7 @@
  * waiting frame per source) through the FairScheduler. Runs in the offscreen document in Chrome and in the
  * background page in Firefox; the loader and the image decoder are injected, so tests use fakes.
  */
+import type { StageTrace } from '../ml/engine-api.ts';
 import { frameSideFor } from '../ml/frame-side.ts';
 import { scaleFaces } from '../ml/scale-faces.ts';
 import type { RgbaImage } from '../ml/types.ts';
@@ -188,12 +189,17 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
     if (old) void old.then((l) => l.dispose()).catch(() => undefined);
   };
 
-  const analyse = (image: RgbaImage, loaded: LoadedEngine) =>
-    loaded.engine.analyze(image, { minScore: config.minScore, classifierId: classifierIdFor(loaded) });
+  const analyse = (image: RgbaImage, loaded: LoadedEngine, trace?: StageTrace) =>
+    loaded.engine.analyze(image, { minScore: config.minScore, classifierId: classifierIdFor(loaded) }, trace);
 
   /** Video streams seen, by `${clientKey}|${sourceId}`, so a client that goes away ends its streams. */
   const streams = new Set<string>();
-  const analyseVideoFrame = async (image: RgbaImage, streamId: string, timestampMs: number) => {
+  const analyseVideoFrame = async (
+    image: RgbaImage,
+    streamId: string,
+    timestampMs: number,
+    trace?: StageTrace,
+  ) => {
     const loaded = await engine();
     const classifierId = classifierIdFor(loaded);
     streams.add(streamId);
@@ -201,6 +207,7 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
       image,
       { streamId, timestampMs },
       { minScore: config.minScore, classifierId },
+      trace,
     );
     const { defaults } = loaded.engine;
     const nextFrameSide = frameSideFor({
@@ -289,12 +296,13 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
         source: streamId,
         priority: 'frame',
         run: async () => {
+          const stages: StageTrace = {};
           const start = deps.nowMs();
           // The stream's clock is the sender's send time: frames of one source are sent in order.
-          const analysed = await analyseVideoFrame(image, streamId, frame.sentAtEpochMs);
+          const analysed = await analyseVideoFrame(image, streamId, frame.sentAtEpochMs, stages);
           const end = deps.nowMs();
           stats.record(end, end - start, { encodeMs: frame.encodeMs, wireMs, decodeMs });
-          return { ...analysed, latencyMs: end - start, queueMs: start - queuedAt };
+          return { ...analysed, latencyMs: end - start, queueMs: start - queuedAt, stages };
         },
       });
       if (result === DROPPED) return { status: 'dropped' };
