@@ -52,7 +52,7 @@ describe('runBench', () => {
     };
     const io = captureIo();
     const code = await runBench(
-      [join(dir, 'face.png'), '--runs', '5', '--seconds', '0', '--warmup', '1'],
+      [join(dir, 'face.png'), '--runs', '5', '--seconds', '0', '--warmup', '1', '--no-video'],
       io,
       fakeHandle(engine),
     );
@@ -68,6 +68,28 @@ describe('runBench', () => {
     expect(lines[3]).toContain('3.00 / 3.00');
     // 1 warm-up + 5 runs per classifier.
     expect(fake.calls.filter((c) => c.method === 'analyze')).toHaveLength(12);
+  });
+
+  it('compares each image as a still and as video frames, for the first classifier', async () => {
+    const fake = createFakeEngine();
+    const io = captureIo();
+    const args = [join(dir, 'face.png'), '--runs', '3', '--seconds', '0', '--warmup', '0', '--no-pipeline'];
+    expect(await runBench([...args.slice(0, -1), '--json'], io, fakeHandle(fake))).toBe(0);
+    const doc = JSON.parse(io.stdout()) as { videoMode: { image: string; runs: number }[] };
+    expect(doc.videoMode.map((r) => [r.image.endsWith('face.png'), r.runs])).toEqual([[true, 3]]);
+    expect(fake.calls.filter((c) => c.method === 'analyze').map((c) => c.options)).toContainEqual(
+      expect.objectContaining({ classifierId: 'fake-a' }),
+    );
+    const table = captureIo();
+    await runBench(args.slice(0, -1), table, fakeHandle());
+    expect(table.stdout()).toMatch(/video mode \(frames of a 30 fps video\) vs still, fake-a/);
+    expect(table.stdout()).toMatch(
+      /^face\.png\s+64x64\s+1\s+3\s+[\d.]+ \/ [\d.]+\s+[\d.]+ \/ [\d.]+\s+\d+\.\d\d$/m,
+    );
+    // --no-pipeline skips them, like the pipeline rows.
+    const none = captureIo();
+    await runBench(args, none, fakeHandle());
+    expect(none.stdout()).not.toContain('video mode');
   });
 
   it('--json, one classifier', async () => {

@@ -3,9 +3,10 @@
  * extension ships). For every classifier in the manifest and every image: warm-up runs, then measured runs
  * until both --runs and --seconds are reached (or --max-seconds), reporting median and p95 per stage
  * (decode, preprocess, detector, nms, crop, classifier, total) and faces per second. Then per-face latency of
- * each classifier alone at batch 1 and batch n (bench-classifiers.ts). With --weights, the user's
- * EMO-AffectNet joins as a classifier, and an EMO-AffectNet section adds import time and size of the float32
- * and float16 builds and how far float16 moves the logits on FER2013 PrivateTest crops.
+ * each image as a still vs as frames of a video (bench-video.ts), and each classifier alone at batch 1 and
+ * batch n (bench-classifiers.ts). With --weights, the user's EMO-AffectNet joins as a classifier, and an
+ * EMO-AffectNet section adds import time and size of the float32 and float16 builds and how far float16
+ * moves the logits on FER2013 PrivateTest crops.
  */
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -52,6 +53,7 @@ import {
   loadWeightsForTool,
   readWeights,
 } from './emo-weights.ts';
+import { VIDEO_FRAME_MS, benchVideoMode, formatVideoModeTable, type VideoModeRow } from './bench-video.ts';
 import { evenlySpaced } from './eval.ts';
 import { decodeImage, findImages, readImage, readImageBytes } from './image-io.ts';
 import { parseCsv } from '../eval/csv.ts';
@@ -129,7 +131,11 @@ export const BENCH_SPEC: CommandSpec = {
     },
     'no-pipeline': {
       type: 'boolean',
-      description: 'skip the per-image pipeline rows (classifier rows only)',
+      description: 'skip the per-image pipeline rows and the video-mode rows (classifier rows only)',
+    },
+    'no-video': {
+      type: 'boolean',
+      description: 'skip the video-mode rows (each image as a still vs as frames of a 30 fps video)',
     },
     data: {
       type: 'string',
@@ -355,6 +361,7 @@ export async function runBench(
   let batch: number;
   let cropCount: number;
   let pipeline: boolean;
+  let videoMode: boolean;
   try {
     const parsed = parseCommand(BENCH_SPEC, argv);
     if (parsed.help) {
@@ -373,6 +380,7 @@ export async function runBench(
     batch = readNumber(v, 'batch', { min: 1, max: 64, integer: true }) ?? 4;
     cropCount = readNumber(v, 'crops', { min: 1, max: 100_000, integer: true }) ?? 200;
     pipeline = !readFlag(v, 'no-pipeline');
+    videoMode = !readFlag(v, 'no-video');
     options = { ...readDetectOptions(v), ...readClassifyOptions({ ...v, model: undefined }) };
     json = readFlag(v, 'json');
     positionals = parsed.positionals;
@@ -466,6 +474,25 @@ export async function runBench(
         rows.push({ classifierId, ...row });
       }
     }
+    // Video mode vs still, default (first) classifier only: the detector passes are what differ.
+    const videoRows: VideoModeRow[] = [];
+    const videoClassifier = ids[0];
+    if (pipeline && videoMode && videoClassifier !== undefined) {
+      for (const image of images) {
+        io.err(`bench: ${basename(image.file)} as a still vs as video frames...\n`);
+        const decoded = await decodeImage(image.bytes, image.file);
+        videoRows.push(
+          await benchVideoMode(
+            handle.engine,
+            image.file,
+            decoded,
+            { ...options, classifierId: videoClassifier },
+            limits,
+            (values) => ({ medianMs: median(values), p95Ms: percentile(values, 95) }),
+          ),
+        );
+      }
+    }
     // Classifiers alone, batch 1 vs batch n: the ids asked for, plus the fp16 build beside the fp32 one.
     let batches: BatchRow[] = [];
     const entries = (handle.manifest?.models ?? []).filter(
@@ -515,7 +542,7 @@ export async function runBench(
     }
     if (json) {
       io.out(
-        `${JSON.stringify({ environment, limits, options, rows, batches, emoAffectNet: emoReport }, null, 2)}\n`,
+        `${JSON.stringify({ environment, limits, options, rows, videoMode: videoRows, batches, emoAffectNet: emoReport }, null, 2)}\n`,
       );
     } else {
       io.out(`${environment}\n`);
@@ -523,6 +550,12 @@ export async function runBench(
         io.out(
           'median / p95 per stage, ms (decode from encoded bytes in memory; total = decode + analyze)\n' +
             `${formatBenchTable(rows)}\n`,
+        );
+      }
+      if (videoRows.length > 0) {
+        io.out(
+          `\nvideo mode (frames of a ${Math.round(1000 / VIDEO_FRAME_MS)} fps video) vs still, ${videoClassifier ?? ''}, ` +
+            `engine only, median / p95 ms, runs alternating:\n${formatVideoModeTable(videoRows)}\n`,
         );
       }
       if (batches.length > 0) {

@@ -100,21 +100,33 @@ function setup(script: Script = {}) {
 const image = { width: 2, height: 2, data: new Uint8ClampedArray(16) };
 
 describe('loadEngine', () => {
-  it('starts on WebGPU with a hardware adapter, loading every model and warming up before it is handed out', async () => {
+  it('starts on WebGPU with a hardware adapter, loading the models in use and warming up before it is handed out', async () => {
     const t = setup();
     const loaded = await loadEngine(t.deps, t.options);
     expect(loaded.provider).toBe('webgpu');
     expect(loaded.providerNote).toBeNull();
     expect(loaded.adapter).toBe('gpu');
     expect(t.backends).toHaveLength(1);
-    expect(t.backends[0]!.loaded).toEqual(['det', 'cls-a', 'cls-b']);
     // The detector and the classifier in use (the engine's default here); the other one when it is picked.
+    expect(t.backends[0]!.loaded).toEqual(['det', 'cls-a']);
     expect(t.warmups).toEqual(['webgpu:analyze', 'webgpu:classify:cls-a']);
     await loaded.warmClassifier('cls-b');
     expect(t.warmups).toEqual(['webgpu:analyze', 'webgpu:classify:cls-a', 'webgpu:classify:cls-b']);
     const fractions = t.progress.map((p) => p.fraction);
     expect(fractions).toEqual([...fractions].sort((a, b) => a - b));
     expect(t.progress[0]!.detail).toMatch(/runtime/);
+  });
+
+  it('loads the classifier asked for, not the default, and leaves the others for their first use', async () => {
+    const t = setup();
+    await loadEngine(t.deps, { ...t.options, classifierId: 'cls-b' });
+    expect(t.backends[0]!.loaded).toEqual(['det', 'cls-b']);
+    expect(t.warmups).toEqual(['webgpu:analyze', 'webgpu:classify:cls-b']);
+    expect(t.progress.map((p) => p.detail)).toEqual([
+      'Loading the webgpu runtime and det (1/2)',
+      'Loading cls-b (2/2)',
+      'Warming up on webgpu',
+    ]);
   });
 
   it('uses wasm when WebGPU fails to load a model, and says why', async () => {

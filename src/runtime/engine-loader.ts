@@ -1,12 +1,12 @@
 /**
  * Loads the engine once, on the best execution provider: WebGPU first (on a hardware adapter), wasm when
- * WebGPU is missing, fails to load a model, fails a run, or loses its device. Every model is loaded, and the
- * detector and the classifier in use are warmed up (first runs compile WebGPU shaders: seconds on a software
- * adapter), before the engine is handed out; another classifier is warmed when it is selected. The returned engine is a facade that survives the switch to
- * wasm, so callers never hold a dead engine.
- * Models the user installed (`optionalModelIds`, e.g. EMO-AffectNet from the options page) are loaded like the
- * others, but one that fails to load is left out with a note instead of failing the engine: the bundled
- * models keep working and the settings fall back to the default classifier.
+ * WebGPU is missing, fails to load a model, fails a run, or loses its device. The detectors and the
+ * classifier in use are loaded and warmed up (first runs compile WebGPU shaders: seconds on a software
+ * adapter) before the engine is handed out; another classifier is loaded and warmed when it is selected.
+ * The returned engine is a facade that survives the switch to wasm, so callers never hold a dead engine.
+ * Models the user installed (`optionalModelIds`, e.g. EMO-AffectNet from the options page) are loaded up
+ * front to check them, and one that fails to load is left out with a note instead of failing the engine:
+ * the bundled models keep working and the settings fall back to the default classifier.
  * Runtime-neutral: the onnxruntime-web backend and the WebGPU probe are injected (extension-engine.ts).
  */
 import type { Engine } from '../ml/engine-api.ts';
@@ -73,6 +73,22 @@ function greyImage(width: number, height: number): RgbaImage {
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+/**
+ * The models loaded before the engine is handed out: the detectors, the classifier in use (the one asked
+ * for, else the manifest's first, the engine's default) and the user's installed models (loaded to check
+ * them: one that fails is left out with a note). The other bundled classifiers get their session on first
+ * use (warmClassifier when the user picks one): loading them up front cost about 1 s of a 3.7 s cold start
+ * on a 2-core machine (npm run bench:e2e).
+ */
+function eagerModels(deps: EngineLoaderDeps, classifierId: string | null): Manifest['models'] {
+  const { models } = deps.manifest;
+  const classifiers = models.filter((m) => m.kind === 'classifier');
+  const inUse = classifiers.find((m) => m.id === classifierId) ?? classifiers[0];
+  return models.filter(
+    (m) => m.kind === 'detector' || m === inUse || deps.optionalModelIds?.has(m.id) === true,
+  );
+}
+
 interface Built {
   backend: LoadableBackend;
   engine: Engine;
@@ -89,13 +105,14 @@ async function build(
   const backend = await deps.createBackend([provider]);
   try {
     const models = deps.manifest.models;
-    const steps = models.length + 1;
+    const eager = eagerModels(deps, classifierId);
+    const steps = eager.length + 1;
     const left: string[] = [];
     const modelNotes = [...(deps.modelNotes ?? [])];
-    for (const [i, model] of models.entries()) {
+    for (const [i, model] of eager.entries()) {
       // The first load also starts the runtime (fetching and compiling its WebAssembly): the longest step.
       const what = i === 0 ? `the ${provider} runtime and ${model.id}` : model.id;
-      onProgress({ fraction: i / steps, detail: `Loading ${what} (${i + 1}/${models.length})` });
+      onProgress({ fraction: i / steps, detail: `Loading ${what} (${i + 1}/${eager.length})` });
       try {
         await backend.load(model.id);
       } catch (error) {
@@ -112,7 +129,7 @@ async function build(
         : { ...deps.manifest, models: models.filter((m) => !left.includes(m.id)) };
     const engine = deps.createEngine(backend, manifest);
     const known = (id: string | null) => id !== null && manifest.models.some((m) => m.id === id);
-    onProgress({ fraction: models.length / steps, detail: `Warming up on ${provider}` });
+    onProgress({ fraction: eager.length / steps, detail: `Warming up on ${provider}` });
     await engine.analyze(greyImage(160, 120));
     await engine.classifyCrop(
       greyImage(64, 64),

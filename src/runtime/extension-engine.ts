@@ -61,6 +61,7 @@ export async function loadExtensionEngine(options: LoadOptions): Promise<LoadedE
           executionProviders: providers,
           numThreads,
           wasmPaths: packageUrl('/ort/'),
+          wasmOnlyBuild: true,
         }),
       createEngine: (backend, m) => createEngine(backend, m, { now: () => performance.now() }),
       probeWebGpu: () => probeWebGpu(),
