@@ -1,6 +1,7 @@
 import { IDBFactory } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import { CheckpointError } from '../checkpoint/checkpoint-error.ts';
+import { importEmoAffectNet } from '../emo-affectnet/import.ts';
 import { EMO_AFFECTNET_ID } from '../emo-affectnet/manifest-entry.ts';
 import { attr, OnnxGraphBuilder } from '../onnx/onnx-builder.ts';
 import { openUserModelStore, userModelFile } from '../model-store/user-model-store.ts';
@@ -77,6 +78,34 @@ describe('installEmoAffectNet', () => {
     await expect(installEmoAffectNet(png, { kind: 'file', name: 'x.png' }, d)).rejects.toThrow(
       CheckpointError,
     );
+    await expect(d.store.list()).resolves.toEqual([]);
+  });
+
+  it('builds with the given builder (the options page: a worker), and stores nothing when it fails', async () => {
+    const d = await deps();
+    const onnx = onnxWithTheRightSignature();
+    const built: number[] = [];
+    const info = await installEmoAffectNet(
+      onnx,
+      { kind: 'file', name: 'emo.onnx' },
+      {
+        ...d,
+        build: (bytes) => {
+          built.push(bytes.length);
+          return Promise.resolve(importEmoAffectNet(bytes));
+        },
+      },
+    );
+    expect(built).toEqual([onnx.length]);
+    expect(info.from).toBe('onnx');
+    await d.store.remove(EMO_AFFECTNET_ID);
+    await expect(
+      installEmoAffectNet(
+        onnx,
+        { kind: 'file', name: 'emo.onnx' },
+        { ...d, build: () => Promise.reject(new Error('The model builder stopped: out of memory')) },
+      ),
+    ).rejects.toThrow('The model builder stopped: out of memory');
     await expect(d.store.list()).resolves.toEqual([]);
   });
 });

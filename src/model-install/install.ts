@@ -4,7 +4,7 @@
  * checkpoint without executing it and builds the ONNX, which is stored with its manifest entry.
  */
 import { EMO_AFFECTNET_FILE_NAME, EMO_AFFECTNET_ID } from '../emo-affectnet/manifest-entry.ts';
-import { importEmoAffectNet } from '../emo-affectnet/import.ts';
+import { type ImportedModel, importEmoAffectNet } from '../emo-affectnet/import.ts';
 import type { ClassifierEntry } from '../ml/manifest.ts';
 import {
   type InstalledModelInfo,
@@ -37,6 +37,11 @@ export interface InstallDeps {
   clockMs: () => number;
   /** A known SHA-256 of `bytes` (a verified download), to skip hashing them again. */
   sourceSha256?: string;
+  /**
+   * Reads the file and builds the ONNX (default: src/emo-affectnet's import, here and now). The options page
+   * passes import-in-worker.ts, so the build does not freeze it.
+   */
+  build?: (bytes: Uint8Array) => Promise<ImportedModel>;
 }
 
 export async function installEmoAffectNet(
@@ -47,7 +52,7 @@ export async function installEmoAffectNet(
   const sourceSha256 = deps.sourceSha256 ?? (await sha256Hex(bytes));
   const started = deps.clockMs();
   // Throws a CheckpointError that says what is wrong with the file and where to get the right one.
-  const imported = importEmoAffectNet(bytes);
+  const imported = await (deps.build ?? ((b) => Promise.resolve(importEmoAffectNet(b))))(bytes);
   const buildMs = deps.clockMs() - started;
   const entry: ClassifierEntry = {
     ...imported.entry,

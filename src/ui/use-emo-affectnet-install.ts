@@ -13,6 +13,7 @@ import {
 } from '../emo-affectnet/manifest-entry.ts';
 import { sendMessage } from '../messaging/messenger.ts';
 import { createResumableDownload, DownloadError, type ResumableDownload } from '../model-install/download.ts';
+import { importInWorker } from '../model-install/import-in-worker.ts';
 import { installEmoAffectNet, verifySha256 } from '../model-install/install.ts';
 import {
   type InstalledModelInfo,
@@ -91,6 +92,7 @@ export function useEmoAffectNetInstall(): EmoAffectNetInstall {
         store,
         now: () => Date.now(),
         clockMs: () => performance.now(),
+        build: importInWorker,
         ...(sourceSha256 ? { sourceSha256 } : {}),
       });
       console.info(
