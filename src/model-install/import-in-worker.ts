@@ -3,14 +3,13 @@
  * (progress, Cancel) while a checkpoint is read and its ONNX built. One worker per build, ended after it.
  */
 import type { ImportedModel } from '../emo-affectnet/import.ts';
+// Vite bundles the worker and its imports into a chunk of their own (https://vite.dev/guide/features#web-workers).
+import ImportWorker from './import.worker.ts?worker';
 
 export type WorkerReply = { model: ImportedModel } | { error: string };
 
 export function importInWorker(bytes: Uint8Array): Promise<ImportedModel> {
-  const worker = new Worker(new URL('./import.worker.ts', import.meta.url), {
-    type: 'module',
-    name: 'emo-affectnet-import',
-  });
+  const worker = new ImportWorker({ name: 'emo-affectnet-import' });
   return new Promise<ImportedModel>((resolve, reject) => {
     worker.addEventListener('message', (event: MessageEvent<WorkerReply>) => {
       const reply = event.data;
