@@ -56,11 +56,13 @@ function setup() {
   };
   const dispose = vi.fn(() => Promise.resolve());
   const warmClassifier = vi.fn((_id: string) => Promise.resolve());
+  const unchecked = new Set<string>();
   const loaded: LoadedEngine = {
     warmClassifier,
     engine,
     manifest,
     modelNotes: [],
+    unchecked,
     provider: 'wasm',
     providerNote: 'No WebGPU: test.',
     adapter: null,
@@ -93,6 +95,7 @@ function setup() {
     load,
     dispose,
     warmClassifier,
+    unchecked,
     calls,
     loads,
     videoFrames,
@@ -282,6 +285,23 @@ describe('engine host', () => {
 });
 
 describe('user models', () => {
+  it('reloads the engine when the picked classifier is a user model it has not loaded yet', async () => {
+    const t = setup();
+    t.unchecked.add('cls-b');
+    void t.host.handlers.engineConfigure(engineConfigOf(DEFAULT_SETTINGS), {});
+    await vi.waitFor(() => expect(t.host.status().state).toBe('ready'));
+    void t.host.handlers.engineConfigure({ ...engineConfigOf(DEFAULT_SETTINGS), classifierId: 'cls-b' }, {});
+    await vi.waitFor(() => expect(t.host.status().state).toBe('ready'));
+    expect(t.load).toHaveBeenCalledTimes(2);
+    expect(t.loads[1]!.classifierId).toBe('cls-b');
+    expect(t.warmClassifier).not.toHaveBeenCalled();
+    // A bundled classifier is only warmed, without a reload.
+    t.unchecked.clear();
+    void t.host.handlers.engineConfigure({ ...engineConfigOf(DEFAULT_SETTINGS), classifierId: 'cls-a' }, {});
+    await vi.waitFor(() => expect(t.warmClassifier).toHaveBeenCalledWith('cls-a'));
+    expect(t.load).toHaveBeenCalledTimes(2);
+  });
+
   it('reloads a running engine when user models change, and says why a chosen classifier is not in use', async () => {
     const t = setup();
     expect((await t.host.handlers.engineModelsChanged(undefined, {})).state).toBe('absent');

@@ -226,7 +226,10 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
 
     engineConfigure(next) {
       const previousClassifier = ready ? classifierIdFor(ready) : null;
-      const reload = loadedWith !== null && loadedWith !== next.backend;
+      // A user model not loaded yet is loaded (and checked) by a reload, as at start.
+      const reload =
+        (loadedWith !== null && loadedWith !== next.backend) ||
+        (ready !== null && next.classifierId !== null && ready.unchecked.has(next.classifierId));
       config = { ...next };
       if (reload && loading) discard();
       // Loading starts now but is not awaited: requests wait for it, status reports its progress.

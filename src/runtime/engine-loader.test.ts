@@ -204,4 +204,22 @@ describe('loadEngine', () => {
     ]);
     expect(t.warmups).toEqual(['wasm:analyze', 'wasm:classify:cls-a']);
   });
+
+  it('offers a user model not in use without loading it, as unchecked', async () => {
+    const t = setup({ probe: { available: false, reason: 'none' } });
+    const loaded = await loadEngine(
+      {
+        ...t.deps,
+        manifest: {
+          ...manifest,
+          models: [...manifest.models, { id: 'user-cls', kind: 'classifier' }],
+        } as unknown as Manifest,
+        optionalModelIds: new Set(['user-cls']),
+      },
+      t.options,
+    );
+    expect(t.backends[0]!.loaded).toEqual(['det', 'cls-a']);
+    expect(loaded.manifest.models.map((m) => m.id)).toContain('user-cls');
+    expect([...loaded.unchecked]).toEqual(['user-cls']);
+  });
 });

@@ -52,6 +52,11 @@ export interface LoadedEngine {
   /** Why not WebGPU (null on WebGPU). */
   readonly providerNote: string | null;
   readonly adapter: string | null;
+  /**
+   * User models offered but not loaded yet (not in use when the engine loaded): picking one calls for a
+   * reload, which loads and checks it.
+   */
+  readonly unchecked: ReadonlySet<string>;
   /** Runs a classifier once so its first real use is not slow (after the user picks it). */
   warmClassifier: (classifierId: string) => Promise<void>;
   dispose: () => Promise<void>;
@@ -74,19 +79,18 @@ function greyImage(width: number, height: number): RgbaImage {
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
- * The models loaded before the engine is handed out: the detectors, the classifier in use (the one asked
- * for, else the manifest's first, the engine's default) and the user's installed models (loaded to check
- * them: one that fails is left out with a note). The other bundled classifiers get their session on first
- * use (warmClassifier when the user picks one): loading them up front cost about 1 s of a 3.7 s cold start
- * on a 2-core machine (npm run bench:e2e).
+ * The models loaded before the engine is handed out: the detectors and the classifier in use (the one asked
+ * for, else the manifest's first, the engine's default). The other classifiers get their session on first
+ * use: loading them up front cost about 1 s of a 3.7 s cold start on a 2-core machine (npm run bench:e2e),
+ * and an installed EMO-AffectNet not in use would cost seconds and about 100 MB more. A user model is
+ * checked when it is loaded: a picked one that was not loaded yet is loaded by a reload of the engine
+ * (LoadedEngine.unchecked), so one that fails is left out with a note.
  */
 function eagerModels(deps: EngineLoaderDeps, classifierId: string | null): Manifest['models'] {
   const { models } = deps.manifest;
   const classifiers = models.filter((m) => m.kind === 'classifier');
   const inUse = classifiers.find((m) => m.id === classifierId) ?? classifiers[0];
-  return models.filter(
-    (m) => m.kind === 'detector' || m === inUse || deps.optionalModelIds?.has(m.id) === true,
-  );
+  return models.filter((m) => m.kind === 'detector' || m === inUse);
 }
 
 interface Built {
@@ -94,6 +98,8 @@ interface Built {
   engine: Engine;
   manifest: Manifest;
   modelNotes: string[];
+  /** User models in the manifest that were not loaded, hence not checked. */
+  unchecked: ReadonlySet<string>;
 }
 
 async function build(
@@ -135,7 +141,10 @@ async function build(
       greyImage(64, 64),
       known(classifierId) ? classifierId! : engine.defaults.classifierId,
     );
-    return { backend, engine, manifest, modelNotes };
+    const unchecked = new Set(
+      [...(deps.optionalModelIds ?? [])].filter((id) => !eager.some((m) => m.id === id)),
+    );
+    return { backend, engine, manifest, modelNotes, unchecked };
   } catch (error) {
     await backend.dispose?.().catch(() => undefined);
     throw error;
@@ -226,6 +235,9 @@ export async function loadEngine(deps: EngineLoaderDeps, options: LoadOptions): 
     },
     get modelNotes() {
       return current.modelNotes;
+    },
+    get unchecked() {
+      return current.unchecked;
     },
     get provider() {
       return provider;
