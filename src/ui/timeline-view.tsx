@@ -82,10 +82,10 @@ export function TimelineView({ tabId }: { tabId: number | null }) {
               ))}
             </g>
           </svg>
+          {/* The x axis is wall-clock time: the video's own time can jump (seek, loop), so it is only named at now. */}
           <p class="axis">
-            <span>video {videoTime(lines.fromVideoS)}</span>
-            <span>{seconds(lines.toMs - lines.fromMs)}</span>
-            <span>video {videoTime(lines.toVideoS)}</span>
+            <span>{seconds(lines.toMs - lines.fromMs)} ago</span>
+            <span>now (video at {videoTime(lines.toVideoS)})</span>
           </p>
           <ul class="legend">
             {EMOTIONS.map((e) => (
