@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { e2eUnavailable, launchWithExtension, REPO_ROOT } from '../../tests/e2e/helpers/browser.ts';
-import { ffmpegAvailable, missing, TALKING_VIDEO, webmOf } from '../../tests/e2e/helpers/shared-data.ts';
+import { ffmpegMissing, missing, TALKING_VIDEO, webmOf } from '../../tests/e2e/helpers/shared-data.ts';
 import { startServers } from '../../tests/e2e/helpers/servers.ts';
 import { measureAffectLens } from './affect-lens.ts';
 import { startLoadSampler } from './load-sampler.ts';
@@ -70,8 +70,7 @@ const log = (line: string) =>
     `[bench:e2e ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s, load ${os.loadavg()[0]!.toFixed(1)}] ${line}`,
   );
 
-const unavailable =
-  missing(TALKING_VIDEO) ?? (ffmpegAvailable() ? null : 'ffmpeg not found: `apt-get install -y ffmpeg`');
+const unavailable = missing(TALKING_VIDEO) ?? ffmpegMissing();
 if (unavailable) {
   console.error(`bench:e2e cannot run: ${unavailable}`);
   process.exit(1);

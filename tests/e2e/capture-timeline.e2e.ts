@@ -20,13 +20,10 @@ import {
   type ExtensionBrowser,
 } from './helpers/browser.ts';
 import { describeOverlay, engineStatus, waitFor } from './helpers/extension-calls.ts';
-import { ffmpegAvailable, missing, TALKING_VIDEO, webmOf } from './helpers/shared-data.ts';
+import { ffmpegMissing, missing, TALKING_VIDEO, webmOf } from './helpers/shared-data.ts';
 import { startServers, type TestServers } from './helpers/servers.ts';
 
-const skip =
-  e2eUnavailable() ??
-  missing(TALKING_VIDEO) ??
-  (ffmpegAvailable() ? null : 'ffmpeg not found: `apt-get install -y ffmpeg`');
+const skip = e2eUnavailable() ?? missing(TALKING_VIDEO) ?? ffmpegMissing();
 if (skip) console.warn(`Skipping snapshot/timeline E2E: ${skip}`);
 
 const WEBM = 'video/webm';

@@ -16,13 +16,10 @@ import {
   type ExtensionBrowser,
 } from './helpers/browser.ts';
 import { describeOverlay, turnOverlayOn } from './helpers/extension-calls.ts';
-import { ffmpegAvailable, missing, TALKING_VIDEO, webmOf } from './helpers/shared-data.ts';
+import { ffmpegMissing, missing, TALKING_VIDEO, webmOf } from './helpers/shared-data.ts';
 import { startServers, type TestServers } from './helpers/servers.ts';
 
-const skip =
-  e2eUnavailable() ??
-  missing(TALKING_VIDEO) ??
-  (ffmpegAvailable() ? null : 'ffmpeg not found: `apt-get install -y ffmpeg`');
+const skip = e2eUnavailable() ?? missing(TALKING_VIDEO) ?? ffmpegMissing();
 if (skip) console.warn(`Skipping emotion-change E2E: ${skip}`);
 
 /** The parts of the clip whose emotion is unambiguous (see above), in seconds of the video. */

@@ -24,7 +24,7 @@ import {
 import {
   annotatedFaceCounts,
   FACE_IMAGES,
-  ffmpegAvailable,
+  ffmpegMissing,
   missing,
   TALKING_VIDEO,
   webmOf,
@@ -32,10 +32,7 @@ import {
 import { startServers, typeOf, type TestServers } from './helpers/servers.ts';
 
 const IMAGE = '2008_002506.jpg';
-const skip =
-  firefoxUnavailable() ??
-  missing(TALKING_VIDEO, path.join(FACE_IMAGES, IMAGE)) ??
-  (ffmpegAvailable() ? null : 'ffmpeg not found: `apt-get install -y ffmpeg`');
+const skip = firefoxUnavailable() ?? missing(TALKING_VIDEO, path.join(FACE_IMAGES, IMAGE)) ?? ffmpegMissing();
 if (skip) console.warn(`Skipping Firefox E2E: ${skip}`);
 
 const TAG = 'affect-lens/1';

@@ -17,13 +17,10 @@ import {
   type ExtensionBrowser,
 } from './helpers/browser.ts';
 import { describeOverlay, turnOverlayOn, waitFor } from './helpers/extension-calls.ts';
-import { ffmpegAvailable, missing, TALKING_VIDEO, webmOf } from './helpers/shared-data.ts';
+import { ffmpegMissing, missing, TALKING_VIDEO, webmOf } from './helpers/shared-data.ts';
 import { startServers, type TestServers } from './helpers/servers.ts';
 
-const skip =
-  e2eUnavailable() ??
-  missing(TALKING_VIDEO) ??
-  (ffmpegAvailable() ? null : 'ffmpeg not found: `apt-get install -y ffmpeg`');
+const skip = e2eUnavailable() ?? missing(TALKING_VIDEO) ?? ffmpegMissing();
 if (skip) console.warn(`Skipping page-dynamics E2E: ${skip}`);
 
 /** A small single-page app: an iframe with a video appears after load; "watch" navigates without reload. */

@@ -25,14 +25,11 @@ import {
   NetworkRecorder,
   REMOTE_DEBUGGING_ARGS,
 } from './helpers/network-recorder.ts';
-import { FACE_IMAGES, ffmpegAvailable, missing, TALKING_VIDEO, webmOf } from './helpers/shared-data.ts';
+import { FACE_IMAGES, ffmpegMissing, missing, TALKING_VIDEO, webmOf } from './helpers/shared-data.ts';
 import { startServers, typeOf, type TestServers } from './helpers/servers.ts';
 
 const IMAGE = '2008_002506.jpg';
-const skip =
-  e2eUnavailable() ??
-  missing(TALKING_VIDEO, path.join(FACE_IMAGES, IMAGE)) ??
-  (ffmpegAvailable() ? null : 'ffmpeg not found: `apt-get install -y ffmpeg`');
+const skip = e2eUnavailable() ?? missing(TALKING_VIDEO, path.join(FACE_IMAGES, IMAGE)) ?? ffmpegMissing();
 if (skip) console.warn(`Skipping privacy E2E: ${skip}`);
 
 function sessionPage(imageUrl: string): string {

@@ -24,7 +24,7 @@ import {
 } from './helpers/browser.ts';
 import { CALL_PAGE_HTML } from './helpers/call-page.ts';
 import { describeOverlay, engineStatus, waitFor } from './helpers/extension-calls.ts';
-import { ffmpegAvailable, missing, rgbaFramesOf, TALKING_VIDEO, y4mOf } from './helpers/shared-data.ts';
+import { ffmpegMissing, missing, rgbaFramesOf, TALKING_VIDEO, y4mOf } from './helpers/shared-data.ts';
 import { startServers, type TestServers } from './helpers/servers.ts';
 
 const CLIP = { seconds: 3, fps: 15, width: 640, height: 360 };
@@ -38,10 +38,7 @@ const MIN_IOU = 0.5;
 const TILES = ['self', 'ana', 'ben'] as const;
 type Tile = (typeof TILES)[number];
 
-const skip =
-  e2eUnavailable() ??
-  missing(TALKING_VIDEO) ??
-  (ffmpegAvailable() ? null : 'ffmpeg not found: `apt-get install -y ffmpeg`');
+const skip = e2eUnavailable() ?? missing(TALKING_VIDEO) ?? ffmpegMissing();
 if (skip) console.warn(`Skipping video-call E2E: ${skip}`);
 
 /** What the page knows about a tile's <video>: its MediaStream, box, fit and mirroring. */

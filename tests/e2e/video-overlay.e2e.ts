@@ -18,7 +18,7 @@ import {
   type ExtensionBrowser,
 } from './helpers/browser.ts';
 import { describeOverlay, engineStatus, storeSettings, waitFor } from './helpers/extension-calls.ts';
-import { ffmpegAvailable, missing, SHARED_DATA, TALKING_VIDEO, webmOf } from './helpers/shared-data.ts';
+import { ffmpegMissing, missing, SHARED_DATA, TALKING_VIDEO, webmOf } from './helpers/shared-data.ts';
 import { startServers, type TestServers } from './helpers/servers.ts';
 
 const FACE_THEN_NO_FACE = path.join(SHARED_DATA, 'video/pyfeat/face_noface_h264.mp4');
@@ -28,10 +28,7 @@ const FACE_THEN_NO_FACE = path.join(SHARED_DATA, 'video/pyfeat/face_noface_h264.
  * the clip is cut before them: 2.4-5 s is free of faces for the detector too.
  */
 const LEAVE_SECONDS = 5;
-const skip =
-  e2eUnavailable() ??
-  missing(TALKING_VIDEO, FACE_THEN_NO_FACE) ??
-  (ffmpegAvailable() ? null : 'ffmpeg not found: `apt-get install -y ffmpeg`');
+const skip = e2eUnavailable() ?? missing(TALKING_VIDEO, FACE_THEN_NO_FACE) ?? ffmpegMissing();
 if (skip) console.warn(`Skipping video E2E: ${skip}`);
 
 const WEBM = 'video/webm';

@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -34,24 +34,41 @@ export async function annotatedFaceCounts(): Promise<Map<string, number>> {
   return counts;
 }
 
-export function ffmpegAvailable(): boolean {
-  return ['/usr/bin/ffmpeg', '/usr/local/bin/ffmpeg'].some((p) => existsSync(p));
+/** Why the clips cannot be converted (no ffmpeg), or null: a skip reason like e2eUnavailable and missing. */
+export function ffmpegMissing(): string | null {
+  return ['/usr/bin/ffmpeg', '/usr/local/bin/ffmpeg'].some((p) => existsSync(p))
+    ? null
+    : 'ffmpeg not found: `apt-get install -y ffmpeg`';
 }
 
-/** A VP9/WebM copy of `mp4` (first `seconds`, 640 px wide, no audio) in a temp folder, made once. */
-export async function webmOf(mp4: string, seconds = 8): Promise<string> {
-  const dir = path.join(os.tmpdir(), 'affect-lens-e2e-media');
-  await mkdir(dir, { recursive: true });
-  const out = path.join(dir, `${path.basename(mp4, path.extname(mp4))}-${seconds}s.webm`);
+const MEDIA_DIR = path.join(os.tmpdir(), 'affect-lens-e2e-media');
+
+/**
+ * `name` in the shared temp media folder, written by ffmpeg with `args` (input and options; the output path
+ * goes last) unless an earlier run already made it. Written to a .part file first, so an interrupted run
+ * never leaves a truncated file behind. `format` is the output's ffmpeg format, needed because of the .part
+ * extension.
+ */
+async function convertOnce(name: string, args: string[], format: string): Promise<string> {
+  await mkdir(MEDIA_DIR, { recursive: true });
+  const out = path.join(MEDIA_DIR, name);
   const done = await stat(out).then(
     (s) => s.size > 0,
     () => false,
   );
   if (!done) {
-    await promisify(execFile)('ffmpeg', [
-      '-y',
-      '-loglevel',
-      'error',
+    await promisify(execFile)('ffmpeg', ['-y', '-loglevel', 'error', ...args, '-f', format, `${out}.part`]);
+    await rename(`${out}.part`, out);
+  }
+  return out;
+}
+
+/** A VP9/WebM copy of `mp4` (first `seconds`, 640 px wide, no audio) in a temp folder, made once. */
+export async function webmOf(mp4: string, seconds = 8): Promise<string> {
+  const name = `${path.basename(mp4, path.extname(mp4))}-${seconds}s.webm`;
+  return convertOnce(
+    name,
+    [
       '-i',
       mp4,
       '-t',
@@ -67,11 +84,9 @@ export async function webmOf(mp4: string, seconds = 8): Promise<string> {
       '8',
       '-b:v',
       '1M',
-      `${out}.part.webm`,
-    ]);
-    await promisify(execFile)('mv', [`${out}.part.webm`, out]);
-  }
-  return out;
+    ],
+    'webm',
+  );
 }
 
 /**
@@ -83,19 +98,10 @@ export async function y4mOf(
   mp4: string,
   { seconds = 3, fps = 15, width = 640, height = 360 } = {},
 ): Promise<string> {
-  const dir = path.join(os.tmpdir(), 'affect-lens-e2e-media');
-  await mkdir(dir, { recursive: true });
   const name = `${path.basename(mp4, path.extname(mp4))}-${seconds}s-${width}x${height}-${fps}fps.y4m`;
-  const out = path.join(dir, name);
-  const done = await stat(out).then(
-    (s) => s.size > 0,
-    () => false,
-  );
-  if (!done) {
-    await promisify(execFile)('ffmpeg', [
-      '-y',
-      '-loglevel',
-      'error',
+  return convertOnce(
+    name,
+    [
       '-i',
       mp4,
       '-t',
@@ -105,13 +111,9 @@ export async function y4mOf(
       `scale=${width}:${height},fps=${fps}`,
       '-pix_fmt',
       'yuv420p',
-      '-f',
-      'yuv4mpegpipe',
-      `${out}.part`,
-    ]);
-    await promisify(execFile)('mv', [`${out}.part`, out]);
-  }
-  return out;
+    ],
+    'yuv4mpegpipe',
+  );
 }
 
 /** Every `step`-th frame of a video file as RGBA pixels (decoded by ffmpeg), for reference analyses. */
