@@ -11,8 +11,8 @@ const ortDist = path.join(root, 'node_modules/onnxruntime-web/dist');
  * The onnxruntime-web runtime files the extension ships (no CDN: the Chrome Web Store rejects remote code),
  * loaded at run time from `ort.env.wasm.wasmPaths` (/ort/, src/runtime/extension-engine.ts):
  * `onnxruntime-web`'s default build (ort.min.mjs, WebGPU through JSEP + wasm, 28 MB of wasm) where WebGPU
- * is used, its wasm-only build (ort.wasm.min.mjs, 14 MB) otherwise: half the compile on a cold start
- * (src/runtime/ort-backend.ts).
+ * is used, its wasm-only build (ort.wasm.min.mjs, 14 MB) otherwise, which starts faster (measured in
+ * src/runtime/ort-backend.ts).
  */
 const ORT_RUNTIME_FILES = [
   'ort-wasm-simd-threaded.jsep.mjs',

@@ -20,6 +20,7 @@ import { EmotionHistory, type VideoTimeline } from '../timeline/emotion-history.
 import { childController, type ContentContext } from './content-context.ts';
 import { FaceTracker } from './face-tracker.ts';
 import { FrameTimings } from './frame-timings.ts';
+import { mediaSrcOf } from './media-src.ts';
 import type { MediaOverlay, OverlayLayer } from './overlay-layer.ts';
 
 export interface VideoSourceDeps {
@@ -109,7 +110,7 @@ export class VideoSource {
   timeline(): VideoTimeline {
     const { bucketMs, windowMs } = this.history.options;
     return {
-      src: this.video.currentSrc || this.video.src,
+      src: mediaSrcOf(this.video),
       bucketMs,
       windowMs,
       samples: this.history.samples(),

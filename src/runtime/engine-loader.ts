@@ -81,10 +81,10 @@ const errorText = (error: unknown) => (error instanceof Error ? error.message : 
 /**
  * The models loaded before the engine is handed out: the detectors and the classifier in use (the one asked
  * for, else the manifest's first, the engine's default). The other classifiers get their session on first
- * use: loading them up front cost about 1 s of a 3.7 s cold start on a 2-core machine (npm run bench:e2e),
- * and an installed EMO-AffectNet not in use would cost seconds and about 100 MB more. A user model is
- * checked when it is loaded: a picked one that was not loaded yet is loaded by a reload of the engine
- * (LoadedEngine.unchecked), so one that fails is left out with a note.
+ * use: a session nobody uses only delays the first result and holds memory, above all an installed
+ * EMO-AffectNet (a 98 MB ResNet-50; its engine load took 2.5-12.7 s in the EMO E2E on a 2-core machine). A
+ * user model is checked when it is loaded: a picked one that was not loaded yet is loaded by a reload of
+ * the engine (LoadedEngine.unchecked), so one that fails is left out with a note.
  */
 function eagerModels(deps: EngineLoaderDeps, classifierId: string | null): Manifest['models'] {
   const { models } = deps.manifest;
