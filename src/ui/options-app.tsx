@@ -1,6 +1,7 @@
 /** The options page: models the user installs on this device (today EMO-AffectNet). */
 import { EmoAffectNetPanel } from './emo-affectnet-panel.tsx';
 import { useEmoAffectNetInstall } from './use-emo-affectnet-install.ts';
+import './theme.css';
 import './options.css';
 
 export function App() {

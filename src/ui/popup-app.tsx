@@ -11,6 +11,7 @@ import { SettingsForm } from './settings-form.tsx';
 import { TimelineView } from './timeline-view.tsx';
 import { usePolling } from './use-polling.ts';
 import { useSettings } from './use-settings.ts';
+import './theme.css';
 import './popup.css';
 
 async function targetTabId(): Promise<number | null> {
