@@ -51,6 +51,8 @@ export default defineConfig({
       'storage',
       'activeTab',
       'scripting',
+      // The idle check that unloads an unused engine (src/messaging/engine-idle.ts); no install warning.
+      'alarms',
       // Chrome hosts the engine in an offscreen document; Firefox runs it in the background page.
       ...(browser === 'firefox' ? [] : ['offscreen']),
     ],

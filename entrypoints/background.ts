@@ -11,6 +11,7 @@ import {
   offscreenEngineClient,
   type EngineClient,
 } from '../src/messaging/engine-client.ts';
+import { createIdleUnloader, ENGINE_IDLE_ALARM } from '../src/messaging/engine-idle.ts';
 import { serveFramesPort } from '../src/messaging/frames-port.ts';
 import { registerHandlers, sendMessage, sendToTab } from '../src/messaging/messenger.ts';
 import { sessionTabStates } from '../src/messaging/tab-states.ts';
@@ -35,6 +36,7 @@ export default defineBackground({
     const currentConfig = async () => engineConfigOf(await loadSettings());
 
     let engine: EngineClient;
+    let unloadEngine: () => Promise<void>;
     if (import.meta.env.FIREFOX) {
       // Imported lazily: in the Chrome build this branch, and onnxruntime-web with it, is not bundled.
       const host = import('../src/runtime/extension-engine.ts').then((m) => m.createExtensionEngineHost());
@@ -43,6 +45,7 @@ export default defineBackground({
         onDisconnect: (sender) => void host.then((h) => h.clientGone(sender)),
       });
       engine = localEngineClient(handlers, currentConfig);
+      unloadEngine = () => host.then((h) => h.unload());
     } else {
       const offscreen = createOffscreenLifecycle(chromeOffscreenApi(), OFFSCREEN_PATH);
       engine = offscreenEngineClient({
@@ -51,7 +54,14 @@ export default defineBackground({
         currentConfig,
         send: sendMessage,
       });
+      unloadEngine = offscreen.close;
     }
+    const idle = createIdleUnloader({ alarms: browser.alarms, unload: () => unloadEngine() });
+    engine = idle.watch(engine);
+    browser.alarms.onAlarm.addListener((alarm) => {
+      if (alarm.name !== ENGINE_IDLE_ALARM) return;
+      idle.check(engine).catch((error: unknown) => console.warn('Affect Lens: idle check failed', error));
+    });
 
     const background = createBackground({
       engine,
@@ -106,6 +116,11 @@ export default defineBackground({
 
     // The context menu's own handler, reachable from DevTools and the E2E tests (native menus cannot be
     // clicked by automation). Pages cannot reach the service worker's globals.
-    (globalThis as { affectLensDebug?: object }).affectLensDebug = { contextMenuClicked, engine };
+    (globalThis as { affectLensDebug?: object }).affectLensDebug = {
+      contextMenuClicked,
+      engine,
+      // The idle alarm's check, with a shorter idle time than the product's 5 minutes.
+      checkIdle: (idleMs?: number) => idle.check(engine, idleMs),
+    };
   },
 });

@@ -50,6 +50,11 @@ export interface EngineStatus {
    */
   classifierNote: string | null;
   stats: EngineStats;
+  /**
+   * How long nothing has asked the engine for work (a frame, an image, a configuration), ms: the background
+   * unloads an engine idle for long (src/messaging/engine-idle.ts).
+   */
+  idleMs: number;
 }
 
 /** Result of analysing one still image. Coordinates are pixels of the decoded image. */
@@ -297,5 +302,6 @@ export function absentEngineStatus(): EngineStatus {
     classifierId: null,
     classifierNote: null,
     stats: { ...EMPTY_STATS, transport: { ...EMPTY_STATS.transport } },
+    idleMs: 0,
   };
 }

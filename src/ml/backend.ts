@@ -13,5 +13,10 @@ export interface InferenceBackend {
   readonly name: string;
   /** Runs one model (by manifest id) on named float32 inputs and returns every output by name. */
   run(modelId: string, inputs: Record<string, TensorData>): Promise<Record<string, TensorData>>;
+  /**
+   * Whether a model's session is ready now (a backend that loads models on first use). The video path skips
+   * an optional pass whose model is still loading instead of waiting for it; absent: always ready.
+   */
+  isLoaded?(modelId: string): boolean;
   dispose?(): Promise<void>;
 }

@@ -378,6 +378,23 @@ describe('analyzeVideoFrame', () => {
     expect(backend.runsOf('blazeface-full')).toBe(3);
   });
 
+  it('goes without the full-range pass while its model is still loading, and runs it on the first frame after', async () => {
+    const img = square(canvas(640, 480), 300, 100, 16); // only the 192 px model sees it
+    const loaded = new Set(['blazeface-short', FACE_API.id]);
+    const backend = Object.assign(new FakeBackend(MANIFEST), { isLoaded: (id: string) => loaded.has(id) });
+    const engine = createEngine(backend, MANIFEST, { defaults: { largeFaces: false } });
+    expect(await engine.analyzeVideoFrame(img, frame('a', 0))).toHaveLength(0);
+    expect(await engine.analyzeVideoFrame(img, frame('a', 40))).toHaveLength(0);
+    expect(backend.runsOf('blazeface-full')).toBe(0);
+    loaded.add('blazeface-full');
+    // Not 1 s later (EXTRA_PASS_REFRESH_MS): a pass that never ran is due at once.
+    expect(await engine.analyzeVideoFrame(img, frame('a', 80))).toHaveLength(1);
+    expect(backend.runsOf('blazeface-full')).toBe(1);
+    // Still images always wait for every pass.
+    loaded.delete('blazeface-full');
+    expect(await engine.analyze(img)).toHaveLength(1);
+  });
+
   it('forgets a stream on endStream: its next frame runs every pass again', async () => {
     const img = square(canvas(320, 240), 100, 60, 40);
     const backend = new FakeBackend(MANIFEST);

@@ -280,6 +280,11 @@ export function createEngine(
         const timer = createStageTimer(now, trace);
         const state = streams.get(frame.streamId);
         const plan = planVideoPasses(state, frame.timestampMs);
+        // Right after a cold start the full-range detector may still be loading (the runtime loads it after
+        // the first result): this frame goes without the small-face pass rather than wait for it, and the
+        // pass, not having run, stays due for the next frame.
+        const fullRange = detectors.fullRange?.entry.id;
+        if (fullRange !== undefined && backend.isLoaded?.(fullRange) === false) plan.smallFaces = false;
         const { faces, outcome } = await detectWith(image, opts, plan, timer);
         // Re-inserted, so the map's order is least recently seen first.
         streams.delete(frame.streamId);

@@ -284,6 +284,36 @@ describe('engine host', () => {
   });
 });
 
+describe('idleness', () => {
+  it('counts the time since the last frame, image or configuration, and not while loading', async () => {
+    const t = setup();
+    t.advance(1000);
+    void t.host.handlers.engineConfigure(engineConfigOf(DEFAULT_SETTINGS), {});
+    await vi.waitFor(() => expect(t.host.status().state).toBe('ready'));
+    t.advance(4000);
+    expect(t.host.status().idleMs).toBe(4000);
+    // Asking for the status is not using the engine.
+    await t.host.handlers.engineStatus(undefined, {});
+    expect(t.host.status().idleMs).toBe(4000);
+    await t.host.handlers.analyseFrame(frame(), sender(1));
+    expect(t.host.status().idleMs).toBeLessThan(100);
+  });
+
+  it('unload frees the engine and ends its streams; the next request loads it afresh', async () => {
+    const t = setup();
+    void t.host.handlers.engineConfigure(engineConfigOf(DEFAULT_SETTINGS), {});
+    await t.host.handlers.analyseFrame(frame(), sender(1));
+    await t.host.unload();
+    expect(t.dispose).toHaveBeenCalledTimes(1);
+    expect(t.host.status()).toMatchObject({ state: 'absent', provider: null });
+    const again = await t.host.handlers.analyseFrame(frame(), sender(1));
+    expect(again).toMatchObject({ status: 'analysed' });
+    expect(t.load).toHaveBeenCalledTimes(2);
+    // A new engine: the stream starts over (every detector pass on its first frame).
+    expect(t.videoFrames).toHaveLength(2);
+  });
+});
+
 describe('user models', () => {
   it('reloads the engine when the picked classifier is a user model it has not loaded yet', async () => {
     const t = setup();

@@ -38,6 +38,8 @@ export interface EngineHost {
   status: () => EngineStatus;
   /** A frames-port client went away: its waiting frames are dropped. */
   clientGone: (sender: MessageSender) => void;
+  /** Frees the engine (idle for long): the status is 'absent' again and the next request loads it afresh. */
+  unload: () => Promise<void>;
   dispose: () => Promise<void>;
 }
 
@@ -94,6 +96,10 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
   let loadedWith: EngineConfig['backend'] | null = null;
   const scheduler = new FairScheduler();
   const stats = new RollingStats();
+  let lastUsedMs = deps.nowMs();
+  const used = () => {
+    lastUsedMs = deps.nowMs();
+  };
 
   const classifierIdFor = (loaded: LoadedEngine): string => {
     const wanted = config.classifierId;
@@ -225,6 +231,7 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
     engineStatus: () => currentStatus(),
 
     engineConfigure(next) {
+      used();
       const previousClassifier = ready ? classifierIdFor(ready) : null;
       // A user model not loaded yet is loaded (and checked) by a reload, as at start.
       const reload =
@@ -243,6 +250,7 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
     },
 
     async engineAnalyseImage({ bytes, type }): Promise<ImageAnalysis> {
+      used();
       const result = await scheduler.submit({
         group: 'user',
         source: 'image',
@@ -268,6 +276,7 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
     },
 
     engineModelsChanged() {
+      used();
       // Only a running engine reloads; one not started yet reads the models when it starts.
       if (loading) {
         discard();
@@ -277,6 +286,7 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
     },
 
     async engineClassifyCrop({ classifierId, width, height, pixels }) {
+      used();
       if (!(pixels instanceof Uint8ClampedArray) || pixels.length !== width * height * 4) {
         throw new Error(
           `engineClassifyCrop: expected ${width}x${height}x4 bytes of RGBA as a Uint8ClampedArray`,
@@ -287,6 +297,7 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
     },
 
     async analyseFrame(frame, sender): Promise<FrameAnalysis> {
+      used();
       const wireMs = deps.epochMs() - frame.sentAtEpochMs;
       const received = deps.nowMs();
       // Decoded on arrival: createImageBitmap works off the main thread, alongside a running analysis.
@@ -314,8 +325,20 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
   };
 
   function currentStatus(): EngineStatus {
-    return { ...status, stats: stats.snapshot(deps.nowMs(), scheduler.dropped) };
+    const now = deps.nowMs();
+    // Loading is work in progress, not idleness.
+    const idleMs = status.state === 'loading' ? 0 : now - lastUsedMs;
+    return { ...status, stats: stats.snapshot(now, scheduler.dropped), idleMs };
   }
+
+  const dropEngine = async (): Promise<void> => {
+    const current = loading;
+    loading = null;
+    loadedWith = null;
+    ready = null;
+    generation++;
+    if (current) await (await current.catch(() => null))?.dispose();
+  };
 
   return {
     handlers,
@@ -329,11 +352,11 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
         ready?.engine.endStream(streamId);
       }
     },
-    async dispose() {
-      const current = loading;
-      loading = null;
-      generation++;
-      if (current) await (await current.catch(() => null))?.dispose();
+    async unload() {
+      streams.clear();
+      status = absentEngineStatus();
+      await dropEngine();
     },
+    dispose: dropEngine,
   };
 }

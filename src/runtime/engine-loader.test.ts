@@ -22,10 +22,13 @@ const manifest = {
 const faceFrom = (provider: Provider) => [{ score: provider === 'webgpu' ? 1 : 0.5 } as Face];
 
 interface Script {
+  manifest?: Manifest;
+  /** Model ids whose load waits until the test releases it. */
+  held?: Map<string, Promise<void>>;
   probe?: WebGpuProbe;
   /** Providers whose model loading fails. */
   loadFails?: Provider[];
-  /** Providers whose analyze fails (after warm-up). */
+  /** Providers whose analyze fails. */
   runFails?: Provider[];
 }
 
@@ -36,18 +39,17 @@ function setup(script: Script = {}) {
   const backends: { provider: Provider; loaded: string[]; disposed: boolean }[] = [];
   const warmups: string[] = [];
   const deps: EngineLoaderDeps = {
-    manifest,
+    manifest: script.manifest ?? manifest,
     probeWebGpu: () => Promise.resolve(probe),
     createBackend: ([provider]) => {
       const record = { provider: provider!, loaded: [] as string[], disposed: false };
       backends.push(record);
       const backend: LoadableBackend = {
         name: `fake ${provider}`,
-        load(id) {
-          if (script.loadFails?.includes(provider!))
-            return Promise.reject(new Error(`${provider} cannot load ${id}`));
+        async load(id) {
+          if (script.loadFails?.includes(provider!)) throw new Error(`${provider} cannot load ${id}`);
+          await script.held?.get(id);
           record.loaded.push(id);
-          return Promise.resolve();
         },
         run: () => Promise.reject(new Error('not used')),
         webGpuDevice: () => Promise.resolve(provider === 'webgpu' ? device : undefined),
@@ -60,15 +62,9 @@ function setup(script: Script = {}) {
     },
     createEngine: (backend) => {
       const provider = (backend.name.split(' ')[1] ?? 'wasm') as Provider;
-      let warm = false;
       const engine: Engine = {
         defaults: { classifierId: 'cls-a' } as Engine['defaults'],
         analyze() {
-          if (!warm) {
-            warm = true;
-            warmups.push(`${provider}:analyze`);
-            return Promise.resolve([]);
-          }
           if (script.runFails?.includes(provider)) return Promise.reject(new Error(`${provider} run failed`));
           return Promise.resolve(faceFrom(provider));
         },
@@ -77,7 +73,10 @@ function setup(script: Script = {}) {
         },
         endStream: () => undefined,
         classifierInputSide: () => 112,
-        detect: () => Promise.resolve([]),
+        detect(_image, options) {
+          warmups.push(`${provider}:detect:${options?.smallFaces}`);
+          return Promise.resolve([]);
+        },
         classifyCrop(_image, id) {
           warmups.push(`${provider}:classify:${id}`);
           return Promise.resolve({} as never);
@@ -109,19 +108,65 @@ describe('loadEngine', () => {
     expect(t.backends).toHaveLength(1);
     // The detector and the classifier in use (the engine's default here); the other one when it is picked.
     expect(t.backends[0]!.loaded).toEqual(['det', 'cls-a']);
-    expect(t.warmups).toEqual(['webgpu:analyze', 'webgpu:classify:cls-a']);
+    expect(t.warmups).toEqual(['webgpu:detect:off', 'webgpu:classify:cls-a']);
     await loaded.warmClassifier('cls-b');
-    expect(t.warmups).toEqual(['webgpu:analyze', 'webgpu:classify:cls-a', 'webgpu:classify:cls-b']);
+    expect(t.warmups).toEqual(['webgpu:detect:off', 'webgpu:classify:cls-a', 'webgpu:classify:cls-b']);
     const fractions = t.progress.map((p) => p.fraction);
     expect(fractions).toEqual([...fractions].sort((a, b) => a - b));
     expect(t.progress[0]!.detail).toMatch(/runtime/);
+  });
+
+  it('hands the engine out before the full-range detector is loaded, then loads and warms it in the background', async () => {
+    let release = () => undefined as void;
+    const held = new Map([['blazeface-full', new Promise<void>((resolve) => (release = resolve))]]);
+    const withFull = {
+      version: 1,
+      models: [
+        { id: 'blazeface-short', kind: 'detector' },
+        { id: 'blazeface-full', kind: 'detector' },
+        { id: 'cls-a', kind: 'classifier' },
+      ],
+    } as unknown as Manifest;
+    const t = setup({ manifest: withFull, held });
+    const loaded = await loadEngine(t.deps, t.options);
+    expect(t.backends[0]!.loaded).toEqual(['blazeface-short', 'cls-a']);
+    expect(t.warmups).toEqual(['webgpu:detect:off', 'webgpu:classify:cls-a']);
+    release();
+    await vi.waitFor(() => expect(t.backends[0]!.loaded).toContain('blazeface-full'));
+    // On WebGPU its first run (shader compilation) happens now, not on a video frame.
+    await vi.waitFor(() => expect(t.warmups).toContain('webgpu:detect:full-range'));
+    await loaded.dispose();
+    expect(t.backends[0]!.disposed).toBe(true);
+  });
+
+  it('disposes only after a background load settles', async () => {
+    let release = () => undefined as void;
+    const held = new Map([['blazeface-full', new Promise<void>((resolve) => (release = resolve))]]);
+    const withFull = {
+      version: 1,
+      models: [
+        { id: 'blazeface-short', kind: 'detector' },
+        { id: 'blazeface-full', kind: 'detector' },
+        { id: 'cls-a', kind: 'classifier' },
+      ],
+    } as unknown as Manifest;
+    const t = setup({ manifest: withFull, held, probe: { available: false, reason: 'none' } });
+    const loaded = await loadEngine(t.deps, t.options);
+    const disposing = loaded.dispose();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(t.backends[0]!.disposed).toBe(false);
+    release();
+    await disposing;
+    expect(t.backends[0]!.disposed).toBe(true);
+    // wasm compiles nothing on a first run: no extra warm-up there.
+    expect(t.warmups).toEqual(['wasm:detect:off', 'wasm:classify:cls-a']);
   });
 
   it('loads the classifier asked for, not the default, and leaves the others for their first use', async () => {
     const t = setup();
     await loadEngine(t.deps, { ...t.options, classifierId: 'cls-b' });
     expect(t.backends[0]!.loaded).toEqual(['det', 'cls-b']);
-    expect(t.warmups).toEqual(['webgpu:analyze', 'webgpu:classify:cls-b']);
+    expect(t.warmups).toEqual(['webgpu:detect:off', 'webgpu:classify:cls-b']);
     expect(t.progress.map((p) => p.detail)).toEqual([
       'Loading the webgpu runtime and det (1/2)',
       'Loading cls-b (2/2)',
@@ -202,7 +247,7 @@ describe('loadEngine', () => {
       'an earlier note',
       'The installed classifier "user-cls" could not be loaded: the stored model is damaged',
     ]);
-    expect(t.warmups).toEqual(['wasm:analyze', 'wasm:classify:cls-a']);
+    expect(t.warmups).toEqual(['wasm:detect:off', 'wasm:classify:cls-a']);
   });
 
   it('offers a user model not in use without loading it, as unchecked', async () => {

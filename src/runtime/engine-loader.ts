@@ -1,8 +1,10 @@
 /**
  * Loads the engine once, on the best execution provider: WebGPU first (on a hardware adapter), wasm when
- * WebGPU is missing, fails to load a model, fails a run, or loses its device. The detectors and the
- * classifier in use are loaded and warmed up (first runs compile WebGPU shaders: seconds on a software
- * adapter) before the engine is handed out; another classifier is loaded and warmed when it is selected.
+ * WebGPU is missing, fails to load a model, fails a run, or loses its device. The short-range detector and
+ * the classifier in use are loaded and warmed up (first runs compile WebGPU shaders: seconds on a software
+ * adapter) before the engine is handed out; the full-range detector follows in the background (video frames
+ * go without its pass until it is ready, still images wait for it); another classifier is loaded and warmed
+ * when it is selected.
  * The returned engine is a facade that survives the switch to wasm, so callers never hold a dead engine.
  * Models the user installed (`optionalModelIds`, e.g. EMO-AffectNet from the options page) are loaded up
  * front to check them, and one that fails to load is left out with a note instead of failing the engine:
@@ -10,6 +12,7 @@
  * Runtime-neutral: the onnxruntime-web backend and the WebGPU probe are injected (extension-engine.ts).
  */
 import type { Engine } from '../ml/engine-api.ts';
+import { FULL_RANGE_DETECTOR_ID } from '../ml/engine.ts';
 import type { InferenceBackend } from '../ml/backend.ts';
 import type { Manifest } from '../ml/manifest.ts';
 import type { RgbaImage } from '../ml/types.ts';
@@ -79,18 +82,28 @@ function greyImage(width: number, height: number): RgbaImage {
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
- * The models loaded before the engine is handed out: the detectors and the classifier in use (the one asked
- * for, else the manifest's first, the engine's default). The other classifiers get their session on first
- * use: a session nobody uses only delays the first result and holds memory, above all an installed
- * EMO-AffectNet (a 98 MB ResNet-50; its engine load took 2.5-12.7 s in the EMO E2E on a 2-core machine). A
- * user model is checked when it is loaded: a picked one that was not loaded yet is loaded by a reload of
- * the engine (LoadedEngine.unchecked), so one that fails is left out with a note.
+ * The models loaded before the engine is handed out: what the first result needs, i.e. the short-range
+ * detector and the classifier in use (the one asked for, else the manifest's first, the engine's default).
+ * The full-range detector (the small-face pass) is loaded right after, in the background (`background`).
+ * The other classifiers get their session on first use: a session nobody uses only delays the first result
+ * and holds memory, above all an installed EMO-AffectNet (a 98 MB ResNet-50; its engine load took
+ * 2.5-12.7 s in the EMO E2E on a 2-core machine). A user model is checked when it is loaded: a picked one
+ * that was not loaded yet is loaded by a reload of the engine (LoadedEngine.unchecked), so one that fails is
+ * left out with a note.
  */
-function eagerModels(deps: EngineLoaderDeps, classifierId: string | null): Manifest['models'] {
+function plannedModels(
+  deps: EngineLoaderDeps,
+  classifierId: string | null,
+): { eager: Manifest['models']; background: Manifest['models'] } {
   const { models } = deps.manifest;
   const classifiers = models.filter((m) => m.kind === 'classifier');
   const inUse = classifiers.find((m) => m.id === classifierId) ?? classifiers[0];
-  return models.filter((m) => m.kind === 'detector' || m === inUse);
+  const detectors = models.filter((m) => m.kind === 'detector');
+  const background = detectors.filter((m) => m.id === FULL_RANGE_DETECTOR_ID && detectors.length > 1);
+  return {
+    eager: models.filter((m) => (m.kind === 'detector' && !background.includes(m)) || m === inUse),
+    background,
+  };
 }
 
 interface Built {
@@ -100,6 +113,8 @@ interface Built {
   modelNotes: string[];
   /** User models in the manifest that were not loaded, hence not checked. */
   unchecked: ReadonlySet<string>;
+  /** The models loading in the background after the engine was handed out (settles, never rejects). */
+  rest: Promise<void>;
 }
 
 async function build(
@@ -111,7 +126,10 @@ async function build(
   const backend = await deps.createBackend([provider]);
   try {
     const models = deps.manifest.models;
-    const eager = eagerModels(deps, classifierId);
+    const { eager, background } = plannedModels(deps, classifierId);
+    // Asked for together: the backend reads the files in parallel with the runtime starting.
+    const loads = eager.map((model) => backend.load(model.id));
+    for (const load of loads) load.catch(() => undefined); // awaited in order below
     const steps = eager.length + 1;
     const left: string[] = [];
     const modelNotes = [...(deps.modelNotes ?? [])];
@@ -120,7 +138,7 @@ async function build(
       const what = i === 0 ? `the ${provider} runtime and ${model.id}` : model.id;
       onProgress({ fraction: i / steps, detail: `Loading ${what} (${i + 1}/${eager.length})` });
       try {
-        await backend.load(model.id);
+        await loads[i];
       } catch (error) {
         if (!deps.optionalModelIds?.has(model.id)) throw error;
         left.push(model.id);
@@ -136,7 +154,8 @@ async function build(
     const engine = deps.createEngine(backend, manifest);
     const known = (id: string | null) => id !== null && manifest.models.some((m) => m.id === id);
     onProgress({ fraction: eager.length / steps, detail: `Warming up on ${provider}` });
-    await engine.analyze(greyImage(160, 120));
+    // The short-range detector (and its large-face retry: the grey image has no face) and the classifier.
+    await engine.detect(greyImage(160, 120), { smallFaces: 'off' });
     await engine.classifyCrop(
       greyImage(64, 64),
       known(classifierId) ? classifierId! : engine.defaults.classifierId,
@@ -144,7 +163,17 @@ async function build(
     const unchecked = new Set(
       [...(deps.optionalModelIds ?? [])].filter((id) => !eager.some((m) => m.id === id)),
     );
-    return { backend, engine, manifest, modelNotes, unchecked };
+    const rest = (async () => {
+      for (const model of background) {
+        await backend.load(model.id);
+        // On WebGPU the first run compiles the model's shaders: not on a video frame's time.
+        if (provider === 'webgpu') await engine.detect(greyImage(160, 120), { smallFaces: 'full-range' });
+      }
+    })().catch((error: unknown) => {
+      // Video frames go on without the small-face pass; a still image retries the load and says why.
+      console.warn(`Affect Lens: loading ${background.map((m) => m.id).join(', ')} failed`, error);
+    });
+    return { backend, engine, manifest, modelNotes, unchecked, rest };
   } catch (error) {
     await backend.dispose?.().catch(() => undefined);
     throw error;
@@ -185,7 +214,7 @@ export async function loadEngine(deps: EngineLoaderDeps, options: LoadOptions): 
       current = next;
       switching = null;
       options.onFallback(note);
-      void old.backend.dispose?.().catch(() => undefined);
+      void old.rest.then(() => old.backend.dispose?.()).catch(() => undefined);
     });
     return switching;
   };
@@ -253,6 +282,8 @@ export async function loadEngine(deps: EngineLoaderDeps, options: LoadOptions): 
     async dispose() {
       disposed = true;
       if (switching) await switching.catch(() => undefined);
+      // A session still being created would outlive a dispose that did not wait for it.
+      await current.rest;
       await current.backend.dispose?.();
     },
   };

@@ -40,6 +40,8 @@ function wasmThreads(): number {
 }
 
 export async function loadExtensionEngine(options: LoadOptions): Promise<LoadedEngine> {
+  // Asked now, answered while the manifest and the user's models are read.
+  const probe = probeWebGpu();
   const packaged = (await (await fetchPackaged('/models/manifest.json')).json()) as Manifest;
   const user = await listUserModels();
   const packagedIds = new Set(packaged.models.map((m) => m.id));
@@ -64,7 +66,7 @@ export async function loadExtensionEngine(options: LoadOptions): Promise<LoadedE
           wasmOnlyBuild: true,
         }),
       createEngine: (backend, m) => createEngine(backend, m, { now: () => performance.now() }),
-      probeWebGpu: () => probeWebGpu(),
+      probeWebGpu: () => probe,
     },
     options,
   );

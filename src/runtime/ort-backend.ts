@@ -57,6 +57,7 @@ interface ModelSession {
 export interface OrtBackend extends InferenceBackend {
   /** Creates the session of a model now (and checks the file against the manifest's byte count). */
   load(modelId: string): Promise<void>;
+  isLoaded(modelId: string): boolean;
   /**
    * The GPUDevice onnxruntime-web created for the WebGPU sessions (it picks the limits it needs), for watching
    * device loss; undefined when this backend does not run on WebGPU.
@@ -80,8 +81,27 @@ export async function createOrtBackend(manifest: Manifest, options: OrtBackendOp
     return entry;
   };
 
+  /** Tail of the session creations: one at a time (the first also starts the runtime). */
+  let creating: Promise<unknown> = Promise.resolve();
+  const loaded = new Set<string>();
+
+  // A model's file is read as soon as it is asked for, in parallel with the runtime starting and the other
+  // models' sessions being created; the sessions themselves are created one after another, in order.
   const open = async (entry: ModelEntry): Promise<ModelSession> => {
-    const bytes = await options.loadModel(entry.file);
+    const reading = options.loadModel(entry.file);
+    reading.catch(() => undefined); // handled below, once its turn comes
+    const turn = creating;
+    const mine = (async () => {
+      await turn.catch(() => undefined);
+      return create(entry, await reading);
+    })();
+    creating = mine.catch(() => undefined);
+    const model = await mine;
+    loaded.add(entry.id);
+    return model;
+  };
+
+  const create = async (entry: ModelEntry, bytes: Uint8Array): Promise<ModelSession> => {
     if (bytes.length !== entry.bytes) {
       throw new Error(
         `Model file ${entry.file} has ${bytes.length} bytes, the manifest says ${entry.bytes}: ` +
@@ -113,6 +133,7 @@ export async function createOrtBackend(manifest: Manifest, options: OrtBackendOp
     async load(modelId) {
       await sessionOf(modelId);
     },
+    isLoaded: (modelId) => loaded.has(modelId),
     async webGpuDevice() {
       // Reading ort.env.webgpu.device creates a device when none exists: only ask once WebGPU is in use.
       if (!providers.includes('webgpu')) return undefined;
@@ -138,6 +159,7 @@ export async function createOrtBackend(manifest: Manifest, options: OrtBackendOp
     async dispose() {
       const all = [...sessions.values()];
       sessions.clear();
+      loaded.clear();
       for (const pending of all) {
         const model = await pending.catch(() => undefined);
         await model?.session.release();

@@ -29,6 +29,11 @@ export function App() {
   const [pendingOverlay, setPendingOverlay] = useState<boolean | null>(null);
   useEffect(() => {
     void targetTabId().then(setTabId);
+    // Opening the popup is the first step to switching the overlay on: the engine starts loading now
+    // (a no-op when it runs), so the first result does not wait for the runtime after the click.
+    sendMessage('ensureEngine').catch((e: unknown) =>
+      console.warn('Affect Lens: could not start the engine', e),
+    );
   }, []);
   const engine = usePolling(() => sendMessage('getEngineStatus'), 700, []);
   const tab = usePolling(tabId === null ? null : () => sendMessage('getTabState', { tabId }), 1000, [tabId]);

@@ -18,6 +18,7 @@ interface ChromeInWorker {
 interface DebugHooks {
   contextMenuClicked(info: object, tab: { id: number }): Promise<ImageResult | null>;
   engine: { status(): Promise<EngineStatus>; ensure(): Promise<EngineStatus> };
+  checkIdle(idleMs?: number): Promise<boolean>;
 }
 type WorkerGlobal = { chrome: ChromeInWorker; affectLensDebug: DebugHooks };
 
@@ -79,6 +80,11 @@ export async function turnOverlayOn(ext: ExtensionBrowser, tabId: number, page: 
 
 export function engineStatus(sw: Worker): Promise<EngineStatus> {
   return sw.evaluate(() => (globalThis as unknown as WorkerGlobal).affectLensDebug.engine.status());
+}
+
+/** The background's idle check (its alarm's handler) with `idleMs` instead of 5 minutes: true if it unloaded. */
+export function checkEngineIdle(sw: Worker, idleMs: number): Promise<boolean> {
+  return sw.evaluate((ms) => (globalThis as unknown as WorkerGlobal).affectLensDebug.checkIdle(ms), idleMs);
 }
 
 export function storeSettings(sw: Worker, patch: Partial<Settings>): Promise<void> {
