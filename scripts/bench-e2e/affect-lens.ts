@@ -8,6 +8,7 @@ import type { Page } from 'playwright-core';
 import type { EngineStatus, FrameEncoding, FrameTiming } from '../../src/messaging/protocol.ts';
 import { tabIdOf, type ExtensionBrowser } from '../../tests/e2e/helpers/browser.ts';
 import {
+  checkEngineIdle,
   describeOverlay,
   engineStatus,
   storeSettings,
@@ -33,8 +34,12 @@ export interface ColdStep {
 }
 
 export interface AffectLensResult {
-  /** Toggle click in the popup to the first box drawn around a face, ms. */
-  firstResultMs: { cold: number; warm: number };
+  /**
+   * Toggle click in the popup to the first box drawn around a face, ms: cold (the extension's first start),
+   * warm (off, then on again), and `unloaded`: on again after the engine was unloaded (as after 5 idle
+   * minutes, or as after a browser restart but with the browser itself up), the runtime now in Cache Storage.
+   */
+  firstResultMs: { cold: number; warm: number; unloaded: number };
   /** The engine status's steps during the cold start (polled every ~100 ms from the service worker). */
   coldSteps: ColdStep[];
   steadySeconds: number;
@@ -194,9 +199,19 @@ export async function measureAffectLens(
   const status = await engineStatus(sw);
   const atEnd = await measureMemory(offscreen);
   await offscreen.detach();
+
+  phase('idle');
+  await toggle(false);
+  if (!(await checkEngineIdle(sw, 0))) throw new Error('The engine could not be unloaded (still loading?)');
+  await page.waitForTimeout(2000);
+  phase('unloaded');
+  const unloadedAt = await toggle(true);
+  const unloaded = await firstDrawn(unloadedAt);
+  log(`toggle after the engine was unloaded: first box after ${Math.round(unloaded)} ms`);
+  phase('idle');
   await page.close();
   return {
-    firstResultMs: { cold, warm },
+    firstResultMs: { cold, warm, unloaded },
     coldSteps,
     steadySeconds: (steadyEnd - steadyStart) / 1000,
     frames: [...frames.values()].sort((a, b) => a.seq - b.seq),

@@ -57,7 +57,7 @@ export function buildReport(input: {
   machine: Report['machine'];
 }): Report {
   const { ours, peer, load } = input;
-  const phases = ['baseline', 'cold', 'warm', 'steady', 'peer-cold', 'peer-steady', 'peer-warm'];
+  const phases = ['baseline', 'cold', 'warm', 'steady', 'unloaded', 'peer-cold', 'peer-steady', 'peer-warm'];
   const loads = Object.fromEntries(phases.map((p) => [p, load.during(p)]));
   const loadOf = (phase: string) => loads[phase]?.mean ?? null;
 
@@ -209,6 +209,16 @@ export function buildReport(input: {
     ours.firstResultMs.warm <= 1000,
     'warm',
     'peer-warm',
+  );
+  row(
+    '  cold again, after the engine was unloaded',
+    'ms',
+    ours.firstResultMs.unloaded,
+    null,
+    '',
+    null,
+    'unloaded',
+    null,
   );
   row(
     'video dropped frames, no analysis',
