@@ -100,3 +100,32 @@ export interface Manifest {
   version: 1;
   models: ModelEntry[];
 }
+
+/**
+ * A temporal model (EMO-AffectNet's LSTM, src/emo-affectnet/lstm-architecture.ts): it reads the last
+ * `window` feature vectors of one face, sampled at `sampleFps`, from the classifier `featuresOf` (its
+ * `featuresOutput`), and gives one emotion distribution for the whole window. Not part of Manifest.models:
+ * the user imports it next to its classifier, and the pipeline runs it per tracked face.
+ */
+export interface TemporalEntry {
+  id: string;
+  kind: 'temporal';
+  file: string;
+  sha256: string;
+  bytes: number;
+  /** The classifier whose features it reads. */
+  featuresOf: string;
+  /** [1, window, featureSize]; the batch dimension is symbolic up to maxBatch. */
+  input: TensorSpec;
+  output: string;
+  outputIsProbability: boolean;
+  /** Feature vectors per window, oldest first. */
+  window: number;
+  /** The rate the features are sampled at (window / sampleFps seconds per window). */
+  sampleFps: number;
+  sourceLabels: string[];
+  labels: Emotion[];
+  maxBatch: number;
+  source: ModelSource;
+  description: string;
+}
