@@ -85,6 +85,12 @@ export interface ClassifierEntry extends ModelEntryBase {
   /** The output tensor holding logits/probabilities. */
   output: string;
   /**
+   * An output with one feature vector per face (EMO-AffectNet's `features`, relu(fc1)). When set, the engine
+   * returns it as Face.features, for a temporal model (TemporalEntry); leave it unset otherwise, so faces
+   * stay small on their way through the extension's messages.
+   */
+  featuresOutput?: string;
+  /**
    * Faces per inference call. Absent or 1: the model's batch dimension is fixed at 1 and each face is one
    * call. Above 1: the graph's batch dimension is symbolic (`input.shape` still records batch 1), and the
    * engine runs up to this many faces of a frame in one call ([n, ...input.shape.slice(1)]; the output's
