@@ -9,7 +9,11 @@ torch.onnx.export (the "ready ONNX" path), and writes PyTorch's outputs for fixe
 Test set-up only, never part of the product. Needs Debian's python3-torch:
     apt-get install -y python3-torch
 Usage:
-    /usr/bin/python3 scripts/emo-affectnet/make-test-lstm.py OUT_DIR [--seed N] [--batch N]
+    /usr/bin/python3 scripts/emo-affectnet/make-test-lstm.py OUT_DIR [--seed N] [--batch N] [--resnet-reference JSON]
+
+With --resnet-reference (the reference.json of make-test-checkpoint.py), the ResNet-50's relu(fc1) features
+PyTorch computed there also become sequences (CHAIN_ORDER below), so the test can check the whole chain:
+our ResNet-50 ONNX -> its features -> our LSTM ONNX, against PyTorch's ResNet-50 -> LSTM.
 
 Writes into OUT_DIR:
     emo-affectnet-lstm-test.pt    the state_dict (10 keys)
@@ -17,6 +21,9 @@ Writes into OUT_DIR:
     sequences.f32                 BATCH x 10 x 512 float32 (little-endian), relu(fc1)-like features
     reference.json                shapes, PyTorch probabilities and logits per sequence, versions
 """
+
+# Which ResNet-50 inputs make the chain's sequence, oldest first (10 steps over the fixture's 5 inputs).
+CHAIN_ORDER = [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]
 import argparse
 import json
 import os
@@ -81,6 +88,7 @@ def main():
     parser.add_argument('out_dir')
     parser.add_argument('--seed', type=int, default=20222)
     parser.add_argument('--batch', type=int, default=8)
+    parser.add_argument('--resnet-reference', help="make-test-checkpoint.py's reference.json (for the chain check)")
     args = parser.parse_args()
     os.makedirs(args.out_dir, exist_ok=True)
     torch.manual_seed(args.seed)
@@ -123,6 +131,15 @@ def main():
     }
     if onnx_file is None:
         reference['onnxError'] = onnx_error
+    if args.resnet_reference:
+        with open(args.resnet_reference) as f:
+            features = torch.tensor(json.load(f)['features'], dtype=torch.float32)
+        chain = features[CHAIN_ORDER].unsqueeze(0)
+        with torch.no_grad():
+            reference['chain'] = {
+                'order': CHAIN_ORDER,
+                'probabilities': [float(v) for v in model(chain)[0]],
+            }
     tmp = os.path.join(args.out_dir, 'reference.json.tmp')
     with open(tmp, 'w') as f:
         json.dump(reference, f)

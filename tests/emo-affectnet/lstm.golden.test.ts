@@ -20,9 +20,13 @@ import {
 } from '../../src/checkpoint/test-checkpoint-writer.ts';
 import { readZip } from '../../src/checkpoint/zip-reader.ts';
 import { expectedLstmParams } from '../../src/emo-affectnet/lstm-architecture.ts';
+import { importEmoAffectNet } from '../../src/emo-affectnet/import.ts';
+import { ONNX_FEATURES } from '../../src/emo-affectnet/resnet50-onnx.ts';
 import { importEmoAffectNetLstm, type ImportedTemporalModel } from '../../src/emo-affectnet/lstm-import.ts';
 import {
+  CACHE_DIR,
   ENABLE,
+  ensureFixtures,
   HAVE_TORCH,
   LSTM_CACHE_DIR,
   PYTHON,
@@ -36,6 +40,8 @@ import {
  * about 1e-6 on probabilities and a few 1e-6 on logits of a few units).
  */
 const LSTM_TOLERANCE = 1e-4;
+/** The ResNet-50's features carry its own ~3e-5 error (import.golden.test.ts) into the LSTM. */
+const CHAIN_TOLERANCE = 1e-3;
 /** float32 against the float64 reference below: the same, plus float32 rounding of 10 steps. */
 const FLOAT64_TOLERANCE = 1e-4;
 
@@ -290,6 +296,31 @@ describe.skipIf(!HAVE_TORCH)(`EMO-AffectNet LSTM import vs PyTorch (needs python
     );
     expect(probabilities.max, probabilities.where).toBeLessThanOrEqual(LSTM_TOLERANCE);
   }, 120_000);
+
+  it(`the chain: our ResNet-50's features -> our LSTM gives PyTorch's ResNet-50 -> LSTM within ${CHAIN_TOLERANCE}`, async () => {
+    const resnetReference = ensureFixtures();
+    const resnet = importEmoAffectNet(
+      new Uint8Array(readFileSync(path.join(CACHE_DIR, resnetReference.checkpoint))),
+    );
+    const inputs = readF32(path.join(CACHE_DIR, resnetReference.inputs.file));
+    const session = await ort.InferenceSession.create(resnet.onnx, { executionProviders: ['wasm'] });
+    let features: Float32Array;
+    try {
+      const n = inputs.length / (3 * 224 * 224);
+      const out = await session.run({ input: new ort.Tensor('float32', inputs, [n, 3, 224, 224]) });
+      features = out[ONNX_FEATURES]!.data as Float32Array;
+    } finally {
+      await session.release();
+    }
+    const sequence = new Float32Array(WINDOW * FEATURES);
+    reference.chain.order.forEach((i, t) =>
+      sequence.set(features.subarray(i * FEATURES, (i + 1) * FEATURES), t * FEATURES),
+    );
+    const out = await runOnnx(importEmoAffectNetLstm(pt), sequence);
+    const diff = maxDiff(out.probabilities, [reference.chain.probabilities], 'chain probabilities');
+    log(`chain ResNet-50 features -> LSTM vs PyTorch: max |probabilities diff| ${diff.max.toExponential(2)}`);
+    expect(diff.max, diff.where).toBeLessThanOrEqual(CHAIN_TOLERANCE);
+  }, 600_000);
 
   describe('refuses damaged, foreign and malicious files with a clear message', () => {
     const GET_IT =

@@ -135,11 +135,22 @@ export interface LstmReference {
   inputs: { file: string; shape: number[] };
   probabilities: number[][];
   logits: number[][];
+  /** PyTorch's LSTM on the ResNet-50 fixture's features (Reference.features) in this order, oldest first. */
+  chain: { order: number[]; probabilities: number[] };
 }
 
-/** Runs the LSTM generator (a few seconds) unless the cache holds its output. */
+/**
+ * Runs the LSTM generator (a few seconds) unless the cache holds its output; it reads the ResNet-50
+ * fixtures' features (ensureFixtures first), so the chain ResNet-50 -> LSTM can be checked against PyTorch.
+ */
 export function ensureLstmFixtures(): LstmReference {
-  return withLock(LSTM_CACHE_DIR, () => generateUnlessCached(LSTM_GENERATOR, LSTM_CACHE_DIR, [], {}));
+  ensureFixtures();
+  const resnetReference = path.join(CACHE_DIR, 'reference.json');
+  return withLock(LSTM_CACHE_DIR, () =>
+    generateUnlessCached(LSTM_GENERATOR, LSTM_CACHE_DIR, ['--resnet-reference', resnetReference], {
+      resnet: createHash('sha256').update(readFileSync(resnetReference)).digest('hex'),
+    }),
+  );
 }
 
 /** A little-endian float32 file of the fixtures (inputs, preprocessed tensors). */
