@@ -17,8 +17,10 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const PYTHON = process.env.AFFECT_LENS_PYTHON ?? '/usr/bin/python3';
 const GENERATOR = path.join(ROOT, 'scripts/emo-affectnet/make-test-checkpoint.py');
 export const CACHE_DIR = path.join(ROOT, 'node_modules/.cache/affect-lens/emo-affectnet');
+/** The shared measurement data beside the checkout (../shared/data/README.md); AFFECT_LENS_SHARED_DATA overrides it. */
+export const SHARED_DATA = process.env.AFFECT_LENS_SHARED_DATA ?? path.resolve(ROOT, '../shared/data');
 /** Real photos for the preprocessing check (shared data, never copied into the repo). */
-export const IMAGES_DIR = path.resolve(ROOT, '../shared/data/face-boxes/dlib-pascalvoc/images');
+export const IMAGES_DIR = path.join(SHARED_DATA, 'face-boxes/dlib-pascalvoc/images');
 export const ENABLE = 'apt-get install -y python3-torch python3-pil';
 
 export const HAVE_TORCH =
