@@ -25,9 +25,21 @@ import {
   readClassifyOptions,
   readDetectOptions,
   readFlag,
+  readNumber,
   readString,
 } from './args.ts';
-import { WEIGHTS_OPTION, loadWeightsForTool, readWeights } from './emo-weights.ts';
+import { analyzeStreams } from './analyze-temporal.ts';
+import {
+  type LoadedTemporal,
+  TEMPORAL_OPTION,
+  WEIGHTS_OPTION,
+  WeightsError,
+  describeTemporal,
+  loadTemporal,
+  loadWeightsForTool,
+  readWeights,
+  withFeatures,
+} from './emo-weights.ts';
 import { findImages, readImage } from './image-io.ts';
 
 export const ANALYZE_SPEC: CommandSpec = {
@@ -51,6 +63,12 @@ export const ANALYZE_SPEC: CommandSpec = {
     },
     ...classifyOptionSpecs(false),
     ...WEIGHTS_OPTION,
+    ...TEMPORAL_OPTION,
+    fps: {
+      type: 'string',
+      value: '<n>',
+      description: "with --temporal: frames per second of frame folders (default 5, the model's rate)",
+    },
     ...detectOptionSpecs(false),
   },
   examples: [
@@ -58,6 +76,7 @@ export const ANALYZE_SPEC: CommandSpec = {
     'npm run analyze -- --model emo-affectnet --weights ~/Downloads/FER_static_ResNet50_AffectNet.pt photo.jpg',
     'npm run analyze -- ../shared/data/face-boxes/dlib-pascalvoc/images --annotate /tmp/annotated',
     'npm run analyze -- photos/ --json --model face-api-expression --margin 0.1 > results.jsonl',
+    'npm run analyze -- --model emo-affectnet --weights FER_static_ResNet50_AffectNet.pt --temporal FER_dinamic_LSTM_Aff-Wild2.pt clip.mp4',
   ],
 };
 
@@ -107,6 +126,8 @@ export async function runAnalyze(
   let annotateDir: string | undefined;
   let paths: string[];
   let weightsPath: string | undefined;
+  let temporalPath: string | undefined;
+  let folderFps: number | undefined;
   try {
     const parsed = parseCommand(ANALYZE_SPEC, argv);
     if (parsed.help) {
@@ -122,7 +143,22 @@ export async function runAnalyze(
     if (picked.models !== undefined) options.classifierId = picked.models[0];
     json = readFlag(parsed.values, 'json');
     annotateDir = readString(parsed.values, 'annotate');
+    temporalPath = readString(parsed.values, 'temporal');
+    folderFps = readNumber(parsed.values, 'fps', { min: 0.1, max: 240 });
     paths = parsed.positionals;
+    if (temporalPath !== undefined && weightsPath === undefined) {
+      throw new UsageError(
+        "--temporal reads the features of EMO-AffectNet's ResNet-50: give --weights FER_static_ResNet50_AffectNet.pt too",
+      );
+    }
+    if (temporalPath !== undefined && annotateDir !== undefined) {
+      throw new UsageError('--annotate is for images; it does not combine with --temporal');
+    }
+    if (folderFps !== undefined && temporalPath === undefined) {
+      throw new UsageError(
+        '--fps is the frame rate of frame folders in the temporal mode: it needs --temporal',
+      );
+    }
     if (paths.length === 0) {
       throw new UsageError(
         'analyze: give at least one image file or folder, e.g. `npm run analyze -- photo.jpg`',
@@ -134,6 +170,10 @@ export async function runAnalyze(
       return 2;
     }
     throw error;
+  }
+
+  if (temporalPath !== undefined) {
+    return runTemporal(paths, options, json, weightsPath!, temporalPath, folderFps, io, openEngine);
   }
 
   let failed = 0;
@@ -228,6 +268,63 @@ export async function runAnalyze(
       `${failed > 0 ? `, ${failed} failed` : ''}${annotateDir === undefined ? '' : `; annotated PNGs in ${annotateDir}`}\n`,
   );
   return failed > 0 ? 1 : 0;
+}
+
+/** The temporal mode (analyze-temporal.ts): imports both models, then runs each stream. */
+async function runTemporal(
+  paths: readonly string[],
+  options: Partial<AnalyzeOptions>,
+  json: boolean,
+  weightsPath: string,
+  temporalPath: string,
+  folderFps: number | undefined,
+  io: CliIo,
+  openEngine: OpenEngine,
+): Promise<number> {
+  const loaded = await loadWeightsForTool('analyze', weightsPath, io);
+  if (!loaded) return 1;
+  let temporal: LoadedTemporal;
+  let weights;
+  try {
+    temporal = await loadTemporal(temporalPath);
+    weights = withFeatures(loaded, temporal);
+  } catch (error) {
+    if (!(error instanceof WeightsError)) throw error;
+    io.err(`analyze: ${error.message}\n`);
+    return 1;
+  }
+  io.err(`analyze: ${describeTemporal(temporal)}\n`);
+  let handle: EngineHandle;
+  try {
+    handle = await openEngine({ extraModels: [weights], temporalModels: [temporal] });
+  } catch (error) {
+    io.err(`analyze: cannot load the engine: ${errorMessage(error)}\n`);
+    return 1;
+  }
+  try {
+    if (!handle.backend)
+      throw new Error('analyze: the engine exposes no backend to run the temporal model on');
+    const started = performance.now();
+    const result = await analyzeStreams({
+      engine: handle.engine,
+      backend: handle.backend,
+      temporal: temporal.entry,
+      paths,
+      options: { ...options, classifierId: weights.entry.id },
+      json,
+      folderFps: folderFps ?? temporal.entry.sampleFps,
+      io,
+    });
+    const seconds = (performance.now() - started) / 1000;
+    io.err(
+      `analyze: ${paths.length - result.failed} of ${paths.length} stream(s) analysed, ${result.frames} frame(s), ` +
+        `${result.faces} face(s) in ${seconds.toFixed(1)} s` +
+        `${result.failed > 0 ? `, ${result.failed} failed` : ''}\n`,
+    );
+    return result.failed > 0 ? 1 : 0;
+  } finally {
+    await handle.close?.();
+  }
 }
 
 if (isMainModule(import.meta.url)) {

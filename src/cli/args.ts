@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { ClassifyOptions, DetectOptions, Engine } from '../ml/engine-api.ts';
 import type { InferenceBackend } from '../ml/backend.ts';
-import type { ClassifierEntry, Manifest } from '../ml/manifest.ts';
+import type { ClassifierEntry, Manifest, TemporalEntry } from '../ml/manifest.ts';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -362,6 +362,8 @@ export interface OpenEngineOptions {
   numThreads?: number;
   /** Classifiers that are not in models/ (the user's EMO-AffectNet import, see emo-weights.ts). */
   extraModels?: readonly { entry: ClassifierEntry; onnx: Uint8Array }[];
+  /** Temporal models (EMO-AffectNet's LSTM, see emo-weights.ts), run through the engine's backend. */
+  temporalModels?: readonly { entry: TemporalEntry; onnx: Uint8Array }[];
 }
 export type OpenEngine = (options?: OpenEngineOptions) => Promise<EngineHandle>;
 

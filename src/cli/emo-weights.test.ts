@@ -2,9 +2,22 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeStoredZip } from '../checkpoint/test-checkpoint-writer.ts';
+import {
+  type TestTensor,
+  writeStateDictCheckpoint,
+  writeStoredZip,
+} from '../checkpoint/test-checkpoint-writer.ts';
+import { expectedLstmParams } from '../emo-affectnet/lstm-architecture.ts';
 import { UsageError } from './args.ts';
-import { WeightsError, describeWeights, loadWeights, readWeights } from './emo-weights.ts';
+import {
+  WeightsError,
+  describeTemporal,
+  describeWeights,
+  loadTemporal,
+  loadWeights,
+  readWeights,
+  withFeatures,
+} from './emo-weights.ts';
 import { tinyEmoOnnx } from './fake-engine.test-helper.ts';
 
 const GET_IT =
@@ -125,5 +138,56 @@ describe('loadWeights: the same import as the extension, messages for the user',
     expect(describeWeights(loaded)).toMatch(
       /^emo-affectnet: .*tiny\.onnx: ONNX model, 0\.0 MB, SHA-256 [0-9a-f]{12}\.\.\., NOT the authors' file .*; checked in \d+\.\d\d s, up to 8 faces per call; kept in memory, nothing cached$/,
     );
+  });
+});
+
+describe('--temporal: loadTemporal and withFeatures', () => {
+  const lstmPt = (): Uint8Array => {
+    const tensors = new Map<string, TestTensor>();
+    for (const p of expectedLstmParams()) {
+      const count = p.shape.reduce((a, b) => a * b, 1);
+      tensors.set(p.key, { dtype: 'float32', shape: p.shape, data: new Float32Array(count) });
+    }
+    return writeStateDictCheckpoint(tensors, 'FER_dinamic_LSTM_Aff-Wild2');
+  };
+
+  it('imports the LSTM in memory and describes it', async () => {
+    await writeFile(join(dir, 'lstm.pt'), lstmPt());
+    const t = await loadTemporal(join(dir, 'lstm.pt'));
+    expect(t.from).toBe('pytorch');
+    expect(t.entry).toMatchObject({
+      id: 'emo-affectnet-lstm',
+      file: 'emo-affectnet-lstm.onnx',
+      bytes: t.onnx.length,
+    });
+    expect(describeTemporal(t)).toMatch(
+      /^emo-affectnet-lstm: .*lstm\.pt: PyTorch state_dict, 11\.6 MB; built in \d+\.\d\d s; 10 features at 5 fps \(2 s\) per face; kept in memory, nothing cached$/,
+    );
+  });
+
+  it('refuses a missing file and the ResNet-50 given as the LSTM, saying why', async () => {
+    await expect(loadTemporal(join(dir, 'nope.pt'))).rejects.toThrow(
+      /--temporal .*nope\.pt: no such file\. The temporal models are not bundled/,
+    );
+    await expect(loadTemporal(join(dir, 'tiny.onnx'))).rejects.toThrow(
+      /--temporal .*tiny\.onnx: This ONNX model is not EMO-AffectNet's temporal LSTM: expected one input float32 \[batch, 10, 512\]/,
+    );
+  });
+
+  it("switches the ResNet-50's features on, or says the ONNX export lacks them", async () => {
+    await writeFile(join(dir, 'lstm.pt'), lstmPt());
+    const t = await loadTemporal(join(dir, 'lstm.pt'));
+    const onnxOnly = await loadWeights(join(dir, 'tiny.onnx'));
+    expect(() => withFeatures(onnxOnly, t)).toThrow(
+      /tiny\.onnx: this ONNX export has no features output \[batch, 512\] \(relu\(fc1\)\), which the temporal model reads/,
+    );
+    const withOutput = {
+      ...onnxOnly,
+      entry: {
+        ...onnxOnly.entry,
+        outputs: [...onnxOnly.entry.outputs, { name: 'features', shape: [1, 512] }],
+      },
+    };
+    expect(withFeatures(withOutput, t).entry.featuresOutput).toBe('features');
   });
 });

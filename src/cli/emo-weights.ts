@@ -15,8 +15,13 @@ import {
   EMO_AFFECTNET_SHA256,
   EMO_AFFECTNET_URL,
 } from '../emo-affectnet/manifest-entry.ts';
+import {
+  EMO_AFFECTNET_LSTM_FILE_PATTERN,
+  EMO_AFFECTNET_LSTM_SOURCE,
+  importEmoAffectNetLstm,
+} from '../emo-affectnet/lstm-import.ts';
 import type { WeightStorage } from '../emo-affectnet/resnet50-onnx.ts';
-import type { ClassifierEntry } from '../ml/manifest.ts';
+import type { ClassifierEntry, TemporalEntry } from '../ml/manifest.ts';
 import { type CliIo, type OptionSpecs, type OptionValues, UsageError, readString } from './args.ts';
 
 export { EMO_AFFECTNET_ID };
@@ -184,4 +189,86 @@ export async function loadWeightsForTool(
     io.err(`${tool}: ${error.message}\n`);
     return null;
   }
+}
+
+// ---- --temporal: EMO-AffectNet's LSTM over the ResNet-50's features ----
+
+export const TEMPORAL_OPTION: OptionSpecs = {
+  temporal: {
+    type: 'string',
+    value: '<lstm.pt|lstm.onnx>',
+    description:
+      `EMO-AffectNet temporal model (not bundled): one of the authors' ${EMO_AFFECTNET_LSTM_FILE_PATTERN}\n` +
+      'or an ONNX export; needs --weights. Each argument is then a video (read with ffmpeg at 5 fps) or a\n' +
+      'folder of frames (in name order, --fps apart), and every face also gets its emotion smoothed over 2 s',
+  },
+};
+
+export interface LoadedTemporal {
+  entry: TemporalEntry;
+  onnx: Uint8Array;
+  path: string;
+  fileBytes: number;
+  from: 'pytorch' | 'onnx';
+  importMs: number;
+}
+
+/** Reads and imports an LSTM file; throws WeightsError with a message for the user. */
+export async function loadTemporal(path: string): Promise<LoadedTemporal> {
+  const where = `--temporal ${path}`;
+  const GET_LSTM = `The temporal models are not bundled: download one of the authors' ${EMO_AFFECTNET_LSTM_FILE_PATTERN} (${EMO_AFFECTNET_LSTM_SOURCE}).`;
+  let bytes: Uint8Array;
+  try {
+    if ((await stat(path)).isDirectory())
+      throw new WeightsError(`${where}: is a folder; give the model file itself.`);
+    bytes = new Uint8Array(await readFile(path));
+  } catch (error) {
+    if (error instanceof WeightsError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new WeightsError(
+      `${where}: ${code === 'ENOENT' ? 'no such file' : `cannot read it (${(error as Error).message})`}. ${GET_LSTM}`,
+    );
+  }
+  const started = performance.now();
+  let imported;
+  try {
+    imported = importEmoAffectNetLstm(bytes);
+  } catch (error) {
+    if (error instanceof CheckpointError) throw new WeightsError(`${where}: ${error.message}`);
+    throw error;
+  }
+  const importMs = performance.now() - started;
+  const entry: TemporalEntry = {
+    ...imported.entry,
+    file: `${imported.entry.id}.onnx`,
+    sha256: sha256(imported.onnx),
+    bytes: imported.onnx.length,
+  };
+  return { entry, onnx: imported.onnx, path, fileBytes: bytes.length, from: imported.from, importMs };
+}
+
+/**
+ * The ResNet-50 entry with its features output switched on (engine.ts then gives Face.features), for the
+ * temporal model; throws WeightsError when an ONNX export lacks the [batch, 512] features output.
+ */
+export function withFeatures(weights: LoadedWeights, temporal: LoadedTemporal): LoadedWeights {
+  const features = weights.entry.outputs.find(
+    (o) => o.name !== weights.entry.output && o.shape[o.shape.length - 1] === temporal.entry.input.shape[2],
+  );
+  if (!features) {
+    throw new WeightsError(
+      `--weights ${weights.path}: this ONNX export has no features output [batch, ${temporal.entry.input.shape[2]}] ` +
+        "(relu(fc1)), which the temporal model reads: give the authors' .pt, or export the features as a second output.",
+    );
+  }
+  return { ...weights, entry: { ...weights.entry, featuresOutput: features.name } };
+}
+
+export function describeTemporal(t: LoadedTemporal): string {
+  const what = t.from === 'pytorch' ? 'PyTorch state_dict' : 'ONNX model';
+  return (
+    `${t.entry.id}: ${t.path}: ${what}, ${mb(t.fileBytes)}; ${t.from === 'pytorch' ? 'built' : 'checked'} in ` +
+    `${(t.importMs / 1000).toFixed(2)} s; ${t.entry.window} features at ${t.entry.sampleFps} fps ` +
+    `(${t.entry.window / t.entry.sampleFps} s) per face; kept in memory, nothing cached`
+  );
 }

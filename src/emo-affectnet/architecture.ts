@@ -90,7 +90,7 @@ function batchNorm(key: string, channels: number): ParamSpec[] {
   ];
 }
 
-function linear(key: string, out: number, inp: number): ParamSpec[] {
+export function linear(key: string, out: number, inp: number): ParamSpec[] {
   return [
     { key: `${key}.weight`, shape: [out, inp], dtype: 'float32' },
     { key: `${key}.bias`, shape: [out], dtype: 'float32' },
@@ -136,9 +136,12 @@ export interface FoundParam {
  * Compares a checkpoint's keys, shapes and dtypes with the architecture and returns EVERY problem (missing
  * keys, unexpected keys, wrong shapes with expected vs actual), so one error can list them all.
  */
-export function checkParams(found: ReadonlyMap<string, FoundParam>): string[] {
+export function checkParams(
+  found: ReadonlyMap<string, FoundParam>,
+  /** The model's parameters (default: the ResNet-50's; ./lstm-architecture.ts has the temporal model's). */
+  expected: readonly ParamSpec[] = expectedParams(),
+): string[] {
   const problems: string[] = [];
-  const expected = expectedParams();
   const expectedKeys = new Set(expected.map((p) => p.key));
   const shape = (s: readonly number[]): string => `[${s.join(', ')}]`;
   const missing = expected.filter((p) => !found.has(p.key));

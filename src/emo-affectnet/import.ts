@@ -91,6 +91,13 @@ function importPyTorch(bytes: Uint8Array, options: ImportOptions): ImportedModel
 export function assertArchitecture(stateDict: StateDict): void {
   const problems = checkParams(stateDict);
   if (problems.length === 0) return;
+  if (stateDict.has('lstm1.weight_ih_l0')) {
+    throw new CheckpointError(
+      'mismatch',
+      "This is one of EMO-AffectNet's temporal LSTMs (FER_dinamic_LSTM_<corpus>.pt), which reads the ResNet-50's " +
+        `features: give it as the temporal model, next to the ResNet-50. ${GET_IT}`,
+    );
+  }
   const keys = [...stateDict.keys()];
   const hints: string[] = [];
   if (keys.length > 0 && keys.every((k) => k.startsWith('module.'))) {

@@ -42,6 +42,11 @@ export interface Face {
   /** Probabilities over the 7 canonical emotions (sum 1). */
   emotions: EmotionScores;
   top: { emotion: Emotion; probability: number };
+  /**
+   * The classifier's feature vector for this face (EMO-AffectNet's relu(fc1), 512 values), present only when
+   * the classifier's manifest entry names a `featuresOutput`: the input of a temporal model.
+   */
+  features?: Float32Array;
 }
 
 export interface Engine {

@@ -715,3 +715,45 @@ describe('batching: the faces of a frame go to the classifier together, up to ma
     expect(backend.calls.map((c) => c.dims)).toEqual([[1, 8, 8, 1]]);
   });
 });
+
+describe('features: Face.features when the classifier entry names a featuresOutput', () => {
+  /** Logits as PerFaceBackend, plus 3 "features" per face: the face's index and its mean input, twice. */
+  class FeaturesBackend extends PerFaceBackend {
+    protected override classify(entry: ClassifierEntry, input: TensorData): Record<string, TensorData> {
+      const out = super.classify(entry, input);
+      const n = input.dims[0] ?? 1;
+      const data = new Float32Array(n * 3);
+      for (let i = 0; i < n; i++) data.set([i, out[entry.output]!.data[i * 7]!, 7], i * 3);
+      return { ...out, features: { data, dims: [n, 3] } };
+    }
+  }
+
+  it('gives each face its own copy of its features, batched or not, and none without featuresOutput', async () => {
+    const withFeatures = manifestOf(SHORT, FULL, { ...LOGITS, maxBatch: 4, featuresOutput: 'features' });
+    const faces = await createEngine(
+      new FeaturesBackend(withFeatures),
+      withFeatures,
+      SHORT_RANGE_ONLY,
+    ).analyze(fiveFaces());
+    // Calls of 4 and 1 faces: each face gets the slice at its own place in its call.
+    expect(faces.map((f) => [f.features![0], f.features![2], f.features!.length])).toEqual(
+      [0, 1, 2, 3, 0].map((i) => [i, 7, 3]),
+    );
+    expect(new Set(faces.map((f) => f.features![1])).size).toBe(5);
+    // Every face has its own buffer (not a view of one output).
+    expect(new Set(faces.map((f) => f.features!.buffer)).size).toBe(5);
+
+    const without = manifestOf(SHORT, FULL, { ...LOGITS, maxBatch: 4 });
+    const plain = await createEngine(new FeaturesBackend(without), without, SHORT_RANGE_ONLY).analyze(
+      fiveFaces(),
+    );
+    expect(plain.every((f) => !('features' in f))).toBe(true);
+  });
+
+  it('names the missing output when the model has no such features', async () => {
+    const manifest = manifestOf(SHORT, FULL, { ...LOGITS, featuresOutput: 'fc1' });
+    await expect(
+      createEngine(new PerFaceBackend(manifest), manifest, SHORT_RANGE_ONLY).analyze(fiveFaces()),
+    ).rejects.toThrow(/fc1/);
+  });
+});

@@ -196,7 +196,10 @@ export function createEngine(
   const serial = createSerialQueue();
 
   /** Runs the first `count` faces of the model's input buffer in one call. */
-  const classify = async (model: ClassifierModel, count: number): Promise<EmotionScores[]> => {
+  const classify = async (
+    model: ClassifierModel,
+    count: number,
+  ): Promise<{ scores: EmotionScores; features?: Float32Array }[]> => {
     const { entry } = model;
     const outputs = await backend.run(entry.id, {
       [entry.input.name]: { data: model.views[count - 1]!, dims: model.dims[count - 1]! },
@@ -209,9 +212,23 @@ export function createEngine(
           `${count} x ${perFace}${count > 1 ? ' (does the model really take a batch? see maxBatch in manifest.ts)' : ''}`,
       );
     }
-    return Array.from({ length: count }, (_, i) =>
-      toEmotionScores(scores.subarray(i * perFace, (i + 1) * perFace), entry),
-    );
+    const features =
+      entry.featuresOutput === undefined
+        ? undefined
+        : requireOutput(outputs, entry.featuresOutput, entry.id).data;
+    const perFaceFeatures = features === undefined ? 0 : features.length / count;
+    if (features !== undefined && !(Number.isInteger(perFaceFeatures) && perFaceFeatures > 0)) {
+      throw new Error(
+        `classifier '${entry.id}': features output '${entry.featuresOutput}' has ${features.length} values for ${count} face(s)`,
+      );
+    }
+    return Array.from({ length: count }, (_, i) => ({
+      scores: toEmotionScores(scores.subarray(i * perFace, (i + 1) * perFace), entry),
+      // A copy: the face outlives this call's output buffers.
+      ...(features === undefined
+        ? {}
+        : { features: features.slice(i * perFaceFeatures, (i + 1) * perFaceFeatures) }),
+    }));
   };
 
   const detectWith = (image: RgbaImage, opts: DetectOptions, plan: DetectPlan, timer: StageTimer) => {
@@ -240,16 +257,17 @@ export function createEngine(
       );
       timer.add('crop', t);
       t = timer.now();
-      const scores = await classify(classifier, group.length);
+      const results = await classify(classifier, group.length);
       timer.add('classifier', t);
       group.forEach((det, i) => {
-        const emotions = scores[i]!;
+        const { scores: emotions, features } = results[i]!;
         faces.push({
           box: det.box,
           score: det.score,
           keypoints: det.keypoints,
           emotions,
           top: topEmotion(emotions),
+          ...(features === undefined ? {} : { features }),
         });
       });
     }
@@ -318,8 +336,8 @@ export function createEngine(
         assertRgbaImage(image);
         const classifier = classifierById(classifierId ?? defaults.classifierId);
         preprocessImage(image, classifier.entry, classifier.slots[0]!);
-        const [scores] = await classify(classifier, 1);
-        return scores!;
+        const [result] = await classify(classifier, 1);
+        return result!.scores;
       });
     },
   };

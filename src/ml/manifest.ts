@@ -85,6 +85,12 @@ export interface ClassifierEntry extends ModelEntryBase {
   /** The output tensor holding logits/probabilities. */
   output: string;
   /**
+   * An output with one feature vector per face (EMO-AffectNet's `features`, relu(fc1)). When set, the engine
+   * returns it as Face.features, for a temporal model (TemporalEntry); leave it unset otherwise, so faces
+   * stay small on their way through the extension's messages.
+   */
+  featuresOutput?: string;
+  /**
    * Faces per inference call. Absent or 1: the model's batch dimension is fixed at 1 and each face is one
    * call. Above 1: the graph's batch dimension is symbolic (`input.shape` still records batch 1), and the
    * engine runs up to this many faces of a frame in one call ([n, ...input.shape.slice(1)]; the output's
@@ -99,4 +105,33 @@ export interface Manifest {
   /** Bumped when the manifest format changes. */
   version: 1;
   models: ModelEntry[];
+}
+
+/**
+ * A temporal model (EMO-AffectNet's LSTM, src/emo-affectnet/lstm-architecture.ts): it reads the last
+ * `window` feature vectors of one face, sampled at `sampleFps`, from the classifier `featuresOf` (its
+ * `featuresOutput`), and gives one emotion distribution for the whole window. Not part of Manifest.models:
+ * the user imports it next to its classifier, and the pipeline runs it per tracked face.
+ */
+export interface TemporalEntry {
+  id: string;
+  kind: 'temporal';
+  file: string;
+  sha256: string;
+  bytes: number;
+  /** The classifier whose features it reads. */
+  featuresOf: string;
+  /** [1, window, featureSize]; the batch dimension is symbolic up to maxBatch. */
+  input: TensorSpec;
+  output: string;
+  outputIsProbability: boolean;
+  /** Feature vectors per window, oldest first. */
+  window: number;
+  /** The rate the features are sampled at (window / sampleFps seconds per window). */
+  sampleFps: number;
+  sourceLabels: string[];
+  labels: Emotion[];
+  maxBatch: number;
+  source: ModelSource;
+  description: string;
 }

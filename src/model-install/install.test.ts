@@ -3,10 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { CheckpointError } from '../checkpoint/checkpoint-error.ts';
 import { importEmoAffectNet } from '../emo-affectnet/import.ts';
 import { EMO_AFFECTNET_ID } from '../emo-affectnet/manifest-entry.ts';
+import { type TestTensor, writeStateDictCheckpoint } from '../checkpoint/test-checkpoint-writer.ts';
+import { expectedLstmParams } from '../emo-affectnet/lstm-architecture.ts';
 import { attr, OnnxGraphBuilder } from '../onnx/onnx-builder.ts';
 import { openUserModelStore, userModelFile } from '../model-store/user-model-store.ts';
 import { DownloadError } from './download.ts';
-import { installEmoAffectNet, verifySha256 } from './install.ts';
+import { installEmoAffectNet, installEmoAffectNetLstm, verifySha256 } from './install.ts';
 import { sha256Hex } from './sha256.ts';
 
 /** A tiny ONNX with EMO-AffectNet's signature (input [batch,3,224,224], logits [batch,7]). */
@@ -107,5 +109,71 @@ describe('installEmoAffectNet', () => {
       ),
     ).rejects.toThrow('The model builder stopped: out of memory');
     await expect(d.store.list()).resolves.toEqual([]);
+  });
+});
+
+describe('installEmoAffectNetLstm (the temporal model, next to EMO-AffectNet)', () => {
+  const deps = async () => ({
+    store: await openUserModelStore(new IDBFactory()),
+    now: () => 1_700_000_000_000,
+    clockMs: () => 0,
+  });
+  /** The LSTM's state_dict, zero weights (the checks never look at values). */
+  const lstmPt = (): Uint8Array => {
+    const tensors = new Map<string, TestTensor>();
+    for (const p of expectedLstmParams()) {
+      tensors.set(p.key, {
+        dtype: 'float32',
+        shape: p.shape,
+        data: new Float32Array(p.shape.reduce((a, b) => a * b, 1)),
+      });
+    }
+    return writeStateDictCheckpoint(tensors, 'FER_dinamic_LSTM_Aff-Wild2');
+  };
+
+  it('needs the ResNet-50 installed first, with its features output', async () => {
+    const d = await deps();
+    await expect(installEmoAffectNetLstm(lstmPt(), { kind: 'file', name: 'l.pt' }, d)).rejects.toThrow(
+      "The temporal model (FER_dinamic_LSTM_<corpus>.pt) reads the features of EMO-AffectNet's ResNet-50: install that first.",
+    );
+    // An ONNX export with logits only cannot feed it.
+    await installEmoAffectNet(onnxWithTheRightSignature(), { kind: 'file', name: 'emo.onnx' }, d);
+    await expect(installEmoAffectNetLstm(lstmPt(), { kind: 'file', name: 'l.pt' }, d)).rejects.toThrow(
+      /^The installed EMO-AffectNet is an ONNX export without the 512-d features output/,
+    );
+    await expect(d.store.list()).resolves.toHaveLength(1);
+  });
+
+  it('stores the built LSTM with its temporal entry beside the ResNet-50', async () => {
+    const d = await deps();
+    const resnet = await installEmoAffectNet(
+      onnxWithTheRightSignature(),
+      { kind: 'file', name: 'emo.onnx' },
+      d,
+    );
+    // What a .pt import of the ResNet-50 records: logits and features.
+    await d.store.put(
+      {
+        ...resnet,
+        entry: { ...resnet.entry, outputs: [...resnet.entry.outputs, { name: 'features', shape: [1, 512] }] },
+      },
+      (await d.store.bytes(EMO_AFFECTNET_ID))!,
+    );
+    const pt = lstmPt();
+    const info = await installEmoAffectNetLstm(
+      pt,
+      { kind: 'file', name: 'FER_dinamic_LSTM_Aff-Wild2.pt' },
+      d,
+    );
+    expect(info).toMatchObject({ id: 'emo-affectnet-lstm', from: 'pytorch', sourceBytes: pt.length });
+    expect(info.entry).toMatchObject({
+      kind: 'temporal',
+      featuresOf: EMO_AFFECTNET_ID,
+      file: userModelFile('emo-affectnet-lstm'),
+      window: 10,
+      sampleFps: 5,
+    });
+    expect((await d.store.bytes('emo-affectnet-lstm'))?.length).toBe(info.entry.bytes);
+    expect((await d.store.list()).map((i) => i.entry.kind).sort()).toEqual(['classifier', 'temporal']);
   });
 });

@@ -3,11 +3,20 @@
  * first for a download, then src/emo-affectnet's import (the same code as the Node golden test) reads the
  * checkpoint without executing it and builds the ONNX, which is stored with its manifest entry.
  */
+import { FEATURES } from '../emo-affectnet/architecture.ts';
 import { EMO_AFFECTNET_FILE_NAME, EMO_AFFECTNET_ID } from '../emo-affectnet/manifest-entry.ts';
 import { type ImportedModel, importEmoAffectNet } from '../emo-affectnet/import.ts';
-import type { ClassifierEntry } from '../ml/manifest.ts';
+import {
+  EMO_AFFECTNET_LSTM_FILE_PATTERN,
+  EMO_AFFECTNET_LSTM_ID,
+  type ImportedTemporalModel,
+  importEmoAffectNetLstm,
+} from '../emo-affectnet/lstm-import.ts';
+import type { ClassifierEntry, TemporalEntry } from '../ml/manifest.ts';
 import {
   type InstalledModelInfo,
+  type InstalledTemporalInfo,
+  isClassifierInfo,
   type ModelOrigin,
   type UserModelStore,
   userModelFile,
@@ -68,6 +77,57 @@ export async function installEmoAffectNet(
     sourceSha256,
     sourceBytes: bytes.length,
     batchSize: imported.batchSize,
+    installedAtMs: deps.now(),
+    buildMs,
+  };
+  await deps.store.put(info, imported.onnx);
+  return info;
+}
+
+/**
+ * Installs one of EMO-AffectNet's temporal models (an LSTM over the ResNet-50's features) from a file the
+ * user picked, stored like the ResNet-50 under EMO_AFFECTNET_LSTM_ID. It reads the installed ResNet-50's
+ * `features` output, so that must be installed first and have one (a .pt import always has; an ONNX export
+ * may not). Not offered by the options page yet: the extension's engine does not run temporal models.
+ */
+export async function installEmoAffectNetLstm(
+  bytes: Uint8Array,
+  origin: ModelOrigin,
+  deps: Omit<InstallDeps, 'build'> & { build?: (bytes: Uint8Array) => Promise<ImportedTemporalModel> },
+): Promise<InstalledTemporalInfo> {
+  const resnet = await deps.store.info(EMO_AFFECTNET_ID);
+  if (!resnet || !isClassifierInfo(resnet)) {
+    throw new Error(
+      `The temporal model (${EMO_AFFECTNET_LSTM_FILE_PATTERN}) reads the features of EMO-AffectNet's ResNet-50: ` +
+        'install that first.',
+    );
+  }
+  const features = resnet.entry.outputs.find(
+    (o) => o.name !== resnet.entry.output && o.shape.at(-1) === FEATURES,
+  );
+  if (!features) {
+    throw new Error(
+      'The installed EMO-AffectNet is an ONNX export without the 512-d features output that the temporal ' +
+        "model reads: install the authors' FER_static_ResNet50_AffectNet.pt instead.",
+    );
+  }
+  const sourceSha256 = deps.sourceSha256 ?? (await sha256Hex(bytes));
+  const started = deps.clockMs();
+  const imported = await (deps.build ?? ((b) => Promise.resolve(importEmoAffectNetLstm(b))))(bytes);
+  const buildMs = deps.clockMs() - started;
+  const entry: TemporalEntry = {
+    ...imported.entry,
+    file: userModelFile(EMO_AFFECTNET_LSTM_ID),
+    sha256: await sha256Hex(imported.onnx),
+    bytes: imported.onnx.length,
+  };
+  const info: InstalledTemporalInfo = {
+    id: EMO_AFFECTNET_LSTM_ID,
+    entry,
+    origin,
+    from: imported.from,
+    sourceSha256,
+    sourceBytes: bytes.length,
     installedAtMs: deps.now(),
     buildMs,
   };

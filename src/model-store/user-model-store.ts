@@ -5,7 +5,7 @@
  * whole or not at all. Same origin for every extension page, so the options page and the offscreen document
  * see the same store.
  */
-import type { ClassifierEntry } from '../ml/manifest.ts';
+import type { ClassifierEntry, TemporalEntry } from '../ml/manifest.ts';
 
 export const DB_NAME = 'affect-lens-models';
 const DB_VERSION = 1;
@@ -36,12 +36,25 @@ export interface InstalledModelInfo {
   buildMs: number;
 }
 
+/**
+ * A temporal model (EMO-AffectNet's LSTM, src/emo-affectnet/lstm-import.ts), stored like a classifier. It is
+ * not a manifest model: src/runtime/user-models.ts keeps it out of the engine's manifest.
+ */
+export interface InstalledTemporalInfo extends Omit<InstalledModelInfo, 'entry' | 'batchSize'> {
+  entry: TemporalEntry;
+}
+
+export type StoredModelInfo = InstalledModelInfo | InstalledTemporalInfo;
+
+export const isClassifierInfo = (info: StoredModelInfo): info is InstalledModelInfo =>
+  info.entry.kind === 'classifier';
+
 export interface UserModelStore {
-  list(): Promise<InstalledModelInfo[]>;
-  info(id: string): Promise<InstalledModelInfo | null>;
+  list(): Promise<StoredModelInfo[]>;
+  info(id: string): Promise<StoredModelInfo | null>;
   /** The stored ONNX bytes; null when the model is not installed. */
   bytes(id: string): Promise<Uint8Array | null>;
-  put(info: InstalledModelInfo, onnx: Uint8Array): Promise<void>;
+  put(info: StoredModelInfo, onnx: Uint8Array): Promise<void>;
   remove(id: string): Promise<void>;
   close(): void;
 }
@@ -73,11 +86,11 @@ export async function openUserModelStore(factory: IDBFactory = indexedDB): Promi
   return {
     async list() {
       const tx = db.transaction(INFO, 'readonly');
-      return (await request(tx.objectStore(INFO).getAll())) as InstalledModelInfo[];
+      return (await request(tx.objectStore(INFO).getAll())) as StoredModelInfo[];
     },
     async info(id) {
       const tx = db.transaction(INFO, 'readonly');
-      return ((await request(tx.objectStore(INFO).get(id))) as InstalledModelInfo | undefined) ?? null;
+      return ((await request(tx.objectStore(INFO).get(id))) as StoredModelInfo | undefined) ?? null;
     },
     async bytes(id) {
       const tx = db.transaction(BYTES, 'readonly');

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEngine } from '../ml/engine.ts';
 import type { AnalyzeOptions, Engine } from '../ml/engine-api.ts';
-import type { Manifest, ModelEntry } from '../ml/manifest.ts';
+import type { Manifest, ModelEntry, TemporalEntry } from '../ml/manifest.ts';
 import { createOrtBackend, type OrtBackend } from './ort-backend.ts';
 
 export const DEFAULT_MODELS_DIR = fileURLToPath(new URL('../../models/', import.meta.url));
@@ -22,6 +22,8 @@ export interface NodeEngineOptions {
   modelsDir?: string;
   /** Added to the manifest after the bundled models; their bytes are served from memory. */
   extraModels?: readonly InMemoryModel[];
+  /** Temporal models (EMO-AffectNet's LSTM), from memory: run through the same backend, not the engine. */
+  temporalModels?: readonly { entry: TemporalEntry; onnx: Uint8Array }[];
   defaults?: Partial<AnalyzeOptions>;
   numThreads?: number;
   preload?: boolean;
@@ -45,13 +47,17 @@ export async function createNodeEngine(
   const bundled = await readManifest(modelsDir);
   const extra = options.extraModels ?? [];
   const manifest: Manifest = { ...bundled, models: [...bundled.models, ...extra.map((m) => m.entry)] };
-  const inMemory = new Map(extra.map((m) => [m.entry.file, m.onnx]));
-  const backend = await createOrtBackend(manifest, {
-    loadModel: async (file) =>
-      inMemory.get(file) ?? new Uint8Array(await readFile(path.join(modelsDir, file))),
-    numThreads: options.numThreads ?? 1,
-    preload: options.preload ?? false,
-  });
+  const temporal = options.temporalModels ?? [];
+  const inMemory = new Map([...extra, ...temporal].map((m) => [m.entry.file, m.onnx]));
+  const backend = await createOrtBackend(
+    { models: [...manifest.models, ...temporal.map((m) => m.entry)] },
+    {
+      loadModel: async (file) =>
+        inMemory.get(file) ?? new Uint8Array(await readFile(path.join(modelsDir, file))),
+      numThreads: options.numThreads ?? 1,
+      preload: options.preload ?? false,
+    },
+  );
   const engine = createEngine(backend, manifest, {
     defaults: options.defaults,
     now: () => performance.now(),

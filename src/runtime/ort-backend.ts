@@ -11,7 +11,7 @@
  */
 import type * as Ort from 'onnxruntime-web';
 import type { InferenceBackend, TensorData } from '../ml/backend.ts';
-import type { Manifest, ModelEntry } from '../ml/manifest.ts';
+import type { ModelEntry } from '../ml/manifest.ts';
 import type { GpuDeviceLike } from './webgpu-probe.ts';
 
 export type ExecutionProvider = 'webgpu' | 'wasm';
@@ -65,14 +65,20 @@ export interface OrtBackend extends InferenceBackend {
   webGpuDevice(): Promise<GpuDeviceLike | undefined>;
 }
 
-export async function createOrtBackend(manifest: Manifest, options: OrtBackendOptions): Promise<OrtBackend> {
+/** What the backend needs of a model: its id, file and size (a manifest model, or a temporal model). */
+export type BackendModel = Pick<ModelEntry, 'id' | 'file' | 'bytes'>;
+
+export async function createOrtBackend(
+  manifest: { readonly models: readonly BackendModel[] },
+  options: OrtBackendOptions,
+): Promise<OrtBackend> {
   const providers = options.executionProviders ?? ['wasm'];
   const ort = await importOrt(providers, options.wasmOnlyBuild ?? false);
   ort.env.wasm.numThreads = options.numThreads ?? 1;
   if (options.wasmPaths !== undefined) ort.env.wasm.wasmPaths = options.wasmPaths;
   const sessions = new Map<string, Promise<ModelSession>>();
 
-  const entryOf = (modelId: string): ModelEntry => {
+  const entryOf = (modelId: string): BackendModel => {
     const entry = manifest.models.find((m) => m.id === modelId);
     if (!entry) {
       const known = manifest.models.map((m) => m.id).join(', ');
@@ -87,7 +93,7 @@ export async function createOrtBackend(manifest: Manifest, options: OrtBackendOp
 
   // A model's file is read as soon as it is asked for, in parallel with the runtime starting and the other
   // models' sessions being created; the sessions themselves are created one after another, in order.
-  const open = async (entry: ModelEntry): Promise<ModelSession> => {
+  const open = async (entry: BackendModel): Promise<ModelSession> => {
     const reading = options.loadModel(entry.file);
     reading.catch(() => undefined); // handled below, once its turn comes
     const turn = creating;
@@ -101,7 +107,7 @@ export async function createOrtBackend(manifest: Manifest, options: OrtBackendOp
     return model;
   };
 
-  const create = async (entry: ModelEntry, bytes: Uint8Array): Promise<ModelSession> => {
+  const create = async (entry: BackendModel, bytes: Uint8Array): Promise<ModelSession> => {
     if (bytes.length !== entry.bytes) {
       throw new Error(
         `Model file ${entry.file} has ${bytes.length} bytes, the manifest says ${entry.bytes}: ` +

@@ -1,9 +1,10 @@
 import { IDBFactory } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
-import type { ClassifierEntry } from '../ml/manifest.ts';
+import type { ClassifierEntry, TemporalEntry } from '../ml/manifest.ts';
 import { sha256Hex } from '../model-install/sha256.ts';
 import {
   type InstalledModelInfo,
+  type InstalledTemporalInfo,
   openUserModelStore,
   userModelFile,
 } from '../model-store/user-model-store.ts';
@@ -27,7 +28,7 @@ async function storeWith(onnx: Uint8Array) {
 describe('user models for the engine', () => {
   it('lists installed entries and loads their checked bytes', async () => {
     const { open, entry } = await storeWith(new Uint8Array([1, 2, 3]));
-    await expect(listUserModels(open)).resolves.toEqual({ entries: [entry], notes: [] });
+    await expect(listUserModels(open)).resolves.toEqual({ entries: [entry], temporal: [], notes: [] });
     expect(isUserModelFile(entry.file)).toBe(true);
     expect(isUserModelFile('face-api-expression.onnx')).toBe(false);
     expect([...(await loadUserModel(entry, open))]).toEqual([1, 2, 3]);
@@ -50,7 +51,29 @@ describe('user models for the engine', () => {
     const broken = () => Promise.reject(new Error('QuotaExceededError'));
     await expect(listUserModels(broken)).resolves.toEqual({
       entries: [],
+      temporal: [],
       notes: ["The installed models could not be read from the browser's storage (QuotaExceededError)."],
+    });
+  });
+
+  it('keeps a temporal model (the LSTM) out of the manifest entries, listed apart', async () => {
+    const { open, entry } = await storeWith(new Uint8Array([1, 2, 3]));
+    const store = await open();
+    const temporal = {
+      id: 'emo-affectnet-lstm',
+      kind: 'temporal',
+      file: userModelFile('emo-affectnet-lstm'),
+      bytes: 2,
+    } as TemporalEntry;
+    await store.put(
+      { id: 'emo-affectnet-lstm', entry: temporal } as InstalledTemporalInfo,
+      new Uint8Array([4, 5]),
+    );
+    store.close();
+    await expect(listUserModels(open)).resolves.toEqual({
+      entries: [entry],
+      temporal: [temporal],
+      notes: [],
     });
   });
 });

@@ -3,16 +3,20 @@
  * bytes that refuses missing or damaged data with a message saying how to fix it. A store that cannot be
  * read is a note, never a failed engine: the bundled models still work.
  */
-import type { ClassifierEntry } from '../ml/manifest.ts';
+import type { ClassifierEntry, TemporalEntry } from '../ml/manifest.ts';
 import { sha256Hex } from '../model-install/sha256.ts';
 import {
+  isClassifierInfo,
   openUserModelStore,
   USER_MODEL_FILE_PREFIX,
   type UserModelStore,
 } from '../model-store/user-model-store.ts';
 
 export interface UserModels {
+  /** Classifiers, for the engine's manifest. */
   entries: ClassifierEntry[];
+  /** Temporal models (EMO-AffectNet's LSTM): never in the manifest (the engine does not run them yet). */
+  temporal: TemporalEntry[];
   /** Problems found while listing them, for people. */
   notes: string[];
 }
@@ -29,10 +33,15 @@ export async function listUserModels(
   try {
     store = await open();
     const infos = await store.list();
-    return { entries: infos.map((i) => i.entry), notes: [] };
+    return {
+      entries: infos.filter(isClassifierInfo).map((i) => i.entry),
+      temporal: infos.flatMap((i) => (isClassifierInfo(i) ? [] : [i.entry])),
+      notes: [],
+    };
   } catch (error) {
     return {
       entries: [],
+      temporal: [],
       notes: [`The installed models could not be read from the browser's storage (${errorText(error)}).`],
     };
   } finally {

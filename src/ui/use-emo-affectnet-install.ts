@@ -17,6 +17,7 @@ import { importInWorker } from '../model-install/import-in-worker.ts';
 import { installEmoAffectNet, verifySha256 } from '../model-install/install.ts';
 import {
   type InstalledModelInfo,
+  isClassifierInfo,
   type ModelOrigin,
   openUserModelStore,
 } from '../model-store/user-model-store.ts';
@@ -70,7 +71,8 @@ export function useEmoAffectNetInstall(): EmoAffectNetInstall {
   const refresh = async () => {
     const store = await openUserModelStore();
     try {
-      setInstalled(await store.info(EMO_AFFECTNET_ID));
+      const info = await store.info(EMO_AFFECTNET_ID);
+      setInstalled(info && isClassifierInfo(info) ? info : null);
     } finally {
       store.close();
     }

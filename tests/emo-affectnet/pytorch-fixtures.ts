@@ -1,8 +1,9 @@
 /**
  * The PyTorch fixtures of the EMO-AffectNet tests: scripts/emo-affectnet/make-test-checkpoint.py (a
- * full-size checkpoint with seeded random weights, PyTorch's outputs for fixed inputs and for a real image),
- * run with Debian's python3-torch and cached in node_modules/.cache/affect-lens/emo-affectnet/ until the
- * generator or the image changes. Shared by the golden test and the CLI end-to-end test; a lock keeps two
+ * full-size checkpoint with seeded random weights, PyTorch's outputs for fixed inputs and for a real image)
+ * and scripts/emo-affectnet/make-test-lstm.py (the temporal LSTM, likewise), run with Debian's python3-torch
+ * and cached in node_modules/.cache/affect-lens/emo-affectnet{,-lstm}/ until the generator or the image
+ * changes. Shared by the golden test and the CLI end-to-end test; a lock keeps two
  * test files from generating at once.
  */
 import { spawnSync } from 'node:child_process';
@@ -16,8 +17,10 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const PYTHON = process.env.AFFECT_LENS_PYTHON ?? '/usr/bin/python3';
 const GENERATOR = path.join(ROOT, 'scripts/emo-affectnet/make-test-checkpoint.py');
 export const CACHE_DIR = path.join(ROOT, 'node_modules/.cache/affect-lens/emo-affectnet');
+/** The shared measurement data beside the checkout (../shared/data/README.md); AFFECT_LENS_SHARED_DATA overrides it. */
+export const SHARED_DATA = process.env.AFFECT_LENS_SHARED_DATA ?? path.resolve(ROOT, '../shared/data');
 /** Real photos for the preprocessing check (shared data, never copied into the repo). */
-export const IMAGES_DIR = path.resolve(ROOT, '../shared/data/face-boxes/dlib-pascalvoc/images');
+export const IMAGES_DIR = path.join(SHARED_DATA, 'face-boxes/dlib-pascalvoc/images');
 export const ENABLE = 'apt-get install -y python3-torch python3-pil';
 
 export const HAVE_TORCH =
@@ -52,7 +55,6 @@ export interface Reference {
 export const log = (message: string): void => console.log(`[emo-affectnet] ${message}`);
 export const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 
-const LOCK = `${CACHE_DIR}.lock`;
 /** A generator run takes about a minute; a lock older than this was left by a killed run. */
 const STALE_LOCK_MS = 20 * 60_000;
 
@@ -60,60 +62,97 @@ function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-/** Runs `act` holding the cache lock (a directory: mkdir is atomic), waiting for another holder. */
-function withLock<T>(act: () => T): T {
-  mkdirSync(path.dirname(LOCK), { recursive: true });
+/** Runs `act` holding the lock of a cache folder (a directory: mkdir is atomic), waiting for another holder. */
+function withLock<T>(cacheDir: string, act: () => T): T {
+  const lock = `${cacheDir}.lock`;
+  mkdirSync(path.dirname(lock), { recursive: true });
   for (;;) {
     try {
-      mkdirSync(LOCK);
+      mkdirSync(lock);
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const age = Date.now() - (statSync(LOCK, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-      if (age > STALE_LOCK_MS) rmSync(LOCK, { recursive: true, force: true });
+      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > STALE_LOCK_MS) rmSync(lock, { recursive: true, force: true });
       else sleepSync(1000);
     }
   }
   try {
     return act();
   } finally {
-    rmSync(LOCK, { recursive: true, force: true });
+    rmSync(lock, { recursive: true, force: true });
   }
 }
 
-/** Runs the generator unless the cache holds its output for this generator and image. */
+/** Runs the ResNet-50 generator unless the cache holds its output for this generator and image. */
 export function ensureFixtures(): Reference {
-  return withLock(() => generateUnlessCached());
+  return withLock(CACHE_DIR, () =>
+    generateUnlessCached(GENERATOR, CACHE_DIR, [...(IMAGE ? ['--image', IMAGE] : []), '--batch', '5'], {
+      image: IMAGE ?? null,
+    }),
+  );
 }
 
-function generateUnlessCached(): Reference {
+function generateUnlessCached<T>(
+  generator: string,
+  cacheDir: string,
+  args: string[],
+  inputs: Record<string, unknown>,
+): T {
   const stamp = JSON.stringify({
-    generator: createHash('sha256').update(readFileSync(GENERATOR)).digest('hex'),
-    image: IMAGE ?? null,
+    generator: createHash('sha256').update(readFileSync(generator)).digest('hex'),
+    ...inputs,
   });
-  const stampFile = path.join(CACHE_DIR, 'stamp.json');
-  const referenceFile = path.join(CACHE_DIR, 'reference.json');
+  const stampFile = path.join(cacheDir, 'stamp.json');
+  const referenceFile = path.join(cacheDir, 'reference.json');
   if (!(existsSync(stampFile) && existsSync(referenceFile) && readFileSync(stampFile, 'utf8') === stamp)) {
-    rmSync(CACHE_DIR, { recursive: true, force: true });
-    mkdirSync(CACHE_DIR, { recursive: true });
+    rmSync(cacheDir, { recursive: true, force: true });
+    mkdirSync(cacheDir, { recursive: true });
     const started = performance.now();
-    const run = spawnSync(
-      PYTHON,
-      [GENERATOR, CACHE_DIR, ...(IMAGE ? ['--image', IMAGE] : []), '--batch', '5'],
-      {
-        encoding: 'utf8',
-        timeout: 900_000,
-      },
-    );
+    const run = spawnSync(PYTHON, [generator, cacheDir, ...args], { encoding: 'utf8', timeout: 900_000 });
     if (run.status !== 0) {
       throw new Error(
-        `${GENERATOR} failed (exit ${run.status}, ${run.error?.message ?? ''}):\n${run.stderr}`,
+        `${generator} failed (exit ${run.status}, ${run.error?.message ?? ''}):\n${run.stderr}`,
       );
     }
     writeFileSync(stampFile, stamp);
     log(`generated the PyTorch fixtures in ${seconds(performance.now() - started)}: ${run.stdout.trim()}`);
   }
-  return JSON.parse(readFileSync(referenceFile, 'utf8')) as Reference;
+  return JSON.parse(readFileSync(referenceFile, 'utf8')) as T;
+}
+
+// ---- the temporal model (scripts/emo-affectnet/make-test-lstm.py) ----
+
+const LSTM_GENERATOR = path.join(ROOT, 'scripts/emo-affectnet/make-test-lstm.py');
+export const LSTM_CACHE_DIR = path.join(ROOT, 'node_modules/.cache/affect-lens/emo-affectnet-lstm');
+
+export interface LstmReference {
+  torch: string;
+  checkpoint: string;
+  /** [key, shape] in the order torch.save wrote them. */
+  keys: [string, number[]][];
+  /** torch.onnx.export of the same model; null when the export failed (onnxError says why). */
+  onnx: string | null;
+  onnxError?: string;
+  inputs: { file: string; shape: number[] };
+  probabilities: number[][];
+  logits: number[][];
+  /** PyTorch's LSTM on the ResNet-50 fixture's features (Reference.features) in this order, oldest first. */
+  chain: { order: number[]; probabilities: number[] };
+}
+
+/**
+ * Runs the LSTM generator (a few seconds) unless the cache holds its output; it reads the ResNet-50
+ * fixtures' features (ensureFixtures first), so the chain ResNet-50 -> LSTM can be checked against PyTorch.
+ */
+export function ensureLstmFixtures(): LstmReference {
+  ensureFixtures();
+  const resnetReference = path.join(CACHE_DIR, 'reference.json');
+  return withLock(LSTM_CACHE_DIR, () =>
+    generateUnlessCached(LSTM_GENERATOR, LSTM_CACHE_DIR, ['--resnet-reference', resnetReference], {
+      resnet: createHash('sha256').update(readFileSync(resnetReference)).digest('hex'),
+    }),
+  );
 }
 
 /** A little-endian float32 file of the fixtures (inputs, preprocessed tensors). */

@@ -1,0 +1,136 @@
+/**
+ * `npm run analyze -- --weights <resnet> --temporal <lstm> <videos or frame folders>`: the temporal mode.
+ * Each argument is one stream (a video read by ffmpeg at the temporal model's 5 fps, or a folder of frames
+ * in name order): every frame goes through the engine's video path (analyzeVideoFrame, with the ResNet-50's
+ * features), and each face through src/ml/temporal-smoother.ts, which follows it across frames and runs the
+ * LSTM on its last 2 s. One line per face per frame (or one JSON object per frame with --json).
+ */
+import { stat } from 'node:fs/promises';
+import type { AnalyzeOptions, Engine, Face } from '../ml/engine-api.ts';
+import type { InferenceBackend } from '../ml/backend.ts';
+import type { TemporalEntry } from '../ml/manifest.ts';
+import { type SmoothedFace, createTemporalSmoother } from '../ml/temporal-smoother.ts';
+import type { CliIo } from './args.ts';
+import { errorMessage } from './args.ts';
+import { faceToJson, formatFaceLine } from './analyze.ts';
+import { type VideoFrame, isVideoFile, readFrameFolder, readVideoFrames } from './video-frames.ts';
+
+export interface TemporalAnalyzeInput {
+  engine: Engine;
+  backend: InferenceBackend;
+  temporal: TemporalEntry;
+  paths: readonly string[];
+  options: Partial<AnalyzeOptions>;
+  json: boolean;
+  /** Frame rate of frame folders (videos are decoded at the temporal model's sampleFps). */
+  folderFps: number;
+  io: CliIo;
+  /** Frames source (tests replace it); default: ffmpeg for videos, the folder walk for folders. */
+  frames?: (path: string) => AsyncIterable<VideoFrame>;
+}
+
+const round = (v: number, digits: number): number => Math.round(v * 10 ** digits) / 10 ** digits;
+
+/** The label of the smoothed result: "smoothed over 2 s" (or "over 0.6 s so far" while the window fills). */
+export function smoothedText(s: SmoothedFace, entry: TemporalEntry): string {
+  const span = (n: number): string => `${round(n / entry.sampleFps, 1)} s`;
+  const over = s.samples >= entry.window ? span(entry.window) : `${span(s.samples)} so far`;
+  return `smoothed over ${over}: ${s.top.emotion} ${s.top.probability.toFixed(2)}`;
+}
+
+export function smoothedToJson(s: SmoothedFace, entry: TemporalEntry): unknown {
+  return {
+    track: s.trackId,
+    samples: s.samples,
+    window: entry.window,
+    spanMs: (entry.window * 1000) / entry.sampleFps,
+    fresh: s.fresh,
+    emotions: Object.fromEntries(Object.entries(s.emotions).map(([k, v]) => [k, round(v, 4)])),
+    top: { emotion: s.top.emotion, probability: round(s.top.probability, 4) },
+  };
+}
+
+async function* framesOf(
+  path: string,
+  temporal: TemporalEntry,
+  folderFps: number,
+): AsyncIterable<VideoFrame> {
+  if (isVideoFile(path)) {
+    yield* readVideoFrames(path, temporal.sampleFps);
+    return;
+  }
+  let folder = false;
+  try {
+    folder = (await stat(path)).isDirectory();
+  } catch {
+    throw new Error(`${path}: no such file or folder`);
+  }
+  if (!folder) {
+    throw new Error(
+      `${path}: with --temporal, give videos (${['.mp4', '.webm', '.mkv', '...'].join(', ')}) or folders of frames`,
+    );
+  }
+  yield* readFrameFolder(path, folderFps);
+}
+
+/** Runs every stream; returns the failed streams, frames and faces counted. */
+export async function analyzeStreams(
+  input: TemporalAnalyzeInput,
+): Promise<{ failed: number; frames: number; faces: number }> {
+  const { engine, backend, temporal, paths, options, json, io } = input;
+  const frames = input.frames ?? ((path: string) => framesOf(path, temporal, input.folderFps));
+  let failed = 0;
+  let frameCount = 0;
+  let faceCount = 0;
+  for (const path of paths) {
+    const smoother = createTemporalSmoother(backend, temporal);
+    try {
+      for await (const frame of frames(path)) {
+        frameCount++;
+        const faces: Face[] = await engine.analyzeVideoFrame(
+          frame.image,
+          { streamId: path, timestampMs: frame.timestampMs },
+          options,
+        );
+        const smoothed = await smoother.update(faces, frame.timestampMs);
+        faceCount += faces.length;
+        const t = `t ${(frame.timestampMs / 1000).toFixed(1)} s`;
+        if (json) {
+          io.out(
+            `${JSON.stringify({
+              file: path,
+              frame: frame.index,
+              timeMs: round(frame.timestampMs, 1),
+              width: frame.image.width,
+              height: frame.image.height,
+              faces: faces.map((face, i) => ({
+                ...(faceToJson(face) as object),
+                smoothed: smoothed[i] ? smoothedToJson(smoothed[i], temporal) : null,
+              })),
+            })}\n`,
+          );
+        } else if (faces.length === 0) {
+          io.out(`${path}  ${t}  no face\n`);
+        } else {
+          io.out(
+            faces
+              .map((face, i) => {
+                const s = smoothed[i];
+                const line = formatFaceLine(`${path}  ${t}`, face, i, faces.length);
+                return s ? `${line}  #${s.trackId}  ${smoothedText(s, temporal)}` : line;
+              })
+              .join('\n') + '\n',
+          );
+        }
+      }
+    } catch (error) {
+      failed++;
+      const message = errorMessage(error);
+      io.err(`${message.startsWith(path) ? message : `${path}: ${message}`}\n`);
+      if (json) io.out(`${JSON.stringify({ file: path, error: message })}\n`);
+    } finally {
+      engine.endStream(path);
+    }
+  }
+  return { failed, frames: frameCount, faces: faceCount };
+}
