@@ -15,13 +15,7 @@ import {
   EMO_AFFECTNET_URL,
   emoAffectNetEntry,
 } from './manifest-entry.ts';
-import {
-  type OnnxDim,
-  ONNX_FLOAT,
-  ONNX_FLOAT16,
-  type OnnxValueSignature,
-  readOnnxSignature,
-} from './onnx-signature.ts';
+import { describeValue, isFloatBatchOf, ONNX_FLOAT16, readUserOnnxSignature } from './onnx-signature.ts';
 import { buildEmoAffectNetOnnx, ONNX_LOGITS, type WeightStorage } from './resnet50-onnx.ts';
 
 export interface ImportOptions {
@@ -115,46 +109,23 @@ export function assertArchitecture(stateDict: StateDict): void {
   );
 }
 
-const formatDims = (dims: OnnxDim[] | null): string =>
-  dims === null ? 'no shape' : `[${dims.map((d) => (d === null ? '?' : String(d))).join(', ')}]`;
-
-/** Batch dimension: symbolic, unknown or a fixed size; every other dimension must equal `rest`. */
-function matches(v: OnnxValueSignature, rest: number[]): boolean {
-  return (
-    v.elemType === ONNX_FLOAT &&
-    v.dims !== null &&
-    v.dims.length === rest.length + 1 &&
-    rest.every((n, i) => v.dims![i + 1] === n)
-  );
-}
-
 function importOnnx(bytes: Uint8Array): ImportedModel {
-  let signature;
-  try {
-    signature = readOnnxSignature(bytes);
-  } catch (error) {
-    throw new CheckpointError(
-      'format',
-      `The file is neither a PyTorch checkpoint (.pt, a ZIP) nor an ONNX model (${(error as Error).message}). ${GET_IT}`,
-    );
-  }
-  const describe = (v: OnnxValueSignature): string =>
-    `"${v.name}" ${v.elemType === ONNX_FLOAT ? 'float32' : `elem_type ${v.elemType}`} ${formatDims(v.dims)}`;
+  const signature = readUserOnnxSignature(bytes, GET_IT);
   const problems: string[] = [];
   const expectedInput = [INPUT_CHANNELS, INPUT_SIZE, INPUT_SIZE];
-  if (signature.inputs.length !== 1 || !matches(signature.inputs[0]!, expectedInput)) {
+  if (signature.inputs.length !== 1 || !isFloatBatchOf(signature.inputs[0]!, expectedInput)) {
     problems.push(
-      `expected one input float32 [batch, ${expectedInput.join(', ')}] (NCHW, B, G, R), found ${signature.inputs.map(describe).join(', ') || 'none'}`,
+      `expected one input float32 [batch, ${expectedInput.join(', ')}] (NCHW, B, G, R), found ${signature.inputs.map(describeValue).join(', ') || 'none'}`,
     );
   }
-  const logitsCandidates = signature.outputs.filter((o) => matches(o, [NUM_CLASSES]));
+  const logitsCandidates = signature.outputs.filter((o) => isFloatBatchOf(o, [NUM_CLASSES]));
   const logits =
     logitsCandidates.find((o) => o.name === ONNX_LOGITS) ??
     (logitsCandidates.length === 1 ? logitsCandidates[0] : undefined);
   if (!logits) {
     problems.push(
       `expected an output float32 [batch, ${NUM_CLASSES}] (the logits; named "${ONNX_LOGITS}" when there are several), ` +
-        `found ${signature.outputs.map(describe).join(', ') || 'none'}`,
+        `found ${signature.outputs.map(describeValue).join(', ') || 'none'}`,
     );
   }
   if (problems.length > 0 || !logits) {
@@ -163,7 +134,7 @@ function importOnnx(bytes: Uint8Array): ImportedModel {
       `This ONNX model is not EMO-AffectNet's ResNet-50: ${problems.join('; ')}. ${GET_IT}`,
     );
   }
-  const features = signature.outputs.find((o) => o !== logits && matches(o, [FEATURES]));
+  const features = signature.outputs.find((o) => o !== logits && isFloatBatchOf(o, [FEATURES]));
   const weights: WeightStorage =
     (signature.initializerTypes.get(ONNX_FLOAT16) ?? 0) > 0 ? 'float16' : 'float32';
   const batch = signature.inputs[0]!.dims![0];

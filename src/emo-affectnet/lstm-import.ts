@@ -24,7 +24,7 @@ import {
   EMO_AFFECTNET_URL,
   emoAffectNetEntry,
 } from './manifest-entry.ts';
-import { ONNX_FLOAT, type OnnxValueSignature, readOnnxSignature } from './onnx-signature.ts';
+import { describeValue, isFloatBatchOf, readUserOnnxSignature } from './onnx-signature.ts';
 
 export const EMO_AFFECTNET_LSTM_ID = 'emo-affectnet-lstm';
 /** One of the authors' temporal models (one per training corpus), e.g. FER_dinamic_LSTM_Aff-Wild2.pt. */
@@ -128,44 +128,23 @@ export function assertLstmArchitecture(stateDict: StateDict): void {
   );
 }
 
-const describe = (v: OnnxValueSignature): string =>
-  `"${v.name}" ${v.elemType === ONNX_FLOAT ? 'float32' : `elem_type ${v.elemType}`} ` +
-  (v.dims === null ? 'no shape' : `[${v.dims.map((d) => (d === null ? '?' : String(d))).join(', ')}]`);
-
-function matches(v: OnnxValueSignature, rest: number[]): boolean {
-  return (
-    v.elemType === ONNX_FLOAT &&
-    v.dims !== null &&
-    v.dims.length === rest.length + 1 &&
-    rest.every((n, i) => v.dims![i + 1] === n)
-  );
-}
-
 function importLstmOnnx(bytes: Uint8Array): ImportedTemporalModel {
-  let signature;
-  try {
-    signature = readOnnxSignature(bytes);
-  } catch (error) {
-    throw new CheckpointError(
-      'format',
-      `The file is neither a PyTorch checkpoint (.pt, a ZIP) nor an ONNX model (${(error as Error).message}). ${GET_IT}`,
-    );
-  }
+  const signature = readUserOnnxSignature(bytes, GET_IT);
   const problems: string[] = [];
   const input = signature.inputs[0];
-  if (signature.inputs.length !== 1 || !input || !matches(input, [WINDOW, FEATURES])) {
+  if (signature.inputs.length !== 1 || !input || !isFloatBatchOf(input, [WINDOW, FEATURES])) {
     problems.push(
-      `expected one input float32 [batch, ${WINDOW}, ${FEATURES}], found ${signature.inputs.map(describe).join(', ') || 'none'}`,
+      `expected one input float32 [batch, ${WINDOW}, ${FEATURES}], found ${signature.inputs.map(describeValue).join(', ') || 'none'}`,
     );
   }
-  const candidates = signature.outputs.filter((o) => matches(o, [NUM_CLASSES]));
+  const candidates = signature.outputs.filter((o) => isFloatBatchOf(o, [NUM_CLASSES]));
   const output =
     candidates.find((o) => o.name === LSTM_ONNX_PROBABILITIES) ??
     (candidates.length === 1 ? candidates[0] : undefined);
   if (!output) {
     problems.push(
       `expected an output float32 [batch, ${NUM_CLASSES}] (named "${LSTM_ONNX_PROBABILITIES}" when there are several), ` +
-        `found ${signature.outputs.map(describe).join(', ') || 'none'}`,
+        `found ${signature.outputs.map(describeValue).join(', ') || 'none'}`,
     );
   }
   if (problems.length > 0 || !input || !output) {

@@ -8,6 +8,8 @@
  * Protobuf encoding: https://protobuf.dev/programming-guides/encoding/. Pure: no DOM, no Node APIs.
  */
 
+import { CheckpointError } from '../checkpoint/checkpoint-error.ts';
+
 export const ONNX_FLOAT = 1;
 export const ONNX_FLOAT16 = 10;
 
@@ -146,4 +148,33 @@ export function readOnnxSignature(bytes: Uint8Array): OnnxSignature {
     }
   }
   return { inputs: inputs.filter((i) => !initializerNames.has(i.name)), outputs, initializerTypes };
+}
+
+const formatDims = (dims: OnnxDim[] | null): string =>
+  dims === null ? 'no shape' : `[${dims.map((d) => (d === null ? '?' : String(d))).join(', ')}]`;
+
+/** For messages: `"input" float32 [?, 3, 224, 224]`. */
+export const describeValue = (v: OnnxValueSignature): string =>
+  `"${v.name}" ${v.elemType === ONNX_FLOAT ? 'float32' : `elem_type ${v.elemType}`} ${formatDims(v.dims)}`;
+
+/** float32 with any batch dimension (symbolic, unknown or fixed) and every other dimension equal to `rest`. */
+export function isFloatBatchOf(v: OnnxValueSignature, rest: readonly number[]): boolean {
+  return (
+    v.elemType === ONNX_FLOAT &&
+    v.dims !== null &&
+    v.dims.length === rest.length + 1 &&
+    rest.every((n, i) => v.dims![i + 1] === n)
+  );
+}
+
+/** The signature of a file the user gave as ONNX; a file that is not one is refused, saying what to use. */
+export function readUserOnnxSignature(bytes: Uint8Array, getIt: string): OnnxSignature {
+  try {
+    return readOnnxSignature(bytes);
+  } catch (error) {
+    throw new CheckpointError(
+      'format',
+      `The file is neither a PyTorch checkpoint (.pt, a ZIP) nor an ONNX model (${(error as Error).message}). ${getIt}`,
+    );
+  }
 }
