@@ -192,6 +192,8 @@ export interface OverlaySnapshot {
     faces: {
       label: string;
       probability: number;
+      /** The temporal mode's span shown beside the label ("2 s"); null for a per-frame result. */
+      smoothedOver: string | null;
       rect: { x: number; y: number; width: number; height: number };
     }[];
     /** Shown instead of faces when the media cannot be analysed (cross-origin without CORS, DRM, errors). */
