@@ -222,6 +222,7 @@ export class MediaOverlay {
         label: face?.top.emotion ?? '',
         probability: face?.top.probability ?? 0,
         smoothedOver: face ? smoothedOver(face) : null,
+        emotions: face ? { ...face.emotions } : null,
         rect: { x: r.x, y: r.y, width: r.width, height: r.height },
       };
     });

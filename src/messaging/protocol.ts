@@ -194,6 +194,8 @@ export interface OverlaySnapshot {
       probability: number;
       /** The temporal mode's span shown beside the label ("2 s"); null for a per-frame result. */
       smoothedOver: string | null;
+      /** The seven probabilities shown (the bars): the temporal model's when smoothedOver is set. */
+      emotions: EmotionScores | null;
       rect: { x: number; y: number; width: number; height: number };
     }[];
     /** Shown instead of faces when the media cannot be analysed (cross-origin without CORS, DRM, errors). */
