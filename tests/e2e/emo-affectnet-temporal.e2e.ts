@@ -168,6 +168,17 @@ describe.skipIf(skip !== null)('EMO-AffectNet temporal mode ("smoothed over 2 s"
           `analysed ${status.stats.analysedFps.toFixed(1)} fps, ${status.stats.latencyMs.toFixed(0)} ms per frame on ${status.provider}`,
       );
 
+      // "Show all 7": the bars are the LSTM's probabilities (for people to look at; the snapshot has them).
+      await storeSettings(ext.serviceWorker, { showAllProbabilities: true });
+      await waitFor(
+        () => describeOverlay(ext.serviceWorker, tabId),
+        (s) => faceOf(s)?.smoothedOver != null,
+        30_000,
+        'a smoothed label after the settings change',
+      );
+      await page.waitForTimeout(1000);
+      await shot(page, 'temporal-overlay-all.png');
+
       // The same video per frame: the temporal mode off, the label without a span, other probabilities.
       await storeSettings(ext.serviceWorker, { temporalSmoothing: false });
       const perFrame = await waitFor(
