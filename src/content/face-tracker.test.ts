@@ -22,6 +22,28 @@ function face(x: number, y: number, size: number, top: Emotion = 'happiness', p 
 }
 
 describe('FaceTracker', () => {
+  it("shows the temporal model's result as it is, without smoothing it again", () => {
+    const tracker = new FaceTracker({ smoothing: 0.9 });
+    const smoothed = (top: Emotion, spanMs: number) => ({
+      emotions: scores(top, 0.6),
+      top: { emotion: top, probability: 0.6 },
+      spanMs,
+      samples: Math.round(spanMs / 200),
+    });
+    const [first] = tracker.update([{ ...face(0, 0, 50, 'anger'), smoothed: smoothed('sadness', 200) }], 0);
+    expect(first).toMatchObject({ top: { emotion: 'sadness', probability: 0.6 }, smoothedSpanMs: 200 });
+    const [next] = tracker.update(
+      [{ ...face(2, 0, 50, 'anger'), smoothed: smoothed('happiness', 2000) }],
+      FRAME,
+    );
+    expect(next!.emotions).toEqual(scores('happiness', 0.6));
+    expect(next).toMatchObject({ top: { emotion: 'happiness', probability: 0.6 }, smoothedSpanMs: 2000 });
+    // Without a temporal result the track goes back to smoothing the per-frame results.
+    const [after] = tracker.update([face(2, 0, 50, 'anger', 0.9)], 2 * FRAME);
+    expect(after!.smoothedSpanMs).toBeNull();
+    expect(after!.top.emotion).toBe('happiness');
+  });
+
   it('keeps one id for a face that moves a little between frames', () => {
     const tracker = new FaceTracker();
     const ids = [0, 1, 2, 3].map((i) => tracker.update([face(100 + i * 4, 50, 80)], i * FRAME)[0]!.id);

@@ -3,8 +3,10 @@
  * overlap (greedy, best IoU first), and a track's box and emotion probabilities are exponentially smoothed.
  * A track that is not seen is held for `holdMs` (one missed detection does not make a box blink) and then
  * dropped, so the overlay clears soon after the face leaves. Pure: no DOM; times come from the caller.
+ * A face that carries the temporal model's result (`smoothed`, "smoothed over 2 s") shows that result as it
+ * is: it is already smoothed over time, and smoothing it again would only delay it.
  */
-import type { Face } from '../ml/engine-api.ts';
+import type { FrameFace } from '../messaging/protocol.ts';
 import { EMOTIONS, type Emotion, type EmotionScores } from '../ml/emotions.ts';
 import type { PxBox } from '../ml/types.ts';
 import { iou } from '../ml/weighted-nms.ts';
@@ -43,6 +45,8 @@ export interface TrackedFace {
   readonly lastSeenMs: number;
   /** Number of frames in which the face was detected. */
   readonly hits: number;
+  /** The stream time the temporal model's result covers, ms, when `emotions` is that result; else null. */
+  readonly smoothedSpanMs: number | null;
 }
 
 interface Track {
@@ -53,6 +57,7 @@ interface Track {
   score: number;
   lastSeenMs: number;
   hits: number;
+  smoothedSpanMs: number | null;
 }
 
 function topOf(scores: EmotionScores, into: { emotion: Emotion; probability: number }): void {
@@ -110,7 +115,7 @@ export class FaceTracker {
    * the boxes are in: when it changes (a WebRTC stream adapting its resolution, a new source) the tracks
    * are rescaled to it, so smoothing never mixes boxes of two sizes and a face keeps its track.
    */
-  update(faces: readonly Face[], timestampMs: number, frame?: FrameSize): readonly TrackedFace[] {
+  update(faces: readonly FrameFace[], timestampMs: number, frame?: FrameSize): readonly TrackedFace[] {
     if (this.lastUpdateMs !== null && timestampMs < this.lastUpdateMs) this.reset();
     if (frame) {
       checkFrame(frame);
@@ -154,12 +159,17 @@ export class FaceTracker {
       b.y = keepBox * b.y + (1 - keepBox) * face.box.y;
       b.width = keepBox * b.width + (1 - keepBox) * face.box.width;
       b.height = keepBox * b.height + (1 - keepBox) * face.box.height;
-      let sum = 0;
-      for (const e of EMOTIONS) {
-        track.emotions[e] = keep * track.emotions[e] + (1 - keep) * face.emotions[e];
-        sum += track.emotions[e];
+      if (face.smoothed) {
+        for (const e of EMOTIONS) track.emotions[e] = face.smoothed.emotions[e];
+      } else {
+        let sum = 0;
+        for (const e of EMOTIONS) {
+          track.emotions[e] = keep * track.emotions[e] + (1 - keep) * face.emotions[e];
+          sum += track.emotions[e];
+        }
+        if (sum > 0) for (const e of EMOTIONS) track.emotions[e] /= sum;
       }
-      if (sum > 0) for (const e of EMOTIONS) track.emotions[e] /= sum;
+      track.smoothedSpanMs = face.smoothed?.spanMs ?? null;
       topOf(track.emotions, track.top);
       track.score = face.score;
       track.lastSeenMs = timestampMs;
@@ -168,7 +178,7 @@ export class FaceTracker {
     for (let f = 0; f < faces.length; f++) {
       if (faceUsed[f]) continue;
       const face = faces[f]!;
-      const emotions = { ...face.emotions };
+      const emotions = { ...(face.smoothed ?? face).emotions };
       const top = { emotion: face.top.emotion, probability: face.top.probability };
       topOf(emotions, top);
       this.tracks.push({
@@ -179,6 +189,7 @@ export class FaceTracker {
         score: face.score,
         lastSeenMs: timestampMs,
         hits: 1,
+        smoothedSpanMs: face.smoothed?.spanMs ?? null,
       });
     }
     this.tracks = this.tracks.filter((t) => timestampMs - t.lastSeenMs <= this.options.holdMs);

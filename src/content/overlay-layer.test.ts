@@ -113,6 +113,31 @@ describe('OverlayLayer', () => {
     expect(bars.querySelectorAll('.bar')).toHaveLength(7);
   });
 
+  it('marks a result of the temporal mode with its span, and shows its probabilities in the bars', () => {
+    const { ctx, flush } = fakeContext();
+    const layer = new OverlayLayer(ctx);
+    const overlay = layer.attach(image({ left: 0, top: 0, width: 800, height: 600 }), 'video');
+    const sad: EmotionScores = { ...emotions, happiness: 0.1, sadness: 0.6 };
+    const smoothed = { ...face(1, 0), emotions: sad, top: { emotion: 'sadness', probability: 0.6 } } as const;
+    overlay.setFaces([{ ...smoothed, smoothedSpanMs: 1200 }, face(2, 300)], 800, 600);
+    layer.setShowAll(true);
+    flush();
+    const [first, second] = faceNodes(overlay.root);
+    expect(first!.querySelector('.label')!.textContent).toBe('Sadness60%1.2 s');
+    expect(first!.querySelector<HTMLElement>('.label .span')!.title).toBe(
+      'smoothed over 1.2 s (EMO-AffectNet LSTM)',
+    );
+    expect(first!.querySelectorAll('.bar em')[2]!.textContent).toBe('60%');
+    expect(second!.querySelector<HTMLElement>('.label .span')!.hidden).toBe(true);
+    expect(layer.snapshot(true).overlays[0]!.faces.map((f) => [f.label, f.smoothedOver])).toEqual([
+      ['sadness', '1.2 s'],
+      ['happiness', null],
+    ]);
+    overlay.setFaces([{ ...smoothed, smoothedSpanMs: 2000 }], 800, 600);
+    flush();
+    expect(faceNodes(overlay.root)[0]!.querySelector('.label')!.textContent).toBe('Sadness60%2 s');
+  });
+
   it('shows a notice, and describes what it shows', () => {
     const { ctx, flush } = fakeContext();
     const layer = new OverlayLayer(ctx);

@@ -3,7 +3,8 @@
  * re-shown after `fullscreenchange`, above a fullscreen element too) holding a closed shadow root, so the
  * page's CSS cannot restyle it and the page's scripts cannot read what it shows. One MediaOverlay per analysed
  * <img>/<video> follows its element every animation frame (scrolling, resizing, layout changes) and draws a
- * box per face with the top emotion, optionally bars for all seven.
+ * box per face with the top emotion, optionally bars for all seven. A face with the temporal model's result
+ * ("smoothed over 2 s") shows it with the span it covers ("2 s") after the probability.
  */
 import type { Emotion, EmotionScores } from '../ml/emotions.ts';
 import { EMOTIONS } from '../ml/emotions.ts';
@@ -16,6 +17,7 @@ import { flipX, isMirroredX } from './mirror.ts';
 import type { FrameTimings } from './frame-timings.ts';
 import { fittedRect, mapSourceBox, parseObjectFit, type Rect } from './object-fit.ts';
 import { BARS_HEIGHT_PX, BARS_WIDTH_PX, OVERLAY_CSS } from './overlay-style.ts';
+import { spanLabel } from './span-label.ts';
 
 export interface OverlayFace {
   /** Stable across frames for a tracked face (its DOM node is reused). */
@@ -24,6 +26,8 @@ export interface OverlayFace {
   box: PxBox;
   top: { emotion: Emotion; probability: number };
   emotions: EmotionScores;
+  /** When `emotions` is the temporal model's result: the stream time it covers, ms. */
+  smoothedSpanMs?: number | null;
 }
 
 export interface NoticeAction {
@@ -37,9 +41,14 @@ interface FaceNode {
   root: HTMLDivElement;
   name: HTMLSpanElement;
   probability: HTMLSpanElement;
+  /** The temporal mode's span ("2 s"); hidden for per-frame results. */
+  span: HTMLSpanElement;
   bars: HTMLDivElement;
   barFills: Map<Emotion, { fill: HTMLElement; value: HTMLElement }>;
 }
+
+const smoothedOver = (face: OverlayFace): string | null =>
+  face.smoothedSpanMs === undefined || face.smoothedSpanMs === null ? null : spanLabel(face.smoothedSpanMs);
 
 const px = (n: number) => `${Math.round(n * 10) / 10}px`;
 
@@ -180,6 +189,10 @@ export class MediaOverlay {
       node.root.classList.toggle('bars-right', b.x + BARS_WIDTH_PX > local.width);
       node.name.textContent = EMOTION_LABELS[face.top.emotion];
       node.probability.textContent = percent(face.top.probability);
+      const over = smoothedOver(face);
+      node.span.hidden = over === null;
+      node.span.textContent = over ?? '';
+      node.span.title = over === null ? '' : `smoothed over ${over} (EMO-AffectNet LSTM)`;
       node.bars.hidden = !showAll;
       if (showAll) {
         for (const e of EMOTIONS) {
@@ -208,6 +221,8 @@ export class MediaOverlay {
       return {
         label: face?.top.emotion ?? '',
         probability: face?.top.probability ?? 0,
+        smoothedOver: face ? smoothedOver(face) : null,
+        emotions: face ? { ...face.emotions } : null,
         rect: { x: r.x, y: r.y, width: r.width, height: r.height },
       };
     });
@@ -239,7 +254,10 @@ export class MediaOverlay {
     const name = document.createElement('span');
     const probability = document.createElement('span');
     probability.className = 'p';
-    label.append(name, probability);
+    const span = document.createElement('span');
+    span.className = 'span';
+    span.hidden = true;
+    label.append(name, probability, span);
     const bars = document.createElement('div');
     bars.className = 'bars';
     const barFills = new Map<Emotion, { fill: HTMLElement; value: HTMLElement }>();
@@ -259,7 +277,7 @@ export class MediaOverlay {
     }
     root.append(label, bars);
     this.root.append(root);
-    const node = { root, name, probability, bars, barFills };
+    const node = { root, name, probability, span, bars, barFills };
     this.nodes.set(id, node);
     return node;
   }

@@ -33,6 +33,8 @@ export const OVERLAY_CSS = `
 }
 .face.label-inside .label { bottom: auto; top: 0; left: 0; border-radius: 0 0 4px 0; }
 .label .p { font-variant-numeric: tabular-nums; opacity: .92; }
+.label .span { padding: 0 3px; border: 1px solid currentColor; border-radius: 3px; font-size: 10px; opacity: .85; }
+.label .span[hidden] { display: none; }
 .bars {
   position: absolute;
   z-index: 1;

@@ -97,3 +97,14 @@ export function emoAffectNetEntry(
     maxBatch,
   };
 }
+
+/**
+ * The name of an EMO-AffectNet entry's 512-d features output (relu(fc1), what the temporal model reads), or
+ * null: an ONNX export may have logits only.
+ */
+export function featuresOutputOf(
+  entry: Pick<ClassifierEntry, 'output' | 'outputs'>,
+  featureSize = FEATURES,
+): string | null {
+  return entry.outputs.find((o) => o.name !== entry.output && o.shape.at(-1) === featureSize)?.name ?? null;
+}

@@ -5,7 +5,7 @@
  * arrays and ArrayBuffers cross intact; everything else is plain data.
  */
 import type { Face, StageTrace } from '../ml/engine-api.ts';
-import type { EmotionScores } from '../ml/emotions.ts';
+import type { Emotion, EmotionScores } from '../ml/emotions.ts';
 import type { EngineConfig } from '../settings/schema.ts';
 import type { VideoTimeline } from '../timeline/emotion-history.ts';
 
@@ -49,6 +49,8 @@ export interface EngineStatus {
    * people; null when there is nothing to say.
    */
   classifierNote: string | null;
+  /** The temporal mode ("smoothed over 2 s", EMO-AffectNet's LSTM): see TemporalStatus. */
+  temporal: TemporalStatus;
   stats: EngineStats;
   /**
    * How long nothing has asked the engine for work (a frame, an image, a configuration), ms: the background
@@ -56,6 +58,36 @@ export interface EngineStatus {
    */
   idleMs: number;
 }
+
+export interface TemporalStatus {
+  /** A temporal model is installed and loadable with the classifier whose features it reads. */
+  available: boolean;
+  /** It runs on video frames now: available, switched on in the settings, and its classifier in use. */
+  inUse: boolean;
+  /** The classifier it reads the features of (e.g. "emo-affectnet"); null when none is installed. */
+  featuresOf: string | null;
+  /** Why it is not available or not in use, for people; null when there is nothing to say. */
+  note: string | null;
+}
+
+/**
+ * The temporal model's result for one face of a video frame: its emotion over the face's last frames
+ * (src/ml/temporal-smoother.ts), e.g. EMO-AffectNet's LSTM over 2 s.
+ */
+export interface SmoothedEmotion {
+  emotions: EmotionScores;
+  top: { emotion: Emotion; probability: number };
+  /** The stream time its samples cover, ms: 2000 for a full window at 5 fps, less while it fills. */
+  spanMs: number;
+  /** Real samples in the window (10 when full). */
+  samples: number;
+}
+
+/**
+ * A face of an analysed video frame: never its feature vector (512 floats per face are not worth a message),
+ * and `smoothed` when the temporal mode is in use and the face has a result.
+ */
+export type FrameFace = Omit<Face, 'features'> & { smoothed?: SmoothedEmotion };
 
 /** Result of analysing one still image. Coordinates are pixels of the decoded image. */
 export interface ImageAnalysis {
@@ -105,7 +137,7 @@ export type FrameRequest = FramePayload & {
 export type FrameAnalysis =
   | {
       status: 'analysed';
-      faces: Face[];
+      faces: FrameFace[];
       /** Engine time (detector + classifiers), ms. */
       latencyMs: number;
       /** From send to receipt by the engine host, ms. */
@@ -160,6 +192,10 @@ export interface OverlaySnapshot {
     faces: {
       label: string;
       probability: number;
+      /** The temporal mode's span shown beside the label ("2 s"); null for a per-frame result. */
+      smoothedOver: string | null;
+      /** The seven probabilities shown (the bars): the temporal model's when smoothedOver is set. */
+      emotions: EmotionScores | null;
       rect: { x: number; y: number; width: number; height: number };
     }[];
     /** Shown instead of faces when the media cannot be analysed (cross-origin without CORS, DRM, errors). */
@@ -301,6 +337,7 @@ export function absentEngineStatus(): EngineStatus {
     classifiers: [],
     classifierId: null,
     classifierNote: null,
+    temporal: { available: false, inUse: false, featuresOf: null, note: null },
     stats: { ...EMPTY_STATS, transport: { ...EMPTY_STATS.transport } },
     idleMs: 0,
   };

@@ -40,6 +40,19 @@ describe('FeatureWindow (10 samples at 5 fps: 2 s)', () => {
     },
   );
 
+  it.each([
+    { what: 'a first sample', fps: 5, frames: 1, coveredMs: 200 },
+    { what: '3 samples at 5 fps', fps: 5, frames: 3, coveredMs: 600 },
+    { what: 'a full window at 5 fps', fps: 5, frames: 10, coveredMs: 2000 },
+    { what: 'a full window from a 30 fps source', fps: 30, frames: 90, coveredMs: 2000 },
+    { what: 'a full window at 2.5 fps', fps: 2.5, frames: 12, coveredMs: 4000 },
+  ])('covers $coveredMs ms of the stream with $what', ({ fps, frames, coveredMs }) => {
+    const w = new FeatureWindow({ window: 10, sampleFps: 5, featureSize: 2 });
+    expect(w.coveredMs).toBe(0);
+    for (let i = 0; i < frames; i++) w.offer(f(i), (i * 1000) / fps);
+    expect(w.coveredMs).toBeCloseTo(coveredMs, 6);
+  });
+
   it('starts afresh after a gap longer than its span, or when the clock goes backwards', () => {
     const w = new FeatureWindow({ window: 3, sampleFps: 5, featureSize: 2 });
     w.offer(f(1), 0);

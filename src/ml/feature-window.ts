@@ -20,6 +20,8 @@ export interface FeatureWindowSpec {
 export class FeatureWindow {
   /** window x featureSize, oldest first. */
   private readonly values: Float32Array;
+  /** The sample times, ms, aligned with `values` (the last `samples` are real). */
+  private readonly times: Float64Array;
   private lastSlot: number | null = null;
   private lastSampleMs = 0;
   /** Real samples in the window (0..window). */
@@ -34,11 +36,25 @@ export class FeatureWindow {
       throw new Error(`featureSize must be a positive integer, got ${featureSize}`);
     }
     this.values = new Float32Array(window * featureSize);
+    this.times = new Float64Array(window);
   }
 
   /** The span of a full window, ms (2000 for 10 samples at 5 fps). */
   get spanMs(): number {
     return (this.spec.window * 1000) / this.spec.sampleFps;
+  }
+
+  /**
+   * The time the real samples cover, ms: one sample interval each, measured on the stream's clock (the
+   * spread of their times times n / (n - 1)), so a full window at 5 fps gives 2000, one at 2.5 fps 4000,
+   * and a filling one less; 1000 / sampleFps for a single sample, 0 before any.
+   */
+  get coveredMs(): number {
+    const n = this.samples;
+    if (n === 0) return 0;
+    if (n === 1) return 1000 / this.spec.sampleFps;
+    const { window } = this.spec;
+    return ((this.times[window - 1]! - this.times[window - n]!) * n) / (n - 1);
   }
 
   /** Offers the features of the frame at `timestampMs`; returns whether they were sampled. */
@@ -61,6 +77,8 @@ export class FeatureWindow {
       this.values.copyWithin(0, featureSize);
       this.values.set(features, (window - 1) * featureSize);
     }
+    this.times.copyWithin(0, 1);
+    this.times[window - 1] = timestampMs;
     this.samples = Math.min(window, this.samples + 1);
     this.lastSlot = slot;
     this.lastSampleMs = timestampMs;

@@ -22,6 +22,8 @@ export interface SmoothedFace {
   trackId: number;
   /** Real samples in the window (window: the whole span is real; fewer: the first one is repeated). */
   samples: number;
+  /** The stream time those samples cover, ms (FeatureWindow.coveredMs: 2000 for a full window at 5 fps). */
+  spanMs: number;
   /** Whether this frame added a sample (and the model ran); otherwise the track's last result. */
   fresh: boolean;
   emotions: EmotionScores;
@@ -146,6 +148,7 @@ export function createTemporalSmoother(
         return {
           trackId: track.id,
           samples: track.window.samples,
+          spanMs: track.window.coveredMs,
           fresh: freshIds.has(track.id),
           emotions: track.result.emotions,
           top: track.result.top,

@@ -8,7 +8,13 @@ import { expectedLstmParams } from '../emo-affectnet/lstm-architecture.ts';
 import { attr, OnnxGraphBuilder } from '../onnx/onnx-builder.ts';
 import { openUserModelStore, userModelFile } from '../model-store/user-model-store.ts';
 import { DownloadError } from './download.ts';
-import { installEmoAffectNet, installEmoAffectNetLstm, verifySha256 } from './install.ts';
+import {
+  installEmoAffectNet,
+  installEmoAffectNetLstm,
+  removeEmoAffectNet,
+  removeEmoAffectNetLstm,
+  verifySha256,
+} from './install.ts';
 import { sha256Hex } from './sha256.ts';
 
 /** A tiny ONNX with EMO-AffectNet's signature (input [batch,3,224,224], logits [batch,7]). */
@@ -175,5 +181,27 @@ describe('installEmoAffectNetLstm (the temporal model, next to EMO-AffectNet)', 
     });
     expect((await d.store.bytes('emo-affectnet-lstm'))?.length).toBe(info.entry.bytes);
     expect((await d.store.list()).map((i) => i.entry.kind).sort()).toEqual(['classifier', 'temporal']);
+  });
+
+  it('goes alone with removeEmoAffectNetLstm, and with the ResNet-50 with removeEmoAffectNet', async () => {
+    const d = await deps();
+    const resnet = await installEmoAffectNet(
+      onnxWithTheRightSignature(),
+      { kind: 'file', name: 'emo.onnx' },
+      d,
+    );
+    const withFeatures = {
+      ...resnet,
+      entry: { ...resnet.entry, outputs: [...resnet.entry.outputs, { name: 'features', shape: [1, 512] }] },
+    };
+    await d.store.put(withFeatures, (await d.store.bytes(EMO_AFFECTNET_ID))!);
+    const lstm = { kind: 'file', name: 'FER_dinamic_LSTM_Aff-Wild2.pt' } as const;
+    await installEmoAffectNetLstm(lstmPt(), lstm, d);
+    await removeEmoAffectNetLstm(d.store);
+    expect((await d.store.list()).map((i) => i.id)).toEqual([EMO_AFFECTNET_ID]);
+    await installEmoAffectNetLstm(lstmPt(), lstm, d);
+    await removeEmoAffectNet(d.store);
+    await expect(d.store.list()).resolves.toEqual([]);
+    await expect(d.store.bytes('emo-affectnet-lstm')).resolves.toBeNull();
   });
 });

@@ -3,8 +3,11 @@
  * first for a download, then src/emo-affectnet's import (the same code as the Node golden test) reads the
  * checkpoint without executing it and builds the ONNX, which is stored with its manifest entry.
  */
-import { FEATURES } from '../emo-affectnet/architecture.ts';
-import { EMO_AFFECTNET_FILE_NAME, EMO_AFFECTNET_ID } from '../emo-affectnet/manifest-entry.ts';
+import {
+  EMO_AFFECTNET_FILE_NAME,
+  EMO_AFFECTNET_ID,
+  featuresOutputOf,
+} from '../emo-affectnet/manifest-entry.ts';
 import { type ImportedModel, importEmoAffectNet } from '../emo-affectnet/import.ts';
 import {
   EMO_AFFECTNET_LSTM_FILE_PATTERN,
@@ -88,7 +91,7 @@ export async function installEmoAffectNet(
  * Installs one of EMO-AffectNet's temporal models (an LSTM over the ResNet-50's features) from a file the
  * user picked, stored like the ResNet-50 under EMO_AFFECTNET_LSTM_ID. It reads the installed ResNet-50's
  * `features` output, so that must be installed first and have one (a .pt import always has; an ONNX export
- * may not). Not offered by the options page yet: the extension's engine does not run temporal models.
+ * may not). The options page offers it below the installed ResNet-50 (a ~12 MB build, about 0.1 s: no worker).
  */
 export async function installEmoAffectNetLstm(
   bytes: Uint8Array,
@@ -102,10 +105,7 @@ export async function installEmoAffectNetLstm(
         'install that first.',
     );
   }
-  const features = resnet.entry.outputs.find(
-    (o) => o.name !== resnet.entry.output && o.shape.at(-1) === FEATURES,
-  );
-  if (!features) {
+  if (featuresOutputOf(resnet.entry) === null) {
     throw new Error(
       'The installed EMO-AffectNet is an ONNX export without the 512-d features output that the temporal ' +
         "model reads: install the authors' FER_static_ResNet50_AffectNet.pt instead.",
@@ -133,4 +133,15 @@ export async function installEmoAffectNetLstm(
   };
   await deps.store.put(info, imported.onnx);
   return info;
+}
+
+/** Removes the temporal model (the ResNet-50 stays). */
+export async function removeEmoAffectNetLstm(store: UserModelStore): Promise<void> {
+  await store.remove(EMO_AFFECTNET_LSTM_ID);
+}
+
+/** Removes the ResNet-50 and with it the temporal model, which cannot run without its features. */
+export async function removeEmoAffectNet(store: UserModelStore): Promise<void> {
+  await store.remove(EMO_AFFECTNET_LSTM_ID);
+  await store.remove(EMO_AFFECTNET_ID);
 }

@@ -2,11 +2,12 @@ import { DEFAULT_ANALYZE_OPTIONS } from '../ml/analyze-options.ts';
 import { MIN_FRAME_SIDE } from '../ml/frame-side.ts';
 import { describe, expect, it, vi } from 'vitest';
 import type { Engine, Face } from '../ml/engine-api.ts';
-import type { Manifest } from '../ml/manifest.ts';
+import type { Manifest, TemporalEntry } from '../ml/manifest.ts';
+import type { SmoothedFace, TemporalSmoother } from '../ml/temporal-smoother.ts';
 import type { RgbaImage } from '../ml/types.ts';
 import type { FrameRequest } from '../messaging/protocol.ts';
 import { DEFAULT_SETTINGS, engineConfigOf } from '../settings/schema.ts';
-import { createEngineHost, type EngineHostDeps } from './engine-host.ts';
+import { createEngineHost, type EngineHostDeps, frameFaceOf } from './engine-host.ts';
 import type { LoadedEngine, LoadOptions } from './engine-loader.ts';
 
 const manifest = {
@@ -24,9 +25,23 @@ const face = (x: number): Face => ({
   keypoints: [{ x: x + 5, y: 15 }],
   emotions: { neutral: 1, happiness: 0, sadness: 0, surprise: 0, fear: 0, disgust: 0, anger: 0 },
   top: { emotion: 'neutral', probability: 1 },
+  features: new Float32Array(512).fill(0.5),
 });
 
-function setup() {
+/** A fake temporal model reading cls-b's features: the smoothers record their updates. */
+const LSTM = { id: 'lstm', kind: 'temporal', featuresOf: 'cls-b' } as TemporalEntry;
+const SMOOTHED: SmoothedFace = {
+  trackId: 1,
+  samples: 3,
+  spanMs: 600,
+  fresh: true,
+  emotions: { neutral: 0.1, happiness: 0.8, sadness: 0.1, surprise: 0, fear: 0, disgust: 0, anger: 0 },
+  top: { emotion: 'happiness', probability: 0.8 },
+};
+
+function setup(
+  options: { temporal?: TemporalEntry | null; temporalNote?: string; failSmoother?: boolean } = {},
+) {
   let clock = 0;
   const calls: { image: RgbaImage; options: unknown }[] = [];
   let release: (() => void) | null = null;
@@ -57,7 +72,24 @@ function setup() {
   const dispose = vi.fn(() => Promise.resolve());
   const warmClassifier = vi.fn((_id: string) => Promise.resolve());
   const unchecked = new Set<string>();
+  const smootherUpdates: { smoother: number; faces: Face[]; timestampMs: number }[] = [];
+  let smoothersCreated = 0;
+  const createTemporalSmoother = (): TemporalSmoother => {
+    const id = ++smoothersCreated;
+    return {
+      entry: LSTM,
+      update(faces, timestampMs) {
+        smootherUpdates.push({ smoother: id, faces: [...faces], timestampMs });
+        if (options.failSmoother) return Promise.reject(new Error('LSTM session lost'));
+        return Promise.resolve(faces.map(() => SMOOTHED));
+      },
+      reset: () => undefined,
+    };
+  };
   const loaded: LoadedEngine = {
+    temporal: options.temporal ?? null,
+    temporalNote: options.temporalNote ?? null,
+    createTemporalSmoother,
     warmClassifier,
     engine,
     manifest,
@@ -100,6 +132,8 @@ function setup() {
     loads,
     videoFrames,
     endedStreams,
+    smootherUpdates,
+    smoothersCreated: () => smoothersCreated,
     hold: () => (holdNext = true),
     release: () => release?.(),
     advance: (ms: number) => (clock += ms),
@@ -144,11 +178,14 @@ describe('engine host', () => {
 
   it('analyses frames with the configured threshold and classifier, and measures them', async () => {
     const t = setup();
-    void t.host.handlers.engineConfigure({ classifierId: 'cls-b', minScore: 0.7, backend: 'auto' }, {});
+    void t.host.handlers.engineConfigure(
+      { classifierId: 'cls-b', minScore: 0.7, backend: 'auto', temporal: false },
+      {},
+    );
     const result = await t.host.handlers.analyseFrame(frame(), sender(1));
     expect(result).toMatchObject({
       status: 'analysed',
-      faces: [face(40)],
+      faces: [frameFaceOf(face(40), null)],
       latencyMs: 25,
       wireMs: 5,
       decodeMs: 0,
@@ -346,5 +383,112 @@ describe('user models', () => {
     await vi.waitFor(() => expect(t.host.status().state).toBe('ready'));
     expect(t.load).toHaveBeenCalledTimes(2);
     expect(t.dispose).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('temporal mode ("smoothed over 2 s")', () => {
+  const on = { ...engineConfigOf(DEFAULT_SETTINGS), classifierId: 'cls-b', temporal: true };
+
+  it('never sends feature vectors, and reports no temporal model when none is installed', async () => {
+    const t = setup();
+    void t.host.handlers.engineConfigure(on, {});
+    const result = await t.host.handlers.analyseFrame(frame(), sender(1));
+    if (result.status !== 'analysed') throw new Error(result.status);
+    expect(result.faces).toHaveLength(1);
+    expect(result.faces[0]).not.toHaveProperty('features');
+    expect(result.faces[0]).not.toHaveProperty('smoothed');
+    expect(t.smoothersCreated()).toBe(0);
+    expect(t.host.status().temporal).toEqual({
+      available: false,
+      inUse: false,
+      featuresOf: null,
+      note: null,
+    });
+  });
+
+  it('passes on why an installed temporal model cannot run', async () => {
+    const t = setup({ temporalNote: 'The installed "cls-b" has no features output' });
+    void t.host.handlers.engineConfigure(on, {});
+    await vi.waitFor(() => expect(t.host.status().state).toBe('ready'));
+    expect(t.host.status().temporal).toMatchObject({ available: false, note: /no features output/ });
+  });
+
+  it('runs one smoother per stream on its frames when on with the classifier it reads, and adds `smoothed`', async () => {
+    const t = setup({ temporal: LSTM });
+    void t.host.handlers.engineConfigure(on, {});
+    const first = await t.host.handlers.analyseFrame(frame({ sentAtEpochMs: 1200 }), sender(1));
+    await t.host.handlers.analyseFrame(frame({ sentAtEpochMs: 1400 }), sender(1));
+    await t.host.handlers.analyseFrame(frame({ sentAtEpochMs: 1300, sourceId: 'v2' }), sender(1));
+    if (first.status !== 'analysed') throw new Error(first.status);
+    expect(first.faces[0]).not.toHaveProperty('features');
+    expect(first.faces[0]!.smoothed).toEqual({
+      emotions: SMOOTHED.emotions,
+      top: SMOOTHED.top,
+      spanMs: 600,
+      samples: 3,
+    });
+    expect(first.faces[0]!.top).toEqual({ emotion: 'neutral', probability: 1 }); // the per-frame result stays
+    expect(t.smoothersCreated()).toBe(2);
+    // Each stream's smoother gets its frames, with their features, on the stream's clock.
+    expect(t.smootherUpdates.map((u) => [u.smoother, u.timestampMs])).toEqual([
+      [1, 1200],
+      [1, 1400],
+      [2, 1300],
+    ]);
+    expect(t.smootherUpdates[0]!.faces[0]!.features).toHaveLength(512);
+    expect(t.host.status().temporal).toEqual({
+      available: true,
+      inUse: true,
+      featuresOf: 'cls-b',
+      note: null,
+    });
+  });
+
+  it('is not used while off or with another classifier, and says so', async () => {
+    const t = setup({ temporal: LSTM });
+    void t.host.handlers.engineConfigure({ ...on, temporal: false }, {});
+    const off = await t.host.handlers.analyseFrame(frame(), sender(1));
+    expect(off.status === 'analysed' && off.faces[0]).not.toHaveProperty('smoothed');
+    expect(t.host.status().temporal).toMatchObject({ available: true, inUse: false, note: null });
+    void t.host.handlers.engineConfigure({ ...on, classifierId: 'cls-a' }, {});
+    await t.host.handlers.analyseFrame(frame(), sender(1));
+    expect(t.smoothersCreated()).toBe(0);
+    expect(t.host.status().temporal).toMatchObject({
+      available: true,
+      inUse: false,
+      note: '"Smoothed over 2 s" needs "cls-b" as the classifier; showing per-frame results.',
+    });
+  });
+
+  it("starts a stream's window afresh after the client went away, the mode was switched off, or an unload", async () => {
+    const t = setup({ temporal: LSTM });
+    void t.host.handlers.engineConfigure(on, {});
+    await t.host.handlers.analyseFrame(frame(), sender(1));
+    t.host.clientGone(sender(1));
+    await t.host.handlers.analyseFrame(frame(), sender(1));
+    expect(t.smoothersCreated()).toBe(2);
+    void t.host.handlers.engineConfigure({ ...on, temporal: false }, {});
+    void t.host.handlers.engineConfigure(on, {});
+    await t.host.handlers.analyseFrame(frame(), sender(1));
+    expect(t.smoothersCreated()).toBe(3);
+    await t.host.unload();
+    void t.host.handlers.engineConfigure(on, {});
+    await t.host.handlers.analyseFrame(frame(), sender(1));
+    expect(t.smoothersCreated()).toBe(4);
+  });
+
+  it('falls back to per-frame results, saying why, when the temporal model fails', async () => {
+    const t = setup({ temporal: LSTM, failSmoother: true });
+    void t.host.handlers.engineConfigure(on, {});
+    const result = await t.host.handlers.analyseFrame(frame(), sender(1));
+    expect(result).toMatchObject({ status: 'analysed' });
+    expect(result.status === 'analysed' && result.faces[0]).not.toHaveProperty('smoothed');
+    expect(t.host.status().temporal).toMatchObject({
+      available: false,
+      inUse: false,
+      note: 'The temporal model failed (LSTM session lost); showing per-frame results.',
+    });
+    await t.host.handlers.analyseFrame(frame(), sender(1));
+    expect(t.smootherUpdates).toHaveLength(1);
   });
 });

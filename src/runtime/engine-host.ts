@@ -3,18 +3,24 @@
  * and serves still images (user requests, first) and video frames (fair over tabs and sources, at most one
  * waiting frame per source) through the FairScheduler. Runs in the offscreen document in Chrome and in the
  * background page in Firefox; the loader and the image decoder are injected, so tests use fakes.
+ * The temporal mode ("smoothed over 2 s"): one TemporalSmoother per video stream, created on the stream's
+ * first frame in that mode, run when the setting is on and the classifier in use is the one the installed
+ * temporal model reads; faces leave without their feature vectors, with `smoothed` when there is a result.
  */
-import type { StageTrace } from '../ml/engine-api.ts';
+import type { Face, StageTrace } from '../ml/engine-api.ts';
 import { frameSideFor } from '../ml/frame-side.ts';
 import { scaleFaces } from '../ml/scale-faces.ts';
+import type { SmoothedFace, TemporalSmoother } from '../ml/temporal-smoother.ts';
 import type { RgbaImage } from '../ml/types.ts';
 import type { HandlersFor, MessageSender } from '../messaging/messenger.ts';
 import {
   absentEngineStatus,
   type EngineStatus,
   type FrameAnalysis,
+  type FrameFace,
   type FrameRequest,
   type ImageAnalysis,
+  type TemporalStatus,
 } from '../messaging/protocol.ts';
 import { DEFAULT_SETTINGS, engineConfigOf, type EngineConfig } from '../settings/schema.ts';
 import type { DecodedImage } from './decode-image.ts';
@@ -86,6 +92,20 @@ async function framePixels(
   );
 }
 
+/** Streams with a smoother kept at most (the engine's own stream state has a similar bound). */
+const MAX_SMOOTHED_STREAMS = 32;
+
+/** A face for the reply: never its feature vector; with the temporal model's result when there is one. */
+export function frameFaceOf(face: Face, smoothed: SmoothedFace | null): FrameFace {
+  const { box, score, keypoints, emotions, top } = face;
+  const out: FrameFace = { box, score, keypoints, emotions, top };
+  if (smoothed) {
+    const { emotions, top, spanMs, samples } = smoothed;
+    out.smoothed = { emotions, top, spanMs, samples };
+  }
+  return out;
+}
+
 const clientKey = (sender: MessageSender) =>
   `${sender.tab?.id ?? 'ext'}/${sender.frameId ?? 0}/${sender.documentId ?? ''}`;
 
@@ -118,6 +138,35 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
     return notes.length > 0 ? notes.join(' ') : null;
   };
 
+  /** One smoother per video stream (by stream id), in the temporal mode. */
+  const smoothers = new Map<string, TemporalSmoother>();
+  /** Why the temporal model stopped (a failed run) until the engine reloads; null while it works. */
+  let temporalFailure: string | null = null;
+
+  const temporalInUse = (loaded: LoadedEngine): boolean =>
+    loaded.temporal !== null &&
+    temporalFailure === null &&
+    config.temporal &&
+    classifierIdFor(loaded) === loaded.temporal.featuresOf;
+
+  const temporalStatusFor = (loaded: LoadedEngine): TemporalStatus => {
+    const t = loaded.temporal;
+    if (!t) return { available: false, inUse: false, featuresOf: null, note: loaded.temporalNote };
+    if (temporalFailure !== null) {
+      return { available: false, inUse: false, featuresOf: t.featuresOf, note: temporalFailure };
+    }
+    const inUse = temporalInUse(loaded);
+    return {
+      available: true,
+      inUse,
+      featuresOf: t.featuresOf,
+      note:
+        config.temporal && !inUse
+          ? `"Smoothed over 2 s" needs "${t.featuresOf}" as the classifier; showing per-frame results.`
+          : null,
+    };
+  };
+
   const describeLoaded = (loaded: LoadedEngine): void => {
     status = {
       ...status,
@@ -133,6 +182,7 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
         .map((m) => ({ id: m.id, description: m.description })),
       classifierId: classifierIdFor(loaded),
       classifierNote: classifierNoteFor(loaded),
+      temporal: temporalStatusFor(loaded),
     };
   };
 
@@ -145,6 +195,8 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
     const isCurrent = () => mine === generation;
     loadedWith = config.backend;
     ready = null;
+    smoothers.clear();
+    temporalFailure = null;
     status = {
       ...absentEngineStatus(),
       state: 'loading',
@@ -215,6 +267,7 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
       { minScore: config.minScore, classifierId },
       trace,
     );
+    const smoothed = temporalInUse(loaded) ? await smooth(loaded, streamId, faces, timestampMs) : null;
     const { defaults } = loaded.engine;
     const nextFrameSide = frameSideFor({
       faces,
@@ -224,7 +277,33 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
       cropMargin: defaults.cropMargin,
       tiling: defaults.smallFaces === 'tiling' || defaults.smallFaces === 'full-range+tiling',
     });
-    return { faces, nextFrameSide };
+    return { faces: faces.map((face, i) => frameFaceOf(face, smoothed?.[i] ?? null)), nextFrameSide };
+  };
+
+  /** The temporal model's results for a frame's faces; null (per-frame results) when it fails. */
+  const smooth = async (
+    loaded: LoadedEngine,
+    streamId: string,
+    faces: Face[],
+    timestampMs: number,
+  ): Promise<(SmoothedFace | null)[] | null> => {
+    let smoother = smoothers.get(streamId);
+    if (!smoother) {
+      smoother = loaded.createTemporalSmoother();
+      smoothers.set(streamId, smoother);
+      // Map order is insertion order: the oldest stream goes first.
+      if (smoothers.size > MAX_SMOOTHED_STREAMS) smoothers.delete(smoothers.keys().next().value!);
+    }
+    try {
+      return await smoother.update(faces, timestampMs);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      temporalFailure = `The temporal model failed (${message}); showing per-frame results.`;
+      console.warn(`Affect Lens: ${temporalFailure}`);
+      smoothers.clear();
+      if (ready === loaded) describeLoaded(loaded);
+      return null;
+    }
   };
 
   const handlers: HandlersFor<'engine'> = {
@@ -237,6 +316,8 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
       const reload =
         (loadedWith !== null && loadedWith !== next.backend) ||
         (ready !== null && next.classifierId !== null && ready.unchecked.has(next.classifierId));
+      // A window of features is only meaningful for one unbroken run of the mode with one classifier.
+      if (!next.temporal || next.classifierId !== config.classifierId) smoothers.clear();
       config = { ...next };
       if (reload && loading) discard();
       // Loading starts now but is not awaited: requests wait for it, status reports its progress.
@@ -349,11 +430,13 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
       for (const streamId of streams) {
         if (!streamId.startsWith(prefix)) continue;
         streams.delete(streamId);
+        smoothers.delete(streamId);
         ready?.engine.endStream(streamId);
       }
     },
     async unload() {
       streams.clear();
+      smoothers.clear();
       status = absentEngineStatus();
       await dropEngine();
     },

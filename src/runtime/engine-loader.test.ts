@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { Engine, Face } from '../ml/engine-api.ts';
-import type { Manifest } from '../ml/manifest.ts';
+import { emoAffectNetLstmEntry } from '../emo-affectnet/lstm-import.ts';
+import type { Manifest, TemporalEntry } from '../ml/manifest.ts';
 import type { Provider } from '../messaging/protocol.ts';
 import {
   loadEngine,
@@ -30,6 +31,7 @@ interface Script {
   loadFails?: Provider[];
   /** Providers whose analyze fails. */
   runFails?: Provider[];
+  temporal?: TemporalEntry;
 }
 
 function setup(script: Script = {}) {
@@ -40,6 +42,7 @@ function setup(script: Script = {}) {
   const warmups: string[] = [];
   const deps: EngineLoaderDeps = {
     manifest: script.manifest ?? manifest,
+    temporal: script.temporal ?? null,
     probeWebGpu: () => Promise.resolve(probe),
     createBackend: ([provider]) => {
       const record = { provider: provider!, loaded: [] as string[], disposed: false };
@@ -51,7 +54,16 @@ function setup(script: Script = {}) {
           await script.held?.get(id);
           record.loaded.push(id);
         },
-        run: () => Promise.reject(new Error('not used')),
+        run(id, inputs) {
+          if (id !== script.temporal?.id) return Promise.reject(new Error('not used'));
+          if (script.runFails?.includes(provider!))
+            return Promise.reject(new Error(`${provider} run failed`));
+          const faces = Object.values(inputs)[0]!.dims[0]!;
+          // Each face's distribution is all "sadness" on WebGPU and all "neutral" on wasm.
+          const data = new Float32Array(faces * 7);
+          for (let f = 0; f < faces; f++) data[f * 7 + (provider === 'webgpu' ? 2 : 0)] = 1;
+          return Promise.resolve({ [script.temporal.output]: { data, dims: [faces, 7] } });
+        },
         webGpuDevice: () => Promise.resolve(provider === 'webgpu' ? device : undefined),
         dispose() {
           record.disposed = true;
@@ -99,6 +111,22 @@ function setup(script: Script = {}) {
 const image = { width: 2, height: 2, data: new Uint8ClampedArray(16) };
 
 describe('loadEngine', () => {
+  it('gives temporal smoothers on the current backend, which follow a switch to wasm', async () => {
+    const temporal: TemporalEntry = { ...emoAffectNetLstmEntry(), file: 'lstm', sha256: '', bytes: 0 };
+    const face = { box: { x: 0, y: 0, width: 10, height: 10 }, features: new Float32Array(512) } as Face;
+    const t = setup({ temporal, runFails: ['webgpu'] });
+    const loaded = await loadEngine(t.deps, t.options);
+    expect(loaded.temporal).toBe(temporal);
+    expect(loaded.provider).toBe('webgpu');
+    const [result] = await loaded.createTemporalSmoother().update([face], 0);
+    expect(loaded.provider).toBe('wasm');
+    expect(result).toMatchObject({ top: { emotion: 'neutral', probability: 1 }, samples: 1, spanMs: 200 });
+
+    const none = await loadEngine(setup().deps, t.options);
+    expect(none.temporal).toBeNull();
+    expect(() => none.createTemporalSmoother()).toThrow('No temporal model is installed.');
+  });
+
   it('starts on WebGPU with a hardware adapter, loading the models in use and warming up before it is handed out', async () => {
     const t = setup();
     const loaded = await loadEngine(t.deps, t.options);

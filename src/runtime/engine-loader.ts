@@ -14,7 +14,8 @@
 import type { Engine } from '../ml/engine-api.ts';
 import { FULL_RANGE_DETECTOR_ID } from '../ml/engine.ts';
 import type { InferenceBackend } from '../ml/backend.ts';
-import type { Manifest } from '../ml/manifest.ts';
+import type { Manifest, TemporalEntry } from '../ml/manifest.ts';
+import { createTemporalSmoother, type TemporalSmoother } from '../ml/temporal-smoother.ts';
 import type { RgbaImage } from '../ml/types.ts';
 import type { Provider } from '../messaging/protocol.ts';
 import type { BackendPreference } from '../settings/schema.ts';
@@ -37,6 +38,13 @@ export interface EngineLoaderDeps {
   optionalModelIds?: ReadonlySet<string>;
   /** Notes about user models found before loading (e.g. the store could not be read). */
   modelNotes?: readonly string[];
+  /**
+   * The installed temporal model (EMO-AffectNet's LSTM), whose classifier's entry names its featuresOutput;
+   * the backend must know it too (it is not a manifest model). Its session is created on first use.
+   */
+  temporal?: TemporalEntry | null;
+  /** Why an installed temporal model cannot be used (e.g. its classifier has no features output). */
+  temporalNote?: string | null;
 }
 
 export interface LoadProgress {
@@ -60,6 +68,15 @@ export interface LoadedEngine {
    * reload, which loads and checks it.
    */
   readonly unchecked: ReadonlySet<string>;
+  /** The temporal model the engine can run (its classifier gives Face.features), or null. */
+  readonly temporal: TemporalEntry | null;
+  /** Why an installed temporal model is not available, for people; null when it is or none is installed. */
+  readonly temporalNote: string | null;
+  /**
+   * A smoother for one video stream (src/ml/temporal-smoother.ts), running `temporal` on this engine's
+   * backend (after a switch to wasm, on the new one); throws when `temporal` is null.
+   */
+  createTemporalSmoother: () => TemporalSmoother;
   /** Runs a classifier once so its first real use is not slow (after the user picks it). */
   warmClassifier: (classifierId: string) => Promise<void>;
   dispose: () => Promise<void>;
@@ -230,17 +247,27 @@ export async function loadEngine(deps: EngineLoaderDeps, options: LoadOptions): 
     }
   }
 
-  /** Runs `call` on the current engine; a WebGPU failure switches to wasm and retries once there. */
-  const withFallback = async <T>(call: (engine: Engine) => Promise<T>): Promise<T> => {
+  /** Runs `call` on the current build; a WebGPU failure switches to wasm and retries once there. */
+  const onCurrent = async <T>(call: (built: Built) => Promise<T>): Promise<T> => {
     if (switching) await switching;
     const usedProvider = provider;
     try {
-      return await call(current.engine);
+      return await call(current);
     } catch (error) {
       if (usedProvider !== 'webgpu') throw error;
       await fallBackToWasm(`A WebGPU run failed (${errorText(error)}); using WebAssembly.`);
-      return call(current.engine);
+      return call(current);
     }
+  };
+  const withFallback = <T>(call: (engine: Engine) => Promise<T>): Promise<T> =>
+    onCurrent((built) => call(built.engine));
+  const temporal = deps.temporal ?? null;
+  /** The temporal model's runs, on whichever backend is current. */
+  const temporalBackend: InferenceBackend = {
+    get name() {
+      return current.backend.name;
+    },
+    run: (modelId, inputs) => onCurrent((built) => built.backend.run(modelId, inputs)),
   };
 
   const engine: Engine = {
@@ -275,6 +302,12 @@ export async function loadEngine(deps: EngineLoaderDeps, options: LoadOptions): 
       return providerNote;
     },
     adapter,
+    temporal,
+    temporalNote: deps.temporalNote ?? null,
+    createTemporalSmoother() {
+      if (!temporal) throw new Error('No temporal model is installed.');
+      return createTemporalSmoother(temporalBackend, temporal);
+    },
     async warmClassifier(classifierId) {
       warmed = classifierId;
       await withFallback((e) => e.classifyCrop(greyImage(64, 64), classifierId));

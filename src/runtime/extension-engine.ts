@@ -11,7 +11,7 @@ import { createFrameDecoder, decodeImage } from './decode-image.ts';
 import { createEngineHost, type EngineHost, type EngineHostDeps } from './engine-host.ts';
 import { loadEngine, type LoadedEngine, type LoadOptions } from './engine-loader.ts';
 import { createOrtBackend } from './ort-backend.ts';
-import { isUserModelFile, listUserModels, loadUserModel } from './user-models.ts';
+import { isUserModelFile, listUserModels, loadUserModel, withTemporal } from './user-models.ts';
 import { probeWebGpu } from './webgpu-probe.ts';
 
 /** A file of the extension package by absolute path ("/models/manifest.json"). */
@@ -45,18 +45,29 @@ export async function loadExtensionEngine(options: LoadOptions): Promise<LoadedE
   const packaged = (await (await fetchPackaged('/models/manifest.json')).json()) as Manifest;
   const user = await listUserModels();
   const packagedIds = new Set(packaged.models.map((m) => m.id));
-  const userEntries = user.entries.filter((e) => !packagedIds.has(e.id));
+  const {
+    classifiers: userEntries,
+    temporal,
+    note: temporalNote,
+  } = withTemporal(
+    user.entries.filter((e) => !packagedIds.has(e.id)),
+    user.temporal,
+  );
   const manifest: Manifest = { ...packaged, models: [...packaged.models, ...userEntries] };
+  // The backend runs the temporal model too; it is not a manifest model (the engine never picks it).
+  const backendModels = { models: [...manifest.models, ...(temporal ? [temporal] : [])] };
   const numThreads = wasmThreads();
   return loadEngine(
     {
       manifest,
       optionalModelIds: new Set(userEntries.map((e) => e.id)),
       modelNotes: user.notes,
+      temporal,
+      temporalNote,
       createBackend: (providers) =>
-        createOrtBackend(manifest, {
+        createOrtBackend(backendModels, {
           loadModel: async (file) => {
-            const userEntry = userEntries.find((e) => e.file === file);
+            const userEntry = [...userEntries, ...(temporal ? [temporal] : [])].find((e) => e.file === file);
             if (isUserModelFile(file) && userEntry) return loadUserModel(userEntry);
             return new Uint8Array(await (await fetchPackaged(`/models/${file}`)).arrayBuffer());
           },

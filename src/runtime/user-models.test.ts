@@ -8,7 +8,7 @@ import {
   openUserModelStore,
   userModelFile,
 } from '../model-store/user-model-store.ts';
-import { isUserModelFile, listUserModels, loadUserModel } from './user-models.ts';
+import { isUserModelFile, listUserModels, loadUserModel, withTemporal } from './user-models.ts';
 
 async function storeWith(onnx: Uint8Array) {
   const factory = new IDBFactory();
@@ -75,5 +75,38 @@ describe('user models for the engine', () => {
       temporal: [temporal],
       notes: [],
     });
+  });
+});
+
+describe('withTemporal: the temporal model with the classifier whose features it reads', () => {
+  const resnet = (outputs: { name: string; shape: number[] }[]) =>
+    ({ id: 'emo-affectnet', kind: 'classifier', output: 'logits', outputs }) as unknown as ClassifierEntry;
+  const lstm = {
+    id: 'emo-affectnet-lstm',
+    kind: 'temporal',
+    featuresOf: 'emo-affectnet',
+    input: { name: 'features', shape: [1, 10, 512] },
+  } as unknown as TemporalEntry;
+  const logits = { name: 'logits', shape: [1, 7] };
+
+  it('names the features output on the classifier (a .pt import always has one)', () => {
+    const r = withTemporal([resnet([logits, { name: 'features', shape: [1, 512] }])], [lstm]);
+    expect(r.temporal).toBe(lstm);
+    expect(r.note).toBeNull();
+    expect(r.classifiers[0]!.featuresOutput).toBe('features');
+  });
+
+  it('leaves it out, saying why, for an ONNX export with logits only or without its classifier', () => {
+    const noFeatures = withTemporal([resnet([logits])], [lstm]);
+    expect(noFeatures.temporal).toBeNull();
+    expect(noFeatures.classifiers[0]!.featuresOutput).toBeUndefined();
+    expect(noFeatures.note).toMatch(
+      /^The installed "emo-affectnet" has no features output .*install the authors' \.pt/,
+    );
+    expect(withTemporal([], [lstm])).toMatchObject({
+      temporal: null,
+      note: 'The temporal model "emo-affectnet-lstm" reads the features of "emo-affectnet", which is not installed.',
+    });
+    expect(withTemporal([resnet([logits])], [])).toMatchObject({ temporal: null, note: null });
   });
 });

@@ -3,6 +3,7 @@
  * bytes that refuses missing or damaged data with a message saying how to fix it. A store that cannot be
  * read is a note, never a failed engine: the bundled models still work.
  */
+import { featuresOutputOf } from '../emo-affectnet/manifest-entry.ts';
 import type { ClassifierEntry, TemporalEntry } from '../ml/manifest.ts';
 import { sha256Hex } from '../model-install/sha256.ts';
 import {
@@ -15,7 +16,7 @@ import {
 export interface UserModels {
   /** Classifiers, for the engine's manifest. */
   entries: ClassifierEntry[];
-  /** Temporal models (EMO-AffectNet's LSTM): never in the manifest (the engine does not run them yet). */
+  /** Temporal models (EMO-AffectNet's LSTM): never in the manifest (extension-engine.ts gives one to the engine host beside it). */
   temporal: TemporalEntry[];
   /** Problems found while listing them, for people. */
   notes: string[];
@@ -68,4 +69,40 @@ export async function loadUserModel(
     );
   }
   return bytes;
+}
+
+/**
+ * The installed temporal model the engine can run, with its classifier's entry naming the features output it
+ * reads (so the engine gives Face.features); or why it cannot run. A ResNet-50 imported from the authors'
+ * .pt has always recorded its `features` output (since the first import code); an ONNX export may lack it.
+ */
+export function withTemporal(
+  classifiers: readonly ClassifierEntry[],
+  installed: readonly TemporalEntry[],
+): { classifiers: ClassifierEntry[]; temporal: TemporalEntry | null; note: string | null } {
+  const temporal = installed[0];
+  if (!temporal) return { classifiers: [...classifiers], temporal: null, note: null };
+  const reader = classifiers.find((c) => c.id === temporal.featuresOf);
+  if (!reader) {
+    return {
+      classifiers: [...classifiers],
+      temporal: null,
+      note: `The temporal model "${temporal.id}" reads the features of "${temporal.featuresOf}", which is not installed.`,
+    };
+  }
+  const features = featuresOutputOf(reader, temporal.input.shape[2]);
+  if (features === null) {
+    return {
+      classifiers: [...classifiers],
+      temporal: null,
+      note:
+        `The installed "${reader.id}" has no features output (an ONNX export with logits only), which the ` +
+        `temporal model reads: install the authors' .pt on the options page to use "Smoothed over 2 s".`,
+    };
+  }
+  return {
+    classifiers: classifiers.map((c) => (c === reader ? { ...c, featuresOutput: features } : c)),
+    temporal,
+    note: null,
+  };
 }

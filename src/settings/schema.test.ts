@@ -27,6 +27,7 @@ describe('validateSettings', () => {
     ['smoothing', -1, /smoothing: expected a number in 0..0.95/],
     ['maxFps', 0, /maxFps: expected a number in 1..30/],
     ['showAllProbabilities', 'yes', /showAllProbabilities: expected true or false/],
+    ['temporalSmoothing', 1, /temporalSmoothing: expected true or false, got 1/],
     ['backend', 'webgl', /backend: expected one of auto, webgpu, wasm/],
     ['frameEncoding', 'png', /frameEncoding: expected one of jpeg, rgba/],
     ['classifierId', '', /classifierId: expected a model id or null/],
@@ -35,6 +36,14 @@ describe('validateSettings', () => {
     expect(settings).toEqual(DEFAULT_SETTINGS);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(message);
+  });
+
+  it('keeps the temporal mode off unless switched on', () => {
+    expect(DEFAULT_SETTINGS.temporalSmoothing).toBe(false);
+    expect(validateSettings({ temporalSmoothing: true })).toEqual({
+      settings: { ...DEFAULT_SETTINGS, temporalSmoothing: true },
+      problems: [],
+    });
   });
 
   it('rounds the rate to whole frames per second', () => {
@@ -48,10 +57,11 @@ describe('validateSettings', () => {
 
 describe('engineConfigOf', () => {
   it('keeps what the engine needs', () => {
-    expect(engineConfigOf({ ...DEFAULT_SETTINGS, minScore: 0.6 })).toEqual({
+    expect(engineConfigOf({ ...DEFAULT_SETTINGS, minScore: 0.6, temporalSmoothing: true })).toEqual({
       classifierId: null,
       minScore: 0.6,
       backend: 'auto',
+      temporal: true,
     });
   });
 });

@@ -19,6 +19,12 @@ export interface Settings {
   smoothing: number;
   /** Show bars for all 7 emotions instead of the top one only. */
   showAllProbabilities: boolean;
+  /**
+   * "Smoothed over 2 s": on videos, run the installed temporal model (EMO-AffectNet's LSTM over the last 10
+   * ResNet-50 features at 5 fps) and show its emotion. Only where one is installed and EMO-AffectNet is the
+   * classifier in use (EngineStatus.temporal); off by default.
+   */
+  temporalSmoothing: boolean;
   /** Upper bound on analysed frames per second per video, 1..30; the engine's own speed is the other bound. */
   maxFps: number;
   /**
@@ -38,6 +44,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   minScore: 0.5,
   smoothing: 0.6,
   showAllProbabilities: false,
+  temporalSmoothing: false,
   maxFps: 15,
   backend: 'auto',
   frameEncoding: 'rgba',
@@ -98,6 +105,11 @@ export function validateSettings(raw: unknown): ValidatedSettings {
     if (typeof r.showAllProbabilities === 'boolean') settings.showAllProbabilities = r.showAllProbabilities;
     else problems.push(`showAllProbabilities: expected true or false`);
   }
+  if (r.temporalSmoothing !== undefined) {
+    if (typeof r.temporalSmoothing === 'boolean') settings.temporalSmoothing = r.temporalSmoothing;
+    else
+      problems.push(`temporalSmoothing: expected true or false, got ${JSON.stringify(r.temporalSmoothing)}`);
+  }
   if (r.backend !== undefined) {
     if (BACKENDS.includes(r.backend as BackendPreference)) settings.backend = r.backend as BackendPreference;
     else problems.push(`backend: expected one of ${BACKENDS.join(', ')}, got ${JSON.stringify(r.backend)}`);
@@ -118,8 +130,15 @@ export interface EngineConfig {
   classifierId: string | null;
   minScore: number;
   backend: BackendPreference;
+  /** Settings.temporalSmoothing. */
+  temporal: boolean;
 }
 
 export function engineConfigOf(settings: Settings): EngineConfig {
-  return { classifierId: settings.classifierId, minScore: settings.minScore, backend: settings.backend };
+  return {
+    classifierId: settings.classifierId,
+    minScore: settings.minScore,
+    backend: settings.backend,
+    temporal: settings.temporalSmoothing,
+  };
 }

@@ -10,6 +10,7 @@ import {
 } from '../emo-affectnet/manifest-entry.ts';
 import { formatMb } from '../model-install/download.ts';
 import type { InstalledModelInfo } from '../model-store/user-model-store.ts';
+import { EmoAffectNetLstmPanel } from './emo-affectnet-lstm-panel.tsx';
 import type { EmoAffectNetInstall, InstallStep } from './use-emo-affectnet-install.ts';
 
 const REPO = 'ElenaRyumina/face_emotion_recognition';
@@ -65,7 +66,7 @@ function Installed({ info, install }: { info: InstalledModelInfo; install: EmoAf
           </button>
         )}
         <button type="button" class="danger" onClick={install.remove}>
-          Remove
+          Remove{install.temporal ? ' (with the temporal model)' : ''}
         </button>
       </div>
     </section>
@@ -163,6 +164,7 @@ export function EmoAffectNetPanel({ install }: { install: EmoAffectNetInstall })
       </p>
       {installed === undefined && <p>Checking what is installed…</p>}
       {installed && <Installed info={installed} install={install} />}
+      {installed && <EmoAffectNetLstmPanel install={install} />}
       {installed === null && <InstallControls install={install} />}
       {step.step === 'building' && (
         <p class="note" data-testid="emo-building">

@@ -8,6 +8,7 @@ import { sendMessage } from '../messaging/messenger.ts';
 import { EngineStatusView } from './engine-status-view.tsx';
 import { ImageResultView } from './image-result-view.tsx';
 import { SettingsForm } from './settings-form.tsx';
+import { temporalToggleOf } from './temporal-toggle.ts';
 import { TimelineView } from './timeline-view.tsx';
 import { usePolling } from './use-polling.ts';
 import { useSettings } from './use-settings.ts';
@@ -85,6 +86,7 @@ export function App() {
           settings={settings}
           classifiers={engine.value?.classifiers ?? []}
           activeClassifier={engine.value?.classifierId ?? null}
+          temporal={temporalToggleOf(engine.value)}
           update={update}
         />
       ) : (

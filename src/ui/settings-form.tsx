@@ -1,15 +1,18 @@
 /** The settings, applied live: every change is stored at once and picked up by the engine and the pages. */
 import type { EngineStatus } from '../messaging/protocol.ts';
 import { SETTING_LIMITS, type BackendPreference, type Settings } from '../settings/schema.ts';
+import type { TemporalToggle } from './temporal-toggle.ts';
 
 interface Props {
   settings: Settings;
   classifiers: EngineStatus['classifiers'];
   activeClassifier: string | null;
+  /** The "Smoothed over 2 s" switch (./temporal-toggle.ts). */
+  temporal: TemporalToggle;
   update: (patch: Partial<Settings>) => void;
 }
 
-export function SettingsForm({ settings, classifiers, activeClassifier, update }: Props) {
+export function SettingsForm({ settings, classifiers, activeClassifier, temporal, update }: Props) {
   const number = (key: 'minScore' | 'smoothing' | 'maxFps', label: string, format: (v: number) => string) => (
     <label class="row">
       <span>{label}</span>
@@ -47,6 +50,21 @@ export function SettingsForm({ settings, classifiers, activeClassifier, update }
           )}
         </select>
       </label>
+      <label class="row check" data-testid="temporal-setting" data-enabled={String(temporal.enabled)}>
+        <input
+          type="checkbox"
+          name="temporalSmoothing"
+          checked={settings.temporalSmoothing}
+          disabled={!temporal.enabled}
+          onChange={(e) => update({ temporalSmoothing: e.currentTarget.checked })}
+        />
+        <span>Smoothed over 2 s (EMO-AffectNet LSTM)</span>
+      </label>
+      {temporal.hint && (
+        <p class="note temporal-hint" data-testid="temporal-hint">
+          {temporal.hint}
+        </p>
+      )}
       {number('minScore', 'Detection threshold', (v) => v.toFixed(2))}
       {number('smoothing', 'Smoothing', (v) => v.toFixed(2))}
       {number('maxFps', 'Max analysis rate', (v) => `${v} fps`)}

@@ -2,7 +2,9 @@
  * The EMO-AffectNet install as Preact state: what is installed (from src/model-store), and the steps of an
  * install the user started (asking for the host permission, downloading, checking the SHA-256, building the
  * ONNX), each with a message for people. A cancelled or broken download keeps what arrived: Resume asks for
- * the rest only. After a change the background is told, so a running engine reloads its classifiers.
+ * the rest only. The temporal model (the authors' LSTM over the ResNet-50's features) is picked as a file
+ * once the ResNet-50 is installed, and goes when the ResNet-50 goes. After a change the background is told,
+ * so a running engine reloads its models.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
@@ -14,9 +16,17 @@ import {
 import { sendMessage } from '../messaging/messenger.ts';
 import { createResumableDownload, DownloadError, type ResumableDownload } from '../model-install/download.ts';
 import { importInWorker } from '../model-install/import-in-worker.ts';
-import { installEmoAffectNet, verifySha256 } from '../model-install/install.ts';
+import { EMO_AFFECTNET_LSTM_ID } from '../emo-affectnet/lstm-import.ts';
+import {
+  installEmoAffectNet,
+  installEmoAffectNetLstm,
+  removeEmoAffectNet,
+  removeEmoAffectNetLstm,
+  verifySha256,
+} from '../model-install/install.ts';
 import {
   type InstalledModelInfo,
+  type InstalledTemporalInfo,
   isClassifierInfo,
   type ModelOrigin,
   openUserModelStore,
@@ -36,6 +46,10 @@ export type InstallStep =
   | { step: 'building'; what: string }
   | { step: 'failed'; message: string };
 
+/** The temporal model's own steps: a picked file is built in about 0.1 s, so there is no progress. */
+export type TemporalStep =
+  { step: 'idle' } | { step: 'building'; what: string } | { step: 'failed'; message: string };
+
 export interface EmoAffectNetInstall {
   /** undefined while the store is read. */
   installed: InstalledModelInfo | null | undefined;
@@ -49,6 +63,11 @@ export interface EmoAffectNetInstall {
   use: () => void;
   /** The classifier chosen in the settings (null: the default). */
   selected: string | null | undefined;
+  /** The temporal model (undefined while the store is read). */
+  temporal: InstalledTemporalInfo | null | undefined;
+  temporalStep: TemporalStep;
+  pickTemporalFile: (file: File) => void;
+  removeTemporal: () => void;
 }
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -65,6 +84,8 @@ export function useEmoAffectNetInstall(): EmoAffectNetInstall {
   const [installed, setInstalled] = useState<InstalledModelInfo | null | undefined>(undefined);
   const [step, setStep] = useState<InstallStep>({ step: 'idle' });
   const [selected, setSelected] = useState<string | null | undefined>(undefined);
+  const [temporal, setTemporal] = useState<InstalledTemporalInfo | null | undefined>(undefined);
+  const [temporalStep, setTemporalStep] = useState<TemporalStep>({ step: 'idle' });
   const downloadRef = useRef<ResumableDownload | null>(null);
   const abortRef = useRef<AbortController | null>(null);
 
@@ -73,6 +94,8 @@ export function useEmoAffectNetInstall(): EmoAffectNetInstall {
     try {
       const info = await store.info(EMO_AFFECTNET_ID);
       setInstalled(info && isClassifierInfo(info) ? info : null);
+      const lstm = await store.info(EMO_AFFECTNET_LSTM_ID);
+      setTemporal(lstm && !isClassifierInfo(lstm) ? lstm : null);
     } finally {
       store.close();
     }
@@ -81,6 +104,7 @@ export function useEmoAffectNetInstall(): EmoAffectNetInstall {
   useEffect(() => {
     refresh().catch((error: unknown) => {
       setInstalled(null);
+      setTemporal(null);
       setStep({ step: 'failed', message: `Could not read the installed models: ${errorText(error)}` });
     });
   }, []);
@@ -133,10 +157,54 @@ export function useEmoAffectNetInstall(): EmoAffectNetInstall {
     }
   };
 
+  const installTemporal = async (file: File) => {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    setTemporalStep({ step: 'building', what: `Reading ${file.name} and building the model…` });
+    await nextPaint();
+    const store = await openUserModelStore();
+    try {
+      const info = await installEmoAffectNetLstm(
+        bytes,
+        { kind: 'file', name: file.name },
+        { store, now: () => Date.now(), clockMs: () => performance.now() },
+      );
+      console.info(
+        `Affect Lens: EMO-AffectNet LSTM built in ${info.buildMs.toFixed(0)} ms (${info.entry.bytes} bytes ONNX)`,
+      );
+      setTemporal(info);
+      setTemporalStep({ step: 'idle' });
+    } finally {
+      store.close();
+    }
+    await notifyEngine();
+  };
+
   return {
     installed,
     step,
     selected,
+    temporal,
+    temporalStep,
+    pickTemporalFile(file) {
+      installTemporal(file).catch((error: unknown) =>
+        setTemporalStep({ step: 'failed', message: `${file.name} was not installed: ${errorText(error)}` }),
+      );
+    },
+    removeTemporal() {
+      void (async () => {
+        const store = await openUserModelStore();
+        try {
+          await removeEmoAffectNetLstm(store);
+        } finally {
+          store.close();
+        }
+        setTemporalStep({ step: 'idle' });
+        await refresh();
+        await notifyEngine();
+      })().catch((error: unknown) =>
+        setTemporalStep({ step: 'failed', message: `Could not remove the model: ${errorText(error)}` }),
+      );
+    },
     download() {
       setStep({ step: 'asking' });
       // Asked on the user's click (a permission request needs the gesture). Already granted while the
@@ -179,12 +247,13 @@ export function useEmoAffectNetInstall(): EmoAffectNetInstall {
       void (async () => {
         const store = await openUserModelStore();
         try {
-          await store.remove(EMO_AFFECTNET_ID);
+          await removeEmoAffectNet(store);
         } finally {
           store.close();
         }
         if ((await loadSettings()).classifierId === EMO_AFFECTNET_ID)
           await saveSettings({ classifierId: null });
+        setTemporalStep({ step: 'idle' });
         await refresh();
         await notifyEngine();
       })().catch((error: unknown) =>
