@@ -6,6 +6,7 @@
 import { EMO_AFFECTNET_LSTM_FILE_PATTERN, EMO_AFFECTNET_LSTM_SOURCE } from '../emo-affectnet/lstm-import.ts';
 import { formatMb } from '../model-install/download.ts';
 import type { InstalledTemporalInfo } from '../model-store/user-model-store.ts';
+import { ModelOriginRows } from './model-origin-rows.tsx';
 import type { EmoAffectNetInstall } from './use-emo-affectnet-install.ts';
 
 function InstalledTemporal({ info, install }: { info: InstalledTemporalInfo; install: EmoAffectNetInstall }) {
@@ -17,17 +18,7 @@ function InstalledTemporal({ info, install }: { info: InstalledTemporalInfo; ins
         classifier.
       </p>
       <dl>
-        <dt>Source</dt>
-        <dd data-testid="lstm-source">
-          {info.origin.kind === 'download'
-            ? `Downloaded from ${info.origin.url}`
-            : `File ${info.origin.name}`}
-        </dd>
-        <dt>Original</dt>
-        <dd>
-          {info.from === 'pytorch' ? 'PyTorch state_dict' : 'ONNX'}, {formatMb(info.sourceBytes)}, SHA-256{' '}
-          <code>{info.sourceSha256}</code>
-        </dd>
+        <ModelOriginRows info={info} sourceTestId="lstm-source" />
         <dt>Stored model</dt>
         <dd data-testid="lstm-size">
           ONNX, {formatMb(entry.bytes)}, {entry.window} features at {entry.sampleFps} fps (

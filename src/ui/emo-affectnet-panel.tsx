@@ -11,6 +11,7 @@ import {
 import { formatMb } from '../model-install/download.ts';
 import type { InstalledModelInfo } from '../model-store/user-model-store.ts';
 import { EmoAffectNetLstmPanel } from './emo-affectnet-lstm-panel.tsx';
+import { ModelOriginRows } from './model-origin-rows.tsx';
 import type { EmoAffectNetInstall, InstallStep } from './use-emo-affectnet-install.ts';
 
 const REPO = 'ElenaRyumina/face_emotion_recognition';
@@ -39,18 +40,9 @@ function Installed({ info, install }: { info: InstalledModelInfo; install: EmoAf
         Installed. {inUse ? 'It is the classifier in use.' : 'Choose it as the classifier to use it.'}
       </p>
       <dl>
-        <dt>Source</dt>
-        <dd data-testid="installed-source">
-          {info.origin.kind === 'download'
-            ? `Downloaded from ${info.origin.url}`
-            : `File ${info.origin.name}`}
+        <ModelOriginRows info={info} sourceTestId="installed-source">
           {info.sourceSha256 === EMO_AFFECTNET_SHA256 ? ' (the published file, SHA-256 verified)' : ''}
-        </dd>
-        <dt>Original</dt>
-        <dd>
-          {info.from === 'pytorch' ? 'PyTorch state_dict' : 'ONNX'}, {formatMb(info.sourceBytes)}, SHA-256{' '}
-          <code>{info.sourceSha256}</code>
-        </dd>
+        </ModelOriginRows>
         <dt>Stored model</dt>
         <dd data-testid="installed-size">
           ONNX, {formatMb(info.entry.bytes)} ({info.entry.weights} weights), built in{' '}
