@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { CheckpointError } from './checkpoint-error.ts';
 import { readStateDict } from './state-dict.ts';
 import {
   PickleWriter,
@@ -7,6 +6,7 @@ import {
   writeStateDictCheckpoint,
   writeStoredZip,
 } from './test-checkpoint-writer.ts';
+import { catchCheckpointError } from './checkpoint-error.test-helper.ts';
 
 const f32 = (...values: number[]): Float32Array => Float32Array.from(values);
 const bytesOf = (a: Float32Array | BigInt64Array): Uint8Array =>
@@ -50,16 +50,6 @@ function checkpoint(pickle: Uint8Array, storage: Uint8Array, options: { align?: 
     ],
     options,
   );
-}
-
-function error(act: () => unknown): CheckpointError {
-  try {
-    act();
-  } catch (e) {
-    expect(e).toBeInstanceOf(CheckpointError);
-    return e as CheckpointError;
-  }
-  throw new Error('expected a CheckpointError');
 }
 
 describe('readStateDict', () => {
@@ -120,7 +110,7 @@ describe('readStateDict', () => {
       .reduce()
       .stop()
       .finish();
-    const e = error(() => readStateDict(checkpoint(evil, new Uint8Array(0))));
+    const e = catchCheckpointError(() => readStateDict(checkpoint(evil, new Uint8Array(0))));
     expect(e.kind).toBe('refused');
     expect(e.message).toMatch(
       /^Refused for safety: the pickle asks for the global "os.system" \(GLOBAL at byte 2 of archive\/data.pkl\)/,
@@ -142,9 +132,9 @@ describe('readStateDict', () => {
       .tuple()
       .binpersid()
       .stop();
-    expect(error(() => readStateDict(checkpoint(p.finish(), new Uint8Array(2)))).message).toContain(
-      'asks for the global "torch.HalfStorage"',
-    );
+    expect(
+      catchCheckpointError(() => readStateDict(checkpoint(p.finish(), new Uint8Array(2)))).message,
+    ).toContain('asks for the global "torch.HalfStorage"');
   });
 
   it('refuses a TorchScript archive (it carries code)', () => {
@@ -152,7 +142,7 @@ describe('readStateDict', () => {
       { name: 'model/data.pkl', data: new Uint8Array(1) },
       { name: 'model/code/__torch__.py', data: new Uint8Array(1) },
     ]);
-    const e = error(() => readStateDict(file));
+    const e = catchCheckpointError(() => readStateDict(file));
     expect(e.kind).toBe('refused');
     expect(e.message).toContain(
       'This is a TorchScript model (torch.jit.save), which contains code, not a state_dict.',
@@ -228,6 +218,6 @@ describe('readStateDict', () => {
       'saved on a big-endian machine',
     ],
   ])('refuses %s', (_what, make, message) => {
-    expect(error(() => readStateDict(make())).message).toContain(message);
+    expect(catchCheckpointError(() => readStateDict(make())).message).toContain(message);
   });
 });

@@ -1,25 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { CheckpointError } from '../checkpoint/checkpoint-error.ts';
 import type { StateDictTensor } from '../checkpoint/state-dict.ts';
 import { writeStoredZip } from '../checkpoint/test-checkpoint-writer.ts';
 import { attr, OnnxGraphBuilder } from '../onnx/onnx-builder.ts';
 import { float32ToFloat16Bits } from '../onnx/float16.ts';
 import { expectedParams } from './architecture.ts';
 import { assertArchitecture, detectFileKind, importEmoAffectNet } from './import.ts';
+import { catchCheckpointError } from '../checkpoint/checkpoint-error.test-helper.ts';
 
 const GET_IT =
   "Use the authors' FER_static_ResNet50_AffectNet.pt " +
   '(https://huggingface.co/ElenaRyumina/face_emotion_recognition/resolve/main/FER_static_ResNet50_AffectNet.pt) or an ONNX export of it.';
-
-function error(act: () => unknown): CheckpointError {
-  try {
-    act();
-  } catch (e) {
-    expect(e).toBeInstanceOf(CheckpointError);
-    return e as CheckpointError;
-  }
-  throw new Error('expected a CheckpointError');
-}
 
 /** A small ONNX model with the given signature (its body is irrelevant to the signature check). */
 function onnxWith(
@@ -83,7 +73,7 @@ describe('importEmoAffectNet: ONNX files', () => {
   });
 
   it('refuses an export with a fixed batch of several faces, saying how to export it', () => {
-    const e = error(() =>
+    const e = catchCheckpointError(() =>
       importEmoAffectNet(onnxWith({ name: 'x', dims: [4, 3, 224, 224] }, [{ name: 'logits', dims: [4, 7] }])),
     );
     expect(e.kind).toBe('mismatch');
@@ -104,7 +94,9 @@ describe('importEmoAffectNet: ONNX files', () => {
   });
 
   it('refuses an ONNX model with the wrong output shape, saying what was expected', () => {
-    const e = error(() => importEmoAffectNet(onnxWith(INPUT, [{ name: 'logits', dims: ['batch', 8] }])));
+    const e = catchCheckpointError(() =>
+      importEmoAffectNet(onnxWith(INPUT, [{ name: 'logits', dims: ['batch', 8] }])),
+    );
     expect(e.kind).toBe('mismatch');
     expect(e.message).toBe(
       'This ONNX model is not EMO-AffectNet\'s ResNet-50: expected an output float32 [batch, 7] (the logits; named "logits" when there are several), ' +
@@ -113,7 +105,7 @@ describe('importEmoAffectNet: ONNX files', () => {
   });
 
   it('refuses an NHWC input', () => {
-    const e = error(() =>
+    const e = catchCheckpointError(() =>
       importEmoAffectNet(
         onnxWith({ name: 'image', dims: [1, 224, 224, 3] }, [{ name: 'logits', dims: [1, 7] }]),
       ),
@@ -124,7 +116,7 @@ describe('importEmoAffectNet: ONNX files', () => {
   });
 
   it('refuses two unnamed [batch, 7] outputs as ambiguous', () => {
-    const e = error(() =>
+    const e = catchCheckpointError(() =>
       importEmoAffectNet(
         onnxWith(INPUT, [
           { name: 'a', dims: ['batch', 7] },
@@ -161,7 +153,7 @@ describe('importEmoAffectNet: other files', () => {
       'The ZIP has no <name>/data.pkl, so it is not a PyTorch checkpoint.',
     ],
   ])('refuses %s', (_what, bytes, kind, message) => {
-    const e = error(() => importEmoAffectNet(bytes));
+    const e = catchCheckpointError(() => importEmoAffectNet(bytes));
     expect(e.kind).toBe(kind);
     if (typeof message === 'string') expect(e.message).toContain(message);
     else expect(e.message).toMatch(message);
@@ -184,7 +176,7 @@ describe('assertArchitecture', () => {
     sd.set('layer3.2.conv9.weight', { dtype: 'float32', shape: [256, 256, 3, 3], data: new Float32Array(0) });
     sd.set('fc2.weight', { dtype: 'float32', shape: [8, 512], data: new Float32Array(0) });
     sd.set('fc2.bias', { dtype: 'float32', shape: [8], data: new Float32Array(0) });
-    const e = error(() => assertArchitecture(sd));
+    const e = catchCheckpointError(() => assertArchitecture(sd));
     expect(e.kind).toBe('mismatch');
     expect(e.message).toBe(
       "This checkpoint does not match EMO-AffectNet's ResNet-50 (322 keys found, 322 expected); 4 problem(s):\n" +
@@ -198,7 +190,7 @@ describe('assertArchitecture', () => {
 
   it("recognises a DataParallel prefix and torchvision's ResNet-50", () => {
     const prefixed = new Map([...stateDict()].map(([k, v]) => [`module.${k}`, v]));
-    expect(error(() => assertArchitecture(prefixed)).message).toContain(
+    expect(catchCheckpointError(() => assertArchitecture(prefixed)).message).toContain(
       'Every key starts with "module." (saved from nn.DataParallel)',
     );
     const torchvision = new Map<string, StateDictTensor>([
@@ -206,7 +198,7 @@ describe('assertArchitecture', () => {
       ['bn1.weight', { dtype: 'float32', shape: [64], data: new Float32Array(0) }],
       ['fc.weight', { dtype: 'float32', shape: [1000, 2048], data: new Float32Array(0) }],
     ]);
-    expect(error(() => assertArchitecture(torchvision)).message).toContain(
+    expect(catchCheckpointError(() => assertArchitecture(torchvision)).message).toContain(
       "This looks like torchvision's ResNet-50",
     );
   });

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { CheckpointError } from '../checkpoint/checkpoint-error.ts';
 import { type TestTensor, writeStateDictCheckpoint } from '../checkpoint/test-checkpoint-writer.ts';
 import { attr, OnnxGraphBuilder } from '../onnx/onnx-builder.ts';
 import { expectedParams } from './architecture.ts';
@@ -8,20 +7,11 @@ import { expectedLstmParams } from './lstm-architecture.ts';
 import { importEmoAffectNetLstm } from './lstm-import.ts';
 import { pytorchGatesToOnnx } from './lstm-onnx.ts';
 import { readOnnxSignature } from './onnx-signature.ts';
+import { catchCheckpointError } from '../checkpoint/checkpoint-error.test-helper.ts';
 
 const GET_IT =
   "Use one of the authors' temporal models, FER_dinamic_LSTM_<corpus>.pt (e.g. FER_dinamic_LSTM_Aff-Wild2.pt, " +
   'https://huggingface.co/ElenaRyumina/face_emotion_recognition), or an ONNX export of it.';
-
-function error(act: () => unknown): CheckpointError {
-  try {
-    act();
-  } catch (e) {
-    expect(e).toBeInstanceOf(CheckpointError);
-    return e as CheckpointError;
-  }
-  throw new Error('expected a CheckpointError');
-}
 
 /** A state_dict of the given specs, zero-filled (the key and shape checks never look at values). */
 function checkpointOf(specs: readonly { key: string; shape: readonly number[] }[]): Uint8Array {
@@ -107,7 +97,7 @@ describe('importEmoAffectNetLstm', () => {
       .filter((p) => p.key !== 'lstm2.bias_hh_l0')
       .map((p) => (p.key === 'fc.weight' ? { ...p, shape: [8, 256] } : p));
     specs.push({ key: 'lstm3.weight_ih_l0', shape: [4, 4], dtype: 'float32' });
-    const e = error(() => importEmoAffectNetLstm(checkpointOf(specs)));
+    const e = catchCheckpointError(() => importEmoAffectNetLstm(checkpointOf(specs)));
     expect(e.kind).toBe('mismatch');
     expect(e.message).toBe(
       "This checkpoint does not match EMO-AffectNet's temporal LSTM (10 keys found, 10 expected); 3 problem(s):\n" +
@@ -119,7 +109,7 @@ describe('importEmoAffectNetLstm', () => {
   });
 
   it('says so when given the static ResNet-50 instead', () => {
-    const e = error(() =>
+    const e = catchCheckpointError(() =>
       importEmoAffectNetLstm(checkpointOf(expectedParams().filter((p) => p.dtype === 'float32'))),
     );
     expect(e.kind).toBe('mismatch');
@@ -130,7 +120,7 @@ describe('importEmoAffectNetLstm', () => {
   });
 
   it('the ResNet-50 import says so when given the LSTM', () => {
-    const e = error(() => importEmoAffectNet(checkpointOf(expectedLstmParams())));
+    const e = catchCheckpointError(() => importEmoAffectNet(checkpointOf(expectedLstmParams())));
     expect(e.kind).toBe('mismatch');
     expect(e.message).toMatch(
       /^This is one of EMO-AffectNet's temporal LSTMs \(FER_dinamic_LSTM_<corpus>\.pt\)/,
@@ -140,10 +130,10 @@ describe('importEmoAffectNetLstm', () => {
   it('refuses a truncated file and an empty one', () => {
     const pt = checkpointOf(expectedLstmParams());
     const cut = pt.subarray(0, Math.floor(pt.length / 2));
-    expect(error(() => importEmoAffectNetLstm(cut)).message).toBe(
+    expect(catchCheckpointError(() => importEmoAffectNetLstm(cut)).message).toBe(
       `ZIP: no end-of-central-directory record at the end of the file (${cut.length} bytes). The file is truncated or damaged: download or copy it again.`,
     );
-    expect(error(() => importEmoAffectNetLstm(new Uint8Array(0))).message).toBe(
+    expect(catchCheckpointError(() => importEmoAffectNetLstm(new Uint8Array(0))).message).toBe(
       `The file is empty. ${GET_IT}`,
     );
   });
@@ -159,7 +149,7 @@ describe('importEmoAffectNetLstm', () => {
       outputIsProbability: true,
     });
 
-    const e = error(() =>
+    const e = catchCheckpointError(() =>
       importEmoAffectNetLstm(onnxWith(['batch', 16, 512], [{ name: 'y', dims: ['batch', 7] }])),
     );
     expect(e.message).toBe(

@@ -20,6 +20,23 @@ const manifest = {
   ],
 } as unknown as Manifest;
 
+/** The bundled detectors' ids: the full-range one loads after the engine is handed out. */
+const withFull = {
+  version: 1,
+  models: [
+    { id: 'blazeface-short', kind: 'detector' },
+    { id: 'blazeface-full', kind: 'detector' },
+    { id: 'cls-a', kind: 'classifier' },
+  ],
+} as unknown as Manifest;
+
+/** Holds the full-range detector's load until `release()`. */
+function holdFullRange() {
+  let release = () => undefined as void;
+  const held = new Map([['blazeface-full', new Promise<void>((resolve) => (release = resolve))]]);
+  return { held, release: () => release() };
+}
+
 const faceFrom = (provider: Provider) => [{ score: provider === 'webgpu' ? 1 : 0.5 } as Face];
 
 interface Script {
@@ -145,16 +162,7 @@ describe('loadEngine', () => {
   });
 
   it('hands the engine out before the full-range detector is loaded, then loads and warms it in the background', async () => {
-    let release = () => undefined as void;
-    const held = new Map([['blazeface-full', new Promise<void>((resolve) => (release = resolve))]]);
-    const withFull = {
-      version: 1,
-      models: [
-        { id: 'blazeface-short', kind: 'detector' },
-        { id: 'blazeface-full', kind: 'detector' },
-        { id: 'cls-a', kind: 'classifier' },
-      ],
-    } as unknown as Manifest;
+    const { held, release } = holdFullRange();
     const t = setup({ manifest: withFull, held });
     const loaded = await loadEngine(t.deps, t.options);
     expect(t.backends[0]!.loaded).toEqual(['blazeface-short', 'cls-a']);
@@ -168,16 +176,7 @@ describe('loadEngine', () => {
   });
 
   it('disposes only after a background load settles', async () => {
-    let release = () => undefined as void;
-    const held = new Map([['blazeface-full', new Promise<void>((resolve) => (release = resolve))]]);
-    const withFull = {
-      version: 1,
-      models: [
-        { id: 'blazeface-short', kind: 'detector' },
-        { id: 'blazeface-full', kind: 'detector' },
-        { id: 'cls-a', kind: 'classifier' },
-      ],
-    } as unknown as Manifest;
+    const { held, release } = holdFullRange();
     const t = setup({ manifest: withFull, held, probe: { available: false, reason: 'none' } });
     const loaded = await loadEngine(t.deps, t.options);
     const disposing = loaded.dispose();

@@ -11,13 +11,8 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-web';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CheckpointError } from '../../src/checkpoint/checkpoint-error.ts';
 import { readStateDict } from '../../src/checkpoint/state-dict.ts';
-import {
-  type TestTensor,
-  writeStateDictCheckpoint,
-  writeStoredZip,
-} from '../../src/checkpoint/test-checkpoint-writer.ts';
+import { type TestTensor, writeStateDictCheckpoint } from '../../src/checkpoint/test-checkpoint-writer.ts';
 import { readZip } from '../../src/checkpoint/zip-reader.ts';
 import { expectedParams } from '../../src/emo-affectnet/architecture.ts';
 import { importEmoAffectNet, type ImportedModel } from '../../src/emo-affectnet/import.ts';
@@ -36,6 +31,7 @@ import {
   readF32,
   seconds,
 } from './pytorch-fixtures.ts';
+import { catchError, random, rezip } from './checkpoint-tampering.ts';
 
 /** fp32 weights: folding BatchNorm only changes float32 rounding (measured ~3e-5 on logits of 2-9). */
 const FP32_TOLERANCE = 1e-3;
@@ -118,35 +114,6 @@ const argmax = (values: ArrayLike<number>, from: number, count: number): number 
   for (let i = 1; i < count; i++) if (values[from + i]! > values[from + best]!) best = i;
   return best;
 };
-
-function catchError(act: () => unknown): CheckpointError {
-  try {
-    act();
-  } catch (error) {
-    expect(error).toBeInstanceOf(CheckpointError);
-    return error as CheckpointError;
-  }
-  throw new Error('expected the import to be refused');
-}
-
-/** Rewrites a checkpoint's ZIP with some entries changed (the archive stays as torch.save laid it out). */
-function rezip(bytes: Uint8Array, change: (name: string, data: Uint8Array) => Uint8Array): Uint8Array {
-  const zip = readZip(bytes, { verifyCrc: false });
-  return writeStoredZip(zip.names.map((name) => ({ name, data: change(name, zip.read(name)) })));
-}
-
-/** Deterministic pseudo-random numbers in [0, 1) (xorshift32). */
-function random(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 2 ** 32;
-  };
-}
 
 beforeAll(() => {
   ort.env.wasm.numThreads = 1;

@@ -11,14 +11,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CheckpointError } from '../../src/checkpoint/checkpoint-error.ts';
 import { readStateDict } from '../../src/checkpoint/state-dict.ts';
-import {
-  type TestTensor,
-  writeStateDictCheckpoint,
-  writeStoredZip,
-} from '../../src/checkpoint/test-checkpoint-writer.ts';
-import { readZip } from '../../src/checkpoint/zip-reader.ts';
+import { type TestTensor, writeStateDictCheckpoint } from '../../src/checkpoint/test-checkpoint-writer.ts';
 import { expectedLstmParams } from '../../src/emo-affectnet/lstm-architecture.ts';
 import { importEmoAffectNet } from '../../src/emo-affectnet/import.ts';
 import { ONNX_FEATURES } from '../../src/emo-affectnet/resnet50-onnx.ts';
@@ -34,6 +28,7 @@ import {
   log,
   readF32,
 } from './pytorch-fixtures.ts';
+import { catchError, random, rezip } from './checkpoint-tampering.ts';
 
 /**
  * float32 LSTMs against PyTorch's float32 LSTMs: only summation order differs (measured: see the log line,
@@ -106,19 +101,6 @@ function maxDiff(actual: Float32Array, expected: readonly (readonly number[])[],
   return { max, where };
 }
 
-/** Deterministic pseudo-random numbers in [0, 1) (xorshift32). */
-function random(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 2 ** 32;
-  };
-}
-
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
 /**
@@ -181,22 +163,6 @@ function referenceForward(read: (key: string) => Float32Array, sequence: Float32
   const exp = logits.map((v) => Math.exp(v - top));
   const total = exp.reduce((a, b) => a + b, 0);
   return { logits, probabilities: exp.map((v) => v / total) };
-}
-
-function catchError(act: () => unknown): CheckpointError {
-  try {
-    act();
-  } catch (error) {
-    expect(error).toBeInstanceOf(CheckpointError);
-    return error as CheckpointError;
-  }
-  throw new Error('expected the import to be refused');
-}
-
-/** Rewrites a checkpoint's ZIP with some entries changed. */
-function rezip(bytes: Uint8Array, change: (name: string, data: Uint8Array) => Uint8Array): Uint8Array {
-  const zip = readZip(bytes, { verifyCrc: false });
-  return writeStoredZip(zip.names.map((name) => ({ name, data: change(name, zip.read(name)) })));
 }
 
 beforeAll(() => {
