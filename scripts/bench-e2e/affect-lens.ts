@@ -2,7 +2,8 @@
  * Affect Lens on the clip, in a fresh browser: the video's dropped frames without the overlay, the popup's
  * toggle cold (first ever) and warm (off, then on again) to the first box drawn, then analysis until `minutes`
  * after the first result: per-frame timings from the content script (overlay snapshots) from 30 s on, the
- * video's dropped frames with the overlay, and the offscreen document's memory at 30 s and at the end.
+ * video's dropped frames with the overlay, and the offscreen document's memory at 30 s and at the end; then
+ * the same timings for a while with the other frame encoding, for a side-by-side comparison.
  */
 import type { Page } from 'playwright-core';
 import type { EngineStatus, FrameEncoding, FrameTiming } from '../../src/messaging/protocol.ts';
@@ -14,6 +15,7 @@ import {
   storeSettings,
   waitFor,
 } from '../../tests/e2e/helpers/extension-calls.ts';
+import { DEFAULT_SETTINGS } from '../../src/settings/schema.ts';
 import { droppedBetween } from './stats.ts';
 import { attachToTarget, measureMemory, type TargetMemory } from './target-session.ts';
 
@@ -24,6 +26,8 @@ export interface AffectLensOptions {
   maxFps: number | undefined;
   /** Overrides the stored frameEncoding setting; undefined keeps the extension's default. */
   encoding: FrameEncoding | undefined;
+  /** After the steady run, this long with the other frame encoding (rgba, or vp8 if the run used rgba); 0: none. */
+  compareSeconds: number;
 }
 
 /** A step of the engine's cold start as its status described it, ms after the toggle click. */
@@ -49,6 +53,8 @@ export interface AffectLensResult {
   /** Read after a forced garbage collection, 30 s and `endSeconds` after the first result. */
   memory: { at30s: TargetMemory; atEnd: TargetMemory; endSeconds: number };
   status: EngineStatus;
+  /** The steady run's encoding, and frames of the same clip right after it with another encoding. */
+  encodings: { steady: FrameEncoding; other: { encoding: FrameEncoding; seconds: number; frames: FrameTiming[] } | null };
 }
 
 const epochNow = (page: Page) => page.evaluate(() => performance.timeOrigin + performance.now());
@@ -174,31 +180,51 @@ export async function measureAffectLens(
   phase('steady');
   const at30s = await measureMemory(offscreen);
   log(`memory at 30 s: ${(at30s.userAgentSpecificBytes ?? at30s.jsHeapUsedBytes) / 2 ** 20} MiB`);
+  const src = new URL(videoSrc, pageUrl).href;
+  /** The frames captured from `since` until `until` (epoch ms), from overlay snapshots taken every second. */
+  const collectFrames = async (name: string, since: number, until: number): Promise<FrameTiming[]> => {
+    const frames = new Map<number, FrameTiming>();
+    let lastLog = since;
+    for (;;) {
+      const now = await epochNow(page);
+      if (now >= until) break;
+      const snapshot = await describeOverlay(sw, tabId).catch(() => null);
+      for (const f of snapshot?.overlays.find((o) => o.src === src)?.frames ?? []) {
+        // Later snapshots of a frame carry its drawing time: the newest copy wins.
+        if (f.capturedAtEpochMs >= since) frames.set(f.seq, f);
+      }
+      if (now - lastLog > 30_000) {
+        lastLog = now;
+        log(`${name}: ${frames.size} frames in ${Math.round((now - since) / 1000)} s`);
+      }
+      await page.waitForTimeout(Math.min(1000, Math.max(0, until - now)));
+    }
+    return [...frames.values()].sort((a, b) => a.seq - b.seq);
+  };
   const steadyStart = await epochNow(page);
   const q1 = await quality(page);
-  const frames = new Map<number, FrameTiming>();
-  const src = new URL(videoSrc, pageUrl).href;
-  let lastLog = steadyStart;
-  for (;;) {
-    const now = await epochNow(page);
-    if (now >= endAt) break;
-    const snapshot = await describeOverlay(sw, tabId).catch(() => null);
-    for (const f of snapshot?.overlays.find((o) => o.src === src)?.frames ?? []) {
-      // Later snapshots of a frame carry its drawing time: the newest copy wins.
-      if (f.capturedAtEpochMs >= steadyStart) frames.set(f.seq, f);
-    }
-    if (now - lastLog > 30_000) {
-      lastLog = now;
-      log(`steady: ${frames.size} frames in ${Math.round((now - steadyStart) / 1000)} s`);
-    }
-    await page.waitForTimeout(Math.min(1000, Math.max(0, endAt - now)));
-  }
+  const frames = await collectFrames('steady', steadyStart, endAt);
   const steadyEnd = await epochNow(page);
   const droppedWith = droppedBetween(q1, await quality(page));
   phase('idle');
   const status = await engineStatus(sw);
   const atEnd = await measureMemory(offscreen);
   await offscreen.detach();
+
+  const steadyEncoding = options.encoding ?? DEFAULT_SETTINGS.frameEncoding;
+  let other: AffectLensResult['encodings']['other'] = null;
+  if (options.compareSeconds > 0) {
+    const encoding: FrameEncoding = steadyEncoding === 'rgba' ? 'vp8' : 'rgba';
+    phase('compare');
+    await storeSettings(sw, { frameEncoding: encoding });
+    // The encoding applies from the next frame grabbed.
+    await page.waitForTimeout(2000);
+    const since = await epochNow(page);
+    const otherFrames = await collectFrames(`with ${encoding}`, since, since + options.compareSeconds * 1000);
+    other = { encoding, seconds: ((await epochNow(page)) - since) / 1000, frames: otherFrames };
+    log(`with ${encoding} frames: ${otherFrames.length} frames in ${Math.round(other.seconds)} s`);
+    await storeSettings(sw, { frameEncoding: steadyEncoding });
+  }
 
   phase('idle');
   await toggle(false);
@@ -214,10 +240,11 @@ export async function measureAffectLens(
     firstResultMs: { cold, warm, unloaded },
     coldSteps,
     steadySeconds: (steadyEnd - steadyStart) / 1000,
-    frames: [...frames.values()].sort((a, b) => a.seq - b.seq),
+    frames,
     droppedWithout,
     droppedWith,
     memory: { at30s, atEnd, endSeconds: (steadyEnd - engineUpAt) / 1000 },
     status,
+    encodings: { steady: steadyEncoding, other },
   };
 }

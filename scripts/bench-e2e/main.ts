@@ -18,13 +18,15 @@ import { measurePeer, servePeer } from './peer.ts';
 import { buildReport, formatReport } from './report.ts';
 
 const USAGE = `npm run bench:e2e -- [--minutes N] [--peer-seconds S] [--baseline-seconds S] [--max-fps N]
-                         [--encoding jpeg|rgba] [--no-build]
+                         [--encoding vp8|jpeg|rgba] [--compare-seconds S] [--no-build]
   --minutes N           how long Affect Lens runs after its first result, minutes (default 5); per-frame
                         figures come from 30 s on; the offscreen document's memory is read at 30 s and at the end
   --peer-seconds S      how long the peer analyses the clip (default 60)
   --baseline-seconds S  the video alone, for its dropped frames without the overlay (default 20)
   --max-fps N           the extension's maxFps setting for the run (default: the extension's default)
   --encoding E          the extension's frameEncoding setting for the run (default: the extension's default)
+  --compare-seconds S   after the steady run, this long with the other encoding (rgba, or vp8 after an rgba
+                        run), printed side by side (default 30; 0: none)
   --no-build            use the existing .output/chrome-mv3 instead of running \`wxt build\``;
 
 const { values } = parseArgs({
@@ -34,6 +36,7 @@ const { values } = parseArgs({
     'baseline-seconds': { type: 'string', default: '20' },
     'max-fps': { type: 'string' },
     encoding: { type: 'string' },
+    'compare-seconds': { type: 'string', default: '30' },
     'no-build': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -55,8 +58,13 @@ const peerSeconds = positive('peer-seconds', values['peer-seconds']);
 const baselineSeconds = positive('baseline-seconds', values['baseline-seconds']);
 const maxFps = values['max-fps'] === undefined ? undefined : positive('max-fps', values['max-fps']);
 const encoding = values.encoding;
-if (encoding !== undefined && encoding !== 'jpeg' && encoding !== 'rgba') {
-  console.error(`--encoding: expected jpeg or rgba, got ${JSON.stringify(encoding)}\n\n${USAGE}`);
+if (encoding !== undefined && encoding !== 'vp8' && encoding !== 'jpeg' && encoding !== 'rgba') {
+  console.error(`--encoding: expected vp8, jpeg or rgba, got ${JSON.stringify(encoding)}\n\n${USAGE}`);
+  process.exit(2);
+}
+const compareSeconds = Number(values['compare-seconds']);
+if (!Number.isFinite(compareSeconds) || compareSeconds < 0) {
+  console.error(`--compare-seconds: expected 0 or more, got ${JSON.stringify(values['compare-seconds'])}\n\n${USAGE}`);
   process.exit(2);
 }
 if (minutes * 60 < 35) {
@@ -108,7 +116,7 @@ try {
     ext,
     `${servers.pageOrigin}/talk.html`,
     '/talk.webm',
-    { minutes, baselineSeconds, maxFps, encoding },
+    { minutes, baselineSeconds, maxFps, encoding, compareSeconds },
     log,
     (name) => load.mark(name),
   );

@@ -2,6 +2,7 @@
  * Turns the raw measurements of Affect Lens and the peer into one table (metric | Affect Lens | peer |
  * ratio | target | load average) and a JSON report. Ratios are Affect Lens / peer.
  */
+import type { FrameTiming } from '../../src/messaging/protocol.ts';
 import type { Stage } from '../../src/ml/engine-api.ts';
 import type { AffectLensResult } from './affect-lens.ts';
 import type { LoadSampler } from './load-sampler.ts';
@@ -40,6 +41,33 @@ export interface Report {
   profile: Record<string, Summary>;
   memory: AffectLensResult['memory'];
   coldSteps: AffectLensResult['coldSteps'];
+  /** The steady run's frame encoding and the other one measured right after it, same clip and browser. */
+  encodings: EncodingFigures[];
+}
+
+export interface EncodingFigures {
+  encoding: string;
+  frames: number;
+  analysedFps: number;
+  transport: Summary;
+  encode: Summary;
+  wire: Summary;
+  decode: Summary;
+  captureToDrawn: Summary;
+}
+
+function encodingFigures(encoding: string, frames: FrameTiming[], seconds: number): EncodingFigures {
+  const drawn = frames.filter((f) => f.drawnAtEpochMs !== null);
+  return {
+    encoding,
+    frames: frames.length,
+    analysedFps: frames.length / seconds,
+    transport: summarize(frames.map((f) => f.encodeMs + f.wireMs + f.decodeMs)),
+    encode: summarize(frames.map((f) => f.encodeMs)),
+    wire: summarize(frames.map((f) => f.wireMs)),
+    decode: summarize(frames.map((f) => f.decodeMs)),
+    captureToDrawn: summarize(drawn.map((f) => f.drawnAtEpochMs! - f.capturedAtEpochMs)),
+  };
 }
 
 const STAGES: readonly Stage[] = ['preprocess', 'detector', 'nms', 'crop', 'classifier'];
@@ -57,7 +85,17 @@ export function buildReport(input: {
   machine: Report['machine'];
 }): Report {
   const { ours, peer, load } = input;
-  const phases = ['baseline', 'cold', 'warm', 'steady', 'unloaded', 'peer-cold', 'peer-steady', 'peer-warm'];
+  const phases = [
+    'baseline',
+    'cold',
+    'warm',
+    'steady',
+    'compare',
+    'unloaded',
+    'peer-cold',
+    'peer-steady',
+    'peer-warm',
+  ];
   const loads = Object.fromEntries(phases.map((p) => [p, load.during(p)]));
   const loadOf = (phase: string) => loads[phase]?.mean ?? null;
 
@@ -274,6 +312,12 @@ export function buildReport(input: {
     profile,
     memory: ours.memory,
     coldSteps: ours.coldSteps,
+    encodings: [
+      encodingFigures(ours.encodings.steady, frames, ours.steadySeconds),
+      ...(ours.encodings.other
+        ? [encodingFigures(ours.encodings.other.encoding, ours.encodings.other.frames, ours.encodings.other.seconds)]
+        : []),
+    ],
   };
 }
 
@@ -305,6 +349,28 @@ export function formatReport(r: Report): string {
     num(s.p95),
     String(s.n),
   ]);
+  const [first, second] = r.encodings;
+  const encodings =
+    first && second
+      ? [
+          '',
+          `Frame encodings side by side: the steady run (${first.encoding}), then ${second.encoding} frames (load ${num(r.load.steady?.mean ?? null)} / ${num(r.load.compare?.mean ?? null)}), ms, median (mean):`,
+          table(
+            ['encoding', 'transport', 'encode (page)', 'wire', 'decode (host)', 'capture to drawn', 'analysed fps', 'frames'],
+            r.encodings.map((e) => [
+              e.encoding,
+              `${num(e.transport.median)} (${num(e.transport.mean)})`,
+              `${num(e.encode.median)} (${num(e.encode.mean)})`,
+              `${num(e.wire.median)} (${num(e.wire.mean)})`,
+              `${num(e.decode.median)} (${num(e.decode.mean)})`,
+              `${num(e.captureToDrawn.median)} (${num(e.captureToDrawn.mean)})`,
+              num(e.analysedFps),
+              String(e.frames),
+            ]),
+          ),
+          `  ${first.encoding} / ${second.encoding}: transport median ${(first.transport.median / second.transport.median).toFixed(2)}x, capture to drawn median ${(first.captureToDrawn.median / second.captureToDrawn.median).toFixed(2)}x`,
+        ]
+      : [];
   const loads = Object.entries(r.load)
     .map(([k, l]) => `${k} ${l ? `${l.mean.toFixed(1)} (${l.min.toFixed(1)}-${l.max.toFixed(1)})` : '-'}`)
     .join(', ');
@@ -319,6 +385,7 @@ export function formatReport(r: Report): string {
     '',
     'Cold start, as the engine status described it (ms after the toggle click):',
     ...r.coldSteps.map((s) => `  ${String(Math.round(s.atMs)).padStart(7)}  ${s.state}: ${s.detail}`),
+    ...encodings,
     '',
     `1-minute load average by phase, mean (min-max): ${loads}`,
   ].join('\n');

@@ -103,6 +103,7 @@ export class VideoSource {
     this.tracker.setOptions({ smoothing: settings.smoothing });
     if (settings.frameEncoding !== this.encoding) {
       this.encoding = settings.frameEncoding;
+      this.grabber.close();
       this.grabber = new FrameGrabber(settings.frameEncoding);
     }
   }
@@ -119,6 +120,7 @@ export class VideoSource {
 
   stop(): void {
     this.lifetime.abort();
+    this.grabber.close();
     this.overlay?.remove();
     this.overlay = null;
   }
@@ -204,6 +206,8 @@ export class VideoSource {
           return;
         }
         if (isContextInvalidated(error)) return;
+        // The engine host may have been restarted meanwhile: a new one has none of this stream's state.
+        this.grabber.requestKeyFrame();
         console.warn('Affect Lens: frame analysis failed', error);
       })
       .finally(() => {
@@ -213,6 +217,7 @@ export class VideoSource {
   }
 
   private show(result: FrameAnalysis | { status: 'busy' }, frame: GrabbedFrame, timing: FrameTiming): void {
+    if (result.status === 'key-frame-needed') this.grabber.requestKeyFrame();
     if (result.status !== 'analysed' || this.lifetime.signal.aborted) return;
     this.analysed++;
     timing.resultAtEpochMs = epochMs();

@@ -34,6 +34,7 @@ async function handlerTables(): Promise<Record<Receiver, object>> {
     load: unused,
     decodeImage: unused,
     decodeFrame: unused,
+    videoDecoders: { decode: unused, end: () => undefined, clear: () => undefined },
     nowMs: () => 0,
     epochMs: () => 0,
   });

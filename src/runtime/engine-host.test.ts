@@ -7,6 +7,7 @@ import type { SmoothedFace, TemporalSmoother } from '../ml/temporal-smoother.ts'
 import type { RgbaImage } from '../ml/types.ts';
 import type { FrameRequest } from '../messaging/protocol.ts';
 import { DEFAULT_SETTINGS, engineConfigOf } from '../settings/schema.ts';
+import { KeyFrameNeededError, type VideoStreamDecoders } from './vp8-decoders.ts';
 import { createEngineHost, type EngineHostDeps, frameFaceOf } from './engine-host.ts';
 import type { LoadedEngine, LoadOptions } from './engine-loader.ts';
 
@@ -100,6 +101,22 @@ function setup(
     adapter: null,
     dispose,
   };
+  // A fake VP8 side: streams exist from their key frame until ended; a delta frame needs one.
+  const decodedStreams = new Set<string>();
+  const decodedChunks: { streamId: string; key: boolean }[] = [];
+  const videoDecoders: VideoStreamDecoders = {
+    decode(streamId, payload, width, height) {
+      if (payload.key) decodedStreams.add(streamId);
+      else if (!decodedStreams.has(streamId)) throw new KeyFrameNeededError(`no state for ${streamId}`);
+      decodedChunks.push({ streamId, key: payload.key });
+      clock += 2;
+      return Promise.resolve({ width, height, data: new Uint8ClampedArray(width * height * 4) });
+    },
+    end(matches) {
+      for (const id of [...decodedStreams]) if (matches(id)) decodedStreams.delete(id);
+    },
+    clear: () => decodedStreams.clear(),
+  };
   const load = vi.fn((options: LoadOptions) => {
     loads.push(options);
     options.onProgress({ fraction: 0.5, detail: 'Loading det (1/3)' });
@@ -118,6 +135,7 @@ function setup(
       clock += 3;
       return Promise.resolve({ width: 4, height: 2, data: new Uint8ClampedArray(32) });
     },
+    videoDecoders,
     nowMs: () => clock,
     epochMs: () => 1000 + clock,
   };
@@ -133,6 +151,8 @@ function setup(
     videoFrames,
     endedStreams,
     smootherUpdates,
+    decodedStreams,
+    decodedChunks,
     smoothersCreated: () => smoothersCreated,
     hold: () => (holdNext = true),
     release: () => release?.(),
@@ -250,6 +270,51 @@ describe('engine host', () => {
         sender(1),
       ),
     ).rejects.toThrow(/the JPEG is 4x2, the request says 9x9/);
+  });
+
+  it('decodes VP8 frames per stream, in order, and asks for a key frame where it has no stream state', async () => {
+    const t = setup();
+    const vp8 = (key: boolean, sourceId = 'v1'): FrameRequest => ({
+      encoding: 'vp8',
+      chunk: new ArrayBuffer(16),
+      key,
+      config: key ? { codec: 'vp8', codedWidth: 4, codedHeight: 2 } : null,
+      timestampUs: 0,
+      sourceId,
+      width: 4,
+      height: 2,
+      encodeMs: 1,
+      sentAtEpochMs: 999,
+    });
+    // A delta frame first (the host was restarted under a running stream): no picture, a key frame please.
+    await expect(t.host.handlers.analyseFrame(vp8(false), sender(1))).resolves.toEqual({
+      status: 'key-frame-needed',
+    });
+    expect(t.calls).toHaveLength(0);
+    await expect(t.host.handlers.analyseFrame(vp8(true), sender(1))).resolves.toMatchObject({
+      status: 'analysed',
+      decodeMs: 2,
+    });
+    await expect(t.host.handlers.analyseFrame(vp8(false), sender(1))).resolves.toMatchObject({
+      status: 'analysed',
+    });
+    // Streams are per client: another tab's delta frame of a source with the same id has no state here.
+    await expect(t.host.handlers.analyseFrame(vp8(false), sender(2))).resolves.toEqual({
+      status: 'key-frame-needed',
+    });
+    expect(t.decodedChunks).toEqual([
+      { streamId: '1/0/doc|v1', key: true },
+      { streamId: '1/0/doc|v1', key: false },
+    ]);
+    await expect(
+      t.host.handlers.analyseFrame({ ...vp8(true), chunk: {} } as never, sender(1)),
+    ).rejects.toThrow(/VP8 chunk as an ArrayBuffer.*structured_clone/);
+    // A client that goes away ends its decoders; so does an unload.
+    t.host.clientGone(sender(1));
+    expect(t.decodedStreams.size).toBe(0);
+    await t.host.handlers.analyseFrame(vp8(true, 'v2'), sender(3));
+    await t.host.unload();
+    expect(t.decodedStreams.size).toBe(0);
   });
 
   it('drops a waiting frame when a newer one of the same source arrives', async () => {

@@ -27,12 +27,15 @@ import type { DecodedImage } from './decode-image.ts';
 import type { LoadedEngine, LoadOptions } from './engine-loader.ts';
 import { DROPPED, FairScheduler } from './fair-scheduler.ts';
 import { RollingStats } from './rolling-stats.ts';
+import { KeyFrameNeededError, type VideoStreamDecoders } from './vp8-decoders.ts';
 
 export interface EngineHostDeps {
   load: (options: LoadOptions) => Promise<LoadedEngine>;
   decodeImage: (bytes: ArrayBuffer, type: string) => Promise<DecodedImage>;
   /** Decodes a JPEG-encoded video frame. */
   decodeFrame: (bytes: ArrayBuffer) => Promise<RgbaImage>;
+  /** The VP8 streams of 'vp8'-encoded video frames, one decoder per stream. */
+  videoDecoders: VideoStreamDecoders;
   /** Monotonic clock, ms. */
   nowMs: () => number;
   /** `performance.timeOrigin + performance.now()`: comparable with FrameRequest.sentAtEpochMs. */
@@ -52,7 +55,8 @@ export interface EngineHost {
 /** The frame's pixels, decoded if needed; throws saying what was expected when the frame is malformed. */
 async function framePixels(
   frame: FrameRequest,
-  decodeFrame: EngineHostDeps['decodeFrame'],
+  streamId: string,
+  deps: Pick<EngineHostDeps, 'decodeFrame' | 'videoDecoders'>,
 ): Promise<RgbaImage> {
   const { width, height } = frame;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
@@ -66,7 +70,7 @@ async function framePixels(
         `analyseFrame: expected the JPEG as an ArrayBuffer, got ${Object.prototype.toString.call(frame.bytes)}. ${hint}`,
       );
     }
-    const image = await decodeFrame(frame.bytes);
+    const image = await deps.decodeFrame(frame.bytes);
     if (image.width !== width || image.height !== height) {
       throw new Error(
         `analyseFrame: the JPEG is ${image.width}x${image.height}, the request says ${width}x${height}`,
@@ -87,8 +91,16 @@ async function framePixels(
     }
     return { width, height, data: pixels };
   }
+  if (frame.encoding === 'vp8') {
+    if (!(frame.chunk instanceof ArrayBuffer)) {
+      throw new Error(
+        `analyseFrame: expected the VP8 chunk as an ArrayBuffer, got ${Object.prototype.toString.call(frame.chunk)}. ${hint}`,
+      );
+    }
+    return deps.videoDecoders.decode(streamId, frame, width, height);
+  }
   throw new Error(
-    `analyseFrame: unknown encoding ${JSON.stringify((frame as { encoding: unknown }).encoding)}; expected 'jpeg' or 'rgba'`,
+    `analyseFrame: unknown encoding ${JSON.stringify((frame as { encoding: unknown }).encoding)}; expected 'vp8', 'jpeg' or 'rgba'`,
   );
 }
 
@@ -381,11 +393,18 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
       used();
       const wireMs = deps.epochMs() - frame.sentAtEpochMs;
       const received = deps.nowMs();
-      // Decoded on arrival: createImageBitmap works off the main thread, alongside a running analysis.
-      const image = await framePixels(frame, deps.decodeFrame);
+      const streamId = `${clientKey(sender)}|${frame.sourceId}`;
+      // Decoded on arrival, alongside a running analysis (decoders work off the main thread), and in order:
+      // a VP8 stream needs every chunk, also those of frames whose analysis is dropped.
+      let image: RgbaImage;
+      try {
+        image = await framePixels(frame, streamId, deps);
+      } catch (error) {
+        if (error instanceof KeyFrameNeededError) return { status: 'key-frame-needed' };
+        throw error;
+      }
       const queuedAt = deps.nowMs();
       const decodeMs = queuedAt - received;
-      const streamId = `${clientKey(sender)}|${frame.sourceId}`;
       const result = await scheduler.submit({
         group: String(sender.tab?.id ?? 'ext'),
         source: streamId,
@@ -427,6 +446,7 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
     clientGone(sender) {
       const prefix = `${clientKey(sender)}|`;
       scheduler.dropWhere((_group, source) => source.startsWith(prefix));
+      deps.videoDecoders.end((streamId) => streamId.startsWith(prefix));
       for (const streamId of streams) {
         if (!streamId.startsWith(prefix)) continue;
         streams.delete(streamId);
@@ -435,11 +455,15 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
       }
     },
     async unload() {
+      deps.videoDecoders.clear();
       streams.clear();
       smoothers.clear();
       status = absentEngineStatus();
       await dropEngine();
     },
-    dispose: dropEngine,
+    async dispose() {
+      deps.videoDecoders.clear();
+      await dropEngine();
+    },
   };
 }

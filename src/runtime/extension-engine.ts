@@ -8,6 +8,7 @@ import { browser } from 'wxt/browser';
 import { createEngine } from '../ml/engine.ts';
 import type { Manifest } from '../ml/manifest.ts';
 import { createFrameDecoder, decodeImage } from './decode-image.ts';
+import { createVp8Decoders } from './vp8-decoders.ts';
 import { createEngineHost, type EngineHost, type EngineHostDeps } from './engine-host.ts';
 import { loadEngine, type LoadedEngine, type LoadOptions } from './engine-loader.ts';
 import { createOrtBackend } from './ort-backend.ts';
@@ -94,6 +95,7 @@ export function extensionEngineHostDeps(): EngineHostDeps {
     load: loadExtensionEngine,
     decodeImage: (bytes, type) => decodeImage(bytes, type),
     decodeFrame: createFrameDecoder(),
+    videoDecoders: createVp8Decoders(),
     nowMs: () => performance.now(),
     epochMs: () => performance.timeOrigin + performance.now(),
   };

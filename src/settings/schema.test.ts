@@ -29,7 +29,7 @@ describe('validateSettings', () => {
     ['showAllProbabilities', 'yes', /showAllProbabilities: expected true or false/],
     ['temporalSmoothing', 1, /temporalSmoothing: expected true or false, got 1/],
     ['backend', 'webgl', /backend: expected one of auto, webgpu, wasm/],
-    ['frameEncoding', 'png', /frameEncoding: expected one of jpeg, rgba/],
+    ['frameEncoding', 'png', /frameEncoding: expected one of vp8, jpeg, rgba/],
     ['classifierId', '', /classifierId: expected a model id or null/],
   ])('replaces an invalid %s (%j) by its default, saying why', (key, value, message) => {
     const { settings, problems } = validateSettings({ [key]: value });

@@ -47,7 +47,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   temporalSmoothing: false,
   maxFps: 15,
   backend: 'auto',
-  frameEncoding: 'rgba',
+  frameEncoding: 'vp8',
 });
 
 export const SETTING_LIMITS = {
@@ -57,7 +57,7 @@ export const SETTING_LIMITS = {
 } as const;
 
 const BACKENDS: readonly BackendPreference[] = ['auto', 'webgpu', 'wasm'];
-const ENCODINGS: readonly FrameEncoding[] = ['jpeg', 'rgba'];
+const ENCODINGS: readonly FrameEncoding[] = ['vp8', 'jpeg', 'rgba'];
 
 export interface ValidatedSettings {
   settings: Settings;

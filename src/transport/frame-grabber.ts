@@ -2,11 +2,13 @@
  * Reads the current picture of a <video> (or <img>) for the engine, scaled down so its longer side is at
  * most `maxSide`: the detector sees 128 or 192 pixels and the classifiers 64 or 112-pixel crops, while the
  * transport cost grows with the frame. One canvas per grabber, resized only when the frame size changes.
- * 'jpeg' encodes with OffscreenCanvas.convertToBlob (off the page's main thread); 'rgba' reads the pixels
- * back with getImageData (on the page's main thread) and sends them as they are.
+ * 'vp8' (the default) encodes the video as a VP8 stream with WebCodecs (vp8-encoder.ts); 'jpeg' encodes with
+ * OffscreenCanvas.convertToBlob (off the page's main thread); 'rgba' reads the pixels back with getImageData
+ * (on the page's main thread) and sends them as they are. Without WebCodecs, 'vp8' falls back to 'rgba'.
  */
 import { MAX_FRAME_SIDE } from '../ml/frame-side.ts';
 import type { FrameEncoding, FramePayload } from '../messaging/protocol.ts';
+import { vp8EncodingSupported, Vp8FrameEncoder } from './vp8-encoder.ts';
 
 /** The longest side of a frame sent to the engine, px (the engine asks for less when it needs less). */
 export { MAX_FRAME_SIDE };
@@ -48,14 +50,37 @@ function sourceSize(source: Source): { width: number; height: number } {
     : { width: source.naturalWidth, height: source.naturalHeight };
 }
 
+/** The encoding this context can produce: 'vp8' needs WebCodecs, otherwise frames travel as RGBA. */
+export function usableEncoding(wanted: FrameEncoding): FrameEncoding {
+  return wanted === 'vp8' && !vp8EncodingSupported() ? 'rgba' : wanted;
+}
+
+/** VP8 codes 4:2:0 chroma: both sides even. */
+const even = (n: number) => Math.max(2, 2 * Math.round(n / 2));
+
 export class FrameGrabber {
   private canvas: OffscreenCanvas | null = null;
   private context: OffscreenCanvasRenderingContext2D | null = null;
+  private vp8: Vp8FrameEncoder | null = null;
+  readonly encoding: FrameEncoding;
 
   constructor(
-    private readonly encoding: FrameEncoding = 'rgba',
+    encoding: FrameEncoding = 'rgba',
     private readonly maxSide = MAX_FRAME_SIDE,
-  ) {}
+  ) {
+    this.encoding = usableEncoding(encoding);
+  }
+
+  /** The engine host lost this source's VP8 stream: the next frame is a key frame. */
+  requestKeyFrame(): void {
+    this.vp8?.requestKeyFrame();
+  }
+
+  /** Releases the VP8 encoder, if any. */
+  close(): void {
+    this.vp8?.close();
+    this.vp8 = null;
+  }
 
   /**
    * null when the media has no picture yet (no metadata, or 0x0). Throws UnreadableMediaError.
@@ -71,11 +96,18 @@ export class FrameGrabber {
     const started = performance.now();
     const side = Math.min(this.maxSide, maxSide);
     const scale = Math.min(1, side / Math.max(natural.width, natural.height));
-    const width = Math.max(1, Math.round(natural.width * scale));
-    const height = Math.max(1, Math.round(natural.height * scale));
-    const { canvas, context } = this.canvasOf(width, height);
-    context.drawImage(source, 0, 0, width, height);
     try {
+      if (this.encoding === 'vp8') {
+        const width = even(natural.width * scale);
+        const height = even(natural.height * scale);
+        this.vp8 ??= new Vp8FrameEncoder();
+        const payload = await this.vp8.encode(source, width, height);
+        return { width, height, encodeMs: performance.now() - started, payload };
+      }
+      const width = Math.max(1, Math.round(natural.width * scale));
+      const height = Math.max(1, Math.round(natural.height * scale));
+      const { canvas, context } = this.canvasOf(width, height);
+      context.drawImage(source, 0, 0, width, height);
       let payload: FramePayload;
       if (this.encoding === 'jpeg') {
         const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: FRAME_JPEG_QUALITY });

@@ -1,15 +1,19 @@
 /**
  * Live overlay on <video>: the overlay is switched on in the popup (its real toggle), a same-origin video
  * gets a box around the face, a cross-origin video without CORS gets an honest explanation instead, and a
- * clip in which the face leaves ends with no box. Writes the engine's measured speed and transport cost to
- * test-results/e2e/video-metrics.json. Clips are made with ffmpeg from ../shared/data at test time.
+ * clip in which the face leaves ends with no box; VP8-encoded frames (the default) give the faces that raw
+ * RGBA frames give. Writes the engine's measured speed and transport cost per encoding to
+ * test-results/e2e/video-metrics.json, and the VP8-vs-RGBA differences to vp8-vs-rgba.json. Clips are made
+ * with ffmpeg from ../shared/data at test time.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EmotionScores } from '../../src/ml/emotions.ts';
 import type { EngineStatus, OverlaySnapshot } from '../../src/messaging/protocol.ts';
+import { DEFAULT_SETTINGS } from '../../src/settings/schema.ts';
 import {
   ARTIFACTS_DIR,
   e2eUnavailable,
@@ -32,6 +36,20 @@ const skip = e2eUnavailable() ?? missing(TALKING_VIDEO, FACE_THEN_NO_FACE) ?? ff
 if (skip) console.warn(`Skipping video E2E: ${skip}`);
 
 const WEBM = 'video/webm';
+
+/**
+ * VP8 frames against raw RGBA frames of the same paused pictures: the box, the seven probabilities and the
+ * top emotion. At the encoder's best quality (about 42 dB PSNR) a box moves by a pixel or two and most
+ * probabilities by less than 1e-3; a face between two expressions can swing further (0.32 once, the same
+ * top emotion), hence a median and an agreement rate rather than a bound on every picture.
+ */
+const VP8_MIN_BOX_IOU = 0.9;
+const VP8_MEDIAN_PROBABILITY_DIFF = 0.02;
+const VP8_MIN_TOP_AGREEMENT = 0.85;
+
+type Rect = { x: number; y: number; width: number; height: number };
+/** Frames per second of the talking-head clip (24000/1001, as ffprobe reports it). */
+const TALK_FPS = 24000 / 1001;
 
 function videoPage(remoteSrc: string): string {
   return `<!doctype html><meta charset="utf-8"><title>Video test</title>
@@ -149,21 +167,85 @@ describe.skipIf(skip !== null)('live overlay on videos', () => {
     await popup.getByTestId('fps').waitFor();
     await popup.screenshot({ path: path.join(ARTIFACTS_DIR, 'popup-video.png'), fullPage: true });
     await popup.close();
-    const rgba = metricsOf(status, 'rgba');
+    const vp8 = metricsOf(status, 'vp8');
 
-    // The same with JPEG frames, for comparison (the encoding applies to the next frame).
-    await storeSettings(ext.serviceWorker, { frameEncoding: 'jpeg' });
-    await page.waitForTimeout(6000);
-    const jpeg = metricsOf(await engineStatus(ext.serviceWorker), 'jpeg');
-    await storeSettings(ext.serviceWorker, { frameEncoding: 'rgba' });
+    // The same with raw RGBA and with JPEG frames, for comparison (the encoding applies to the next frame;
+    // the engine's figures are means over the last seconds).
+    const others: ReturnType<typeof metricsOf>[] = [];
+    for (const encoding of ['rgba', 'jpeg'] as const) {
+      await storeSettings(ext.serviceWorker, { frameEncoding: encoding });
+      await page.waitForTimeout(6000);
+      others.push(metricsOf(await engineStatus(ext.serviceWorker), encoding));
+    }
+    await storeSettings(ext.serviceWorker, { frameEncoding: 'vp8' });
     const metrics = {
       frame: 'sized by the engine (nextFrameSide), at most 640 px, over the frames port (structured clone)',
       loadAverage: os.loadavg(),
-      jpeg,
-      rgba,
+      vp8,
+      rgba: others[0],
+      jpeg: others[1],
     };
     await writeFile(path.join(ARTIFACTS_DIR, 'video-metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
     console.info('Video metrics:', JSON.stringify(metrics, null, 2));
+  });
+
+  it('gives the same faces from VP8 frames as from raw RGBA frames', async () => {
+    const src = `${servers.pageOrigin}/talk.webm`;
+    // Per-frame results, all seven probabilities shown: what the overlay shows is one frame's analysis.
+    await storeSettings(ext.serviceWorker, { smoothing: 0, showAllProbabilities: true });
+    /** Pauses the readable video at `seconds` with `encoding`, and reads the face shown for that picture. */
+    const faceAt = async (encoding: 'vp8' | 'rgba', seconds: number) => {
+      await storeSettings(ext.serviceWorker, { frameEncoding: encoding });
+      // Paused first, so that no frame from before the seek is still on its way.
+      await page.evaluate(() => (document.getElementById('local') as HTMLVideoElement).pause());
+      await page.waitForTimeout(1000);
+      const before = overlayOf(await describeOverlay(ext.serviceWorker, tabId), src)?.framesShown ?? 0;
+      await page.evaluate(async (t) => {
+        const v = document.getElementById('local') as HTMLVideoElement;
+        const seeked = new Promise((resolve) => v.addEventListener('seeked', resolve, { once: true }));
+        v.currentTime = t;
+        await seeked;
+      }, seconds);
+      await waitFor(
+        () => describeOverlay(ext.serviceWorker, tabId),
+        (s) => (overlayOf(s, src)?.framesShown ?? 0) > before,
+        20_000,
+        `a result for the picture at ${seconds} s (${encoding})`,
+      );
+      const faces = overlayOf(await describeOverlay(ext.serviceWorker, tabId), src)!.faces;
+      expect(faces, `one face at ${seconds} s (${encoding})`).toHaveLength(1);
+      return faces[0]!;
+    };
+    const iou = (a: Rect, b: Rect) => {
+      const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+      const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+      const inter = Math.max(0, w) * Math.max(0, h);
+      return inter / (a.width * a.height + b.width * b.height - inter);
+    };
+    const rows = [];
+    // A paused video is analysed once per position: each encoding gets its own position inside one frame.
+    for (const frame of [12, 36, 60, 84, 108, 132, 156, 180]) {
+      const seconds = Math.round(((frame + 0.5) / TALK_FPS) * 1000) / 1000;
+      const rgba = await faceAt('rgba', (frame + 0.3) / TALK_FPS);
+      const vp8 = await faceAt('vp8', (frame + 0.7) / TALK_FPS);
+      const labels = Object.keys(rgba.emotions!) as (keyof EmotionScores)[];
+      const maxProbabilityDiff = Math.max(...labels.map((k) => Math.abs(rgba.emotions![k] - vp8.emotions![k])));
+      rows.push({ seconds, iou: iou(rgba.rect, vp8.rect), maxProbabilityDiff, rgba: rgba.label, vp8: vp8.label });
+    }
+    await storeSettings(ext.serviceWorker, {
+      frameEncoding: 'vp8',
+      smoothing: DEFAULT_SETTINGS.smoothing,
+      showAllProbabilities: DEFAULT_SETTINGS.showAllProbabilities,
+    });
+    await writeFile(path.join(ARTIFACTS_DIR, 'vp8-vs-rgba.json'), `${JSON.stringify(rows, null, 2)}\n`);
+    console.info('VP8 vs RGBA, same pictures:', JSON.stringify(rows));
+    for (const row of rows) expect(row.iou, `box overlap at ${row.seconds} s`).toBeGreaterThan(VP8_MIN_BOX_IOU);
+    const diffs = rows.map((r) => r.maxProbabilityDiff).sort((a, b) => a - b);
+    expect(diffs[Math.floor(diffs.length / 2)], 'median probability difference').toBeLessThan(
+      VP8_MEDIAN_PROBABILITY_DIFF,
+    );
+    const agree = rows.filter((r) => r.rgba === r.vp8).length;
+    expect(agree / rows.length, 'top emotion agreement').toBeGreaterThanOrEqual(VP8_MIN_TOP_AGREEMENT);
   });
 
   it('clears the box once the face has left the video', async () => {
