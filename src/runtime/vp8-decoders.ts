@@ -79,6 +79,7 @@ export function createVp8Decoders(): VideoStreamDecoders {
             return;
           }
           rgbaOf(frame, canvasRef)
+            .finally(() => frame.close())
             .then((image) => {
               if (image.width !== p.width || image.height !== p.height) {
                 throw new Error(
@@ -87,13 +88,13 @@ export function createVp8Decoders(): VideoStreamDecoders {
               }
               p.resolve(image);
             })
-            .catch((error: unknown) => p.reject(error instanceof Error ? error : new Error(String(error))))
-            .finally(() => frame.close());
+            .catch((error: unknown) => p.reject(error instanceof Error ? error : new Error(String(error))));
         },
         error: (error) => {
           // The decoder is closed now; the sender's next delta frame gets KeyFrameNeededError.
           if (streams.get(streamId) === stream) streams.delete(streamId);
-          for (const p of stream.pending.splice(0)) p.reject(new Error(`VP8 decoding failed: ${error.message}`));
+          for (const p of stream.pending.splice(0))
+            p.reject(new Error(`VP8 decoding failed: ${error.message}`));
         },
       }),
     };
@@ -136,7 +137,9 @@ export function createVp8Decoders(): VideoStreamDecoders {
       }
       const decoder = stream.decoder;
       const queue = stream.pending;
-      const image = new Promise<RgbaImage>((resolve, reject) => queue.push({ width, height, resolve, reject }));
+      const image = new Promise<RgbaImage>((resolve, reject) =>
+        queue.push({ width, height, resolve, reject }),
+      );
       decoder.decode(
         new EncodedVideoChunk({
           type: payload.key ? 'key' : 'delta',
