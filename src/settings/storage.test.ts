@@ -14,6 +14,14 @@ describe('settings storage', () => {
     await expect(loadSettings()).resolves.toEqual({ ...DEFAULT_SETTINGS, smoothing: 0.3 });
   });
 
+  it('stores only what differs from the defaults, so a changed default reaches those who kept it', async () => {
+    await saveSettings({ smoothing: 0.3, maxFps: DEFAULT_SETTINGS.maxFps });
+    expect((await fakeBrowser.storage.local.get(SETTINGS_KEY))[SETTINGS_KEY]).toEqual({ smoothing: 0.3 });
+    await saveSettings({ smoothing: DEFAULT_SETTINGS.smoothing });
+    expect((await fakeBrowser.storage.local.get(SETTINGS_KEY))[SETTINGS_KEY]).toEqual({});
+    await expect(loadSettings()).resolves.toEqual(DEFAULT_SETTINGS);
+  });
+
   it('refuses an invalid patch and keeps the stored settings', async () => {
     await saveSettings({ maxFps: 10 });
     await expect(saveSettings({ maxFps: 100 })).rejects.toThrow(/maxFps: expected a number in 1..30/);

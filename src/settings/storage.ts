@@ -4,7 +4,7 @@
  * cannot and is configured by the background.
  */
 import { browser } from 'wxt/browser';
-import { validateSettings, type Settings } from './schema.ts';
+import { DEFAULT_SETTINGS, validateSettings, type Settings } from './schema.ts';
 
 export const SETTINGS_KEY = 'settings';
 
@@ -22,12 +22,19 @@ export async function loadSettings(): Promise<Settings> {
   return settings;
 }
 
-/** Merges `patch` into the stored settings; rejects a patch with invalid values (saying which). */
+/**
+ * Merges `patch` into the stored settings; rejects a patch with invalid values (saying which). Only values
+ * that differ from the defaults are stored, so a default changed by an update (as `frameEncoding` was, from
+ * 'rgba' to 'vp8') reaches everyone who never chose otherwise.
+ */
 export async function saveSettings(patch: Partial<Settings>): Promise<Settings> {
   const current = await loadSettings();
   const { settings, problems } = validateSettings({ ...current, ...patch });
   if (problems.length > 0) throw new Error(`Invalid settings: ${problems.join('; ')}`);
-  await browser.storage.local.set({ [SETTINGS_KEY]: settings });
+  const chosen = Object.fromEntries(
+    Object.entries(settings).filter(([key, value]) => value !== DEFAULT_SETTINGS[key as keyof Settings]),
+  );
+  await browser.storage.local.set({ [SETTINGS_KEY]: chosen });
   return settings;
 }
 
