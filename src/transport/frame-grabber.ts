@@ -55,6 +55,12 @@ export function usableEncoding(wanted: FrameEncoding): FrameEncoding {
   return wanted === 'vp8' && !vp8EncodingSupported() ? 'rgba' : wanted;
 }
 
+/**
+ * VP8 failures in a row (the encoder errs or never answers) after which a grabber sends RGBA instead: a
+ * browser whose WebCodecs cannot encode VP8 still gets its overlay.
+ */
+export const VP8_FAILURES_BEFORE_RGBA = 3;
+
 /** VP8 codes 4:2:0 chroma: both sides even. */
 const even = (n: number) => Math.max(2, 2 * Math.round(n / 2));
 
@@ -62,13 +68,19 @@ export class FrameGrabber {
   private canvas: OffscreenCanvas | null = null;
   private context: OffscreenCanvasRenderingContext2D | null = null;
   private vp8: Vp8FrameEncoder | null = null;
-  readonly encoding: FrameEncoding;
+  private vp8Failures = 0;
+  private currentEncoding: FrameEncoding;
 
   constructor(
     encoding: FrameEncoding = 'rgba',
     private readonly maxSide = MAX_FRAME_SIDE,
   ) {
-    this.encoding = usableEncoding(encoding);
+    this.currentEncoding = usableEncoding(encoding);
+  }
+
+  /** The encoding of the next frame: the one asked for, unless this context cannot produce it. */
+  get encoding(): FrameEncoding {
+    return this.currentEncoding;
   }
 
   /** The engine host lost this source's VP8 stream: the next frame is a key frame. */
@@ -97,11 +109,15 @@ export class FrameGrabber {
     const side = Math.min(this.maxSide, maxSide);
     const scale = Math.min(1, side / Math.max(natural.width, natural.height));
     try {
-      if (this.encoding === 'vp8') {
+      if (this.currentEncoding === 'vp8') {
         const width = even(natural.width * scale);
         const height = even(natural.height * scale);
         this.vp8 ??= new Vp8FrameEncoder();
-        const payload = await this.vp8.encode(source, width, height);
+        const payload = await this.vp8.encode(source, width, height).catch((error: unknown) => {
+          this.vp8Failed(error);
+          throw error;
+        });
+        this.vp8Failures = 0;
         return { width, height, encodeMs: performance.now() - started, payload };
       }
       const width = Math.max(1, Math.round(natural.width * scale));
@@ -109,7 +125,7 @@ export class FrameGrabber {
       const { canvas, context } = this.canvasOf(width, height);
       context.drawImage(source, 0, 0, width, height);
       let payload: FramePayload;
-      if (this.encoding === 'jpeg') {
+      if (this.currentEncoding === 'jpeg') {
         const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: FRAME_JPEG_QUALITY });
         payload = { encoding: 'jpeg', bytes: await blob.arrayBuffer() };
       } else {
@@ -127,6 +143,17 @@ export class FrameGrabber {
     }
   }
 
+  private vp8Failed(error: unknown): void {
+    // An unreadable video is not the encoder's failure: the caller explains it to the user.
+    if (error instanceof DOMException && error.name === 'SecurityError') return;
+    if (++this.vp8Failures < VP8_FAILURES_BEFORE_RGBA) return;
+    console.warn(
+      `Affect Lens: VP8 encoding failed ${this.vp8Failures} times in a row (${String(error)}); this video's frames now travel as raw RGBA.`,
+    );
+    this.close();
+    this.currentEncoding = 'rgba';
+  }
+
   private canvasOf(
     width: number,
     height: number,
@@ -134,7 +161,7 @@ export class FrameGrabber {
     if (!this.canvas || !this.context || this.canvas.width !== width || this.canvas.height !== height) {
       this.canvas = new OffscreenCanvas(width, height);
       const context = this.canvas.getContext('2d', {
-        willReadFrequently: this.encoding === 'rgba',
+        willReadFrequently: this.currentEncoding === 'rgba',
         alpha: false,
       });
       if (!context) throw new Error('No 2D canvas context for grabbing frames.');
