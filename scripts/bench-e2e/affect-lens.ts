@@ -54,7 +54,10 @@ export interface AffectLensResult {
   memory: { at30s: TargetMemory; atEnd: TargetMemory; endSeconds: number };
   status: EngineStatus;
   /** The steady run's encoding, and frames of the same clip right after it with another encoding. */
-  encodings: { steady: FrameEncoding; other: { encoding: FrameEncoding; seconds: number; frames: FrameTiming[] } | null };
+  encodings: {
+    steady: FrameEncoding;
+    other: { encoding: FrameEncoding; seconds: number; frames: FrameTiming[] } | null;
+  };
 }
 
 const epochNow = (page: Page) => page.evaluate(() => performance.timeOrigin + performance.now());

@@ -18,7 +18,7 @@ import { measurePeer, servePeer } from './peer.ts';
 import { buildReport, formatReport } from './report.ts';
 
 const USAGE = `npm run bench:e2e -- [--minutes N] [--peer-seconds S] [--baseline-seconds S] [--max-fps N]
-                         [--encoding vp8|jpeg|rgba] [--compare-seconds S] [--no-build]
+                         [--encoding vp8|jpeg|rgba] [--compare-seconds S] [--small-face] [--no-build]
   --minutes N           how long Affect Lens runs after its first result, minutes (default 5); per-frame
                         figures come from 30 s on; the offscreen document's memory is read at 30 s and at the end
   --peer-seconds S      how long the peer analyses the clip (default 60)
@@ -27,6 +27,8 @@ const USAGE = `npm run bench:e2e -- [--minutes N] [--peer-seconds S] [--baseline
   --encoding E          the extension's frameEncoding setting for the run (default: the extension's default)
   --compare-seconds S   after the steady run, this long with the other encoding (rgba, or vp8 after an rgba
                         run), printed side by side (default 30; 0: none)
+  --small-face          the clip shrunk to a quarter inside its 640x360 frame: the face is small, so the
+                        engine asks for larger frames (for transport measurements)
   --no-build            use the existing .output/chrome-mv3 instead of running \`wxt build\``;
 
 const { values } = parseArgs({
@@ -37,6 +39,7 @@ const { values } = parseArgs({
     'max-fps': { type: 'string' },
     encoding: { type: 'string' },
     'compare-seconds': { type: 'string', default: '30' },
+    'small-face': { type: 'boolean', default: false },
     'no-build': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -64,7 +67,9 @@ if (encoding !== undefined && encoding !== 'vp8' && encoding !== 'jpeg' && encod
 }
 const compareSeconds = Number(values['compare-seconds']);
 if (!Number.isFinite(compareSeconds) || compareSeconds < 0) {
-  console.error(`--compare-seconds: expected 0 or more, got ${JSON.stringify(values['compare-seconds'])}\n\n${USAGE}`);
+  console.error(
+    `--compare-seconds: expected 0 or more, got ${JSON.stringify(values['compare-seconds'])}\n\n${USAGE}`,
+  );
   process.exit(2);
 }
 if (minutes * 60 < 35) {
@@ -94,7 +99,7 @@ if (noBrowser) {
 }
 
 log('making the WebM of the clip');
-const clip = await webmOf(TALKING_VIDEO, 20);
+const clip = await webmOf(TALKING_VIDEO, 20, values['small-face'] ? 4 : 1);
 const servers = await startServers();
 servers.pageRoutes['/talk.webm'] = { file: clip, type: 'video/webm' };
 servers.pageRoutes['/talk.html'] = {
@@ -127,7 +132,14 @@ try {
     ours,
     peer,
     load,
-    settings: { minutes, peerSeconds, baselineSeconds, maxFps: maxFps ?? null, encoding: encoding ?? null },
+    settings: {
+      minutes,
+      peerSeconds,
+      baselineSeconds,
+      maxFps: maxFps ?? null,
+      encoding: encoding ?? null,
+      smallFace: values['small-face'],
+    },
     machine: { cpus: os.cpus().length, chromium, node: process.version },
   });
   console.log(formatReport(report));

@@ -32,6 +32,8 @@ export interface Report {
     baselineSeconds: number;
     maxFps: number | null;
     encoding: string | null;
+    /** The clip shrunk to a quarter inside its frame (--small-face). */
+    smallFace: boolean;
   };
   engine: { provider: string | null; classifierId: string | null; framesDroppedByHost: number };
   peer: { version: string; tfjsVersion: string; backend: string | null; crossOriginIsolated: boolean };
@@ -315,7 +317,13 @@ export function buildReport(input: {
     encodings: [
       encodingFigures(ours.encodings.steady, frames, ours.steadySeconds),
       ...(ours.encodings.other
-        ? [encodingFigures(ours.encodings.other.encoding, ours.encodings.other.frames, ours.encodings.other.seconds)]
+        ? [
+            encodingFigures(
+              ours.encodings.other.encoding,
+              ours.encodings.other.frames,
+              ours.encodings.other.seconds,
+            ),
+          ]
         : []),
     ],
   };
@@ -356,7 +364,16 @@ export function formatReport(r: Report): string {
           '',
           `Frame encodings side by side: the steady run (${first.encoding}), then ${second.encoding} frames (load ${num(r.load.steady?.mean ?? null)} / ${num(r.load.compare?.mean ?? null)}), ms, median (mean):`,
           table(
-            ['encoding', 'transport', 'encode (page)', 'wire', 'decode (host)', 'capture to drawn', 'analysed fps', 'frames'],
+            [
+              'encoding',
+              'transport',
+              'encode (page)',
+              'wire',
+              'decode (host)',
+              'capture to drawn',
+              'analysed fps',
+              'frames',
+            ],
             r.encodings.map((e) => [
               e.encoding,
               `${num(e.transport.median)} (${num(e.transport.mean)})`,
@@ -375,7 +392,7 @@ export function formatReport(r: Report): string {
     .map(([k, l]) => `${k} ${l ? `${l.mean.toFixed(1)} (${l.min.toFixed(1)}-${l.max.toFixed(1)})` : '-'}`)
     .join(', ');
   return [
-    `Affect Lens vs @vladmandic/human ${r.peer.version} (tfjs ${r.peer.tfjsVersion}, ${r.peer.backend ?? '?'} backend${r.peer.crossOriginIsolated ? ', isolated' : ''}), talking-head clip 640x360, headless ${r.machine.chromium}, ${r.machine.cpus} CPUs`,
+    `Affect Lens vs @vladmandic/human ${r.peer.version} (tfjs ${r.peer.tfjsVersion}, ${r.peer.backend ?? '?'} backend${r.peer.crossOriginIsolated ? ', isolated' : ''}), talking-head clip 640x360${r.settings.smallFace ? ' shrunk to a quarter (small face)' : ''}, headless ${r.machine.chromium}, ${r.machine.cpus} CPUs`,
     `Affect Lens: ${r.engine.provider ?? '?'} provider, classifier ${r.engine.classifierId ?? '?'}, maxFps ${r.settings.maxFps ?? 'default'}, encoding ${r.settings.encoding ?? 'default'}, steady run to ${r.settings.minutes} min; peer ${r.settings.peerSeconds} s`,
     '',
     table(['metric', 'Affect Lens', 'peer', 'ratio', 'target', 'load avg (ours / peer)'], rows),
