@@ -217,7 +217,12 @@ export class VideoSource {
   }
 
   private show(result: FrameAnalysis | { status: 'busy' }, frame: GrabbedFrame, timing: FrameTiming): void {
-    if (result.status === 'key-frame-needed') this.grabber.requestKeyFrame();
+    if (result.status === 'key-frame-needed') {
+      // The engine host could not decode this frame (it is new): send the picture again, as a key frame,
+      // also when the video is paused on it.
+      this.grabber.requestKeyFrame();
+      this.analysedAtTime = Number.NaN;
+    }
     if (result.status !== 'analysed' || this.lifetime.signal.aborted) return;
     this.analysed++;
     timing.resultAtEpochMs = epochMs();
