@@ -223,7 +223,9 @@ export async function measureAffectLens(
     // The encoding applies from the next frame grabbed.
     await page.waitForTimeout(2000);
     const since = await epochNow(page);
-    const otherFrames = await collectFrames(`with ${encoding}`, since, since + options.compareSeconds * 1000);
+    const otherFrames = (
+      await collectFrames(`with ${encoding}`, since, since + options.compareSeconds * 1000)
+    ).filter((f) => f.encoding === encoding);
     other = { encoding, seconds: ((await epochNow(page)) - since) / 1000, frames: otherFrames };
     log(`with ${encoding} frames: ${otherFrames.length} frames in ${Math.round(other.seconds)} s`);
     await storeSettings(sw, { frameEncoding: steadyEncoding });

@@ -22,6 +22,7 @@ export class FrameTimings {
         capturedAtEpochMs: 0,
         resultAtEpochMs: 0,
         drawnAtEpochMs: null,
+        encoding: null,
         encodeMs: 0,
         wireMs: 0,
         decodeMs: 0,
@@ -37,6 +38,7 @@ export class FrameTimings {
     record.capturedAtEpochMs = capturedAtEpochMs;
     record.resultAtEpochMs = Number.NaN;
     record.drawnAtEpochMs = null;
+    record.encoding = null;
     return record;
   }
 

@@ -226,6 +226,7 @@ export class VideoSource {
     if (result.status !== 'analysed' || this.lifetime.signal.aborted) return;
     this.analysed++;
     timing.resultAtEpochMs = epochMs();
+    timing.encoding = frame.payload.encoding;
     timing.encodeMs = frame.encodeMs;
     timing.wireMs = result.wireMs;
     timing.decodeMs = result.decodeMs;

@@ -144,7 +144,13 @@ export type FramePayload =
    * stream afresh; a delta frame needs every chunk since the last key frame, so the engine host decodes all
    * of them in order, even those whose analysis it drops.
    */
-  | { encoding: 'vp8'; chunk: ArrayBuffer; key: boolean; config: Vp8StreamConfig | null; timestampUs: number };
+  | {
+      encoding: 'vp8';
+      chunk: ArrayBuffer;
+      key: boolean;
+      config: Vp8StreamConfig | null;
+      timestampUs: number;
+    };
 
 /** One video frame on its way to the engine, possibly downscaled from the video. */
 export type FrameRequest = FramePayload & {
@@ -199,6 +205,8 @@ export interface FrameTiming {
   resultAtEpochMs: number;
   /** When the overlay showing that result was laid out; null until then (or if a newer result replaced it). */
   drawnAtEpochMs: number | null;
+  /** How the frame travelled (the grabber's encoding; 'rgba' after a VP8 fallback); null until its result came. */
+  encoding: FrameEncoding | null;
   encodeMs: number;
   wireMs: number;
   decodeMs: number;

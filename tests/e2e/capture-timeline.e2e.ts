@@ -19,7 +19,7 @@ import {
   tabIdOf,
   type ExtensionBrowser,
 } from './helpers/browser.ts';
-import { describeOverlay, engineStatus, waitFor } from './helpers/extension-calls.ts';
+import { describeOverlay, engineStatus, waitFor, openPopup } from './helpers/extension-calls.ts';
 import { ffmpegMissing, missing, TALKING_VIDEO, webmOf } from './helpers/shared-data.ts';
 import { startServers, type TestServers } from './helpers/servers.ts';
 
@@ -129,9 +129,7 @@ describe.skipIf(skip !== null)('screen snapshot of an unreadable video, and the 
       );
       tabId = await tabIdOf(ext.serviceWorker, pageUrl);
 
-      popup = await ext.context.newPage();
-      await popup.goto(`chrome-extension://${ext.extensionId}/popup.html?tab=${tabId}`);
-      await popup.locator('main[data-ready=true]').waitFor({ timeout: 10_000 });
+      popup = await openPopup(ext, tabId);
       const toggle = popup.locator('input[name=overlay]');
       await expect.poll(() => toggle.isEnabled(), { timeout: 5000 }).toBe(true);
       await toggle.check();

@@ -30,7 +30,13 @@ import {
   tabIdOf,
   type ExtensionBrowser,
 } from './helpers/browser.ts';
-import { describeOverlay, engineStatus, storeSettings, waitFor } from './helpers/extension-calls.ts';
+import {
+  describeOverlay,
+  engineStatus,
+  storeSettings,
+  waitFor,
+  openPopup,
+} from './helpers/extension-calls.ts';
 import { ffmpegMissing, missing, TALKING_VIDEO, webmOf } from './helpers/shared-data.ts';
 import { startServers, type TestServers } from './helpers/servers.ts';
 
@@ -130,10 +136,7 @@ describe.skipIf(skip !== null)('EMO-AffectNet temporal mode ("smoothed over 2 s"
       const tabId = await tabIdOf(ext.serviceWorker, pageUrl);
 
       // The popup's switch, enabled now that the engine has a temporal model.
-      const popup = await ext.context.newPage();
-      await popup.setViewportSize({ width: 360, height: 700 });
-      await popup.goto(`chrome-extension://${ext.extensionId}/popup.html?tab=${tabId}`);
-      await popup.locator('main[data-ready=true]').waitFor({ timeout: 10_000 });
+      const popup = await openPopup(ext, tabId, 700);
       const toggle = popup.locator('input[name=temporalSmoothing]');
       await expect.poll(() => toggle.isEnabled(), { timeout: 30_000 }).toBe(true);
       await toggle.check();

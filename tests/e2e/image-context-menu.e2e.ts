@@ -15,7 +15,7 @@ import {
   tabIdOf,
   type ExtensionBrowser,
 } from './helpers/browser.ts';
-import { clickAnalyseEmotions, describeOverlay, waitFor } from './helpers/extension-calls.ts';
+import { clickAnalyseEmotions, describeOverlay, waitFor, openPopup } from './helpers/extension-calls.ts';
 import { annotatedFaceCounts, FACE_IMAGES, missing } from './helpers/shared-data.ts';
 import { startServers, typeOf, type TestServers } from './helpers/servers.ts';
 
@@ -119,9 +119,7 @@ describe.skipIf(skip !== null)('right-click "Analyse emotions" on a cross-origin
     console.info(`Right-click analysis of ${IMAGE}: ${elapsedMs} ms (fetch, engine start, analysis)`);
 
     // The popup lists the result for this tab.
-    const popup = await ext.context.newPage();
-    await popup.setViewportSize({ width: 360, height: 600 });
-    await popup.goto(`chrome-extension://${ext.extensionId}/popup.html?tab=${tabId}`);
+    const popup = await openPopup(ext, tabId);
     await popup.getByTestId('image-faces').waitFor();
     expect(await popup.getByTestId('image-faces').locator('li').count()).toBe(expectedFaces);
     await popup.getByTestId('provider').waitFor();

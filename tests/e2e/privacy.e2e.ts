@@ -18,7 +18,13 @@ import {
   tabIdOf,
   type ExtensionBrowser,
 } from './helpers/browser.ts';
-import { clickAnalyseEmotions, describeOverlay, engineStatus, waitFor } from './helpers/extension-calls.ts';
+import {
+  clickAnalyseEmotions,
+  describeOverlay,
+  engineStatus,
+  waitFor,
+  openPopup,
+} from './helpers/extension-calls.ts';
 import {
   extensionRequests,
   isLocalUrl,
@@ -148,10 +154,7 @@ describe.skipIf(skip !== null)('privacy: no network request of its own', () => {
     const tabId = await tabIdOf(ext.serviceWorker, pageUrl);
 
     // Overlay on with the popup's toggle.
-    const popup = await ext.context.newPage();
-    await popup.setViewportSize({ width: 360, height: 600 });
-    await popup.goto(`chrome-extension://${ext.extensionId}/popup.html?tab=${tabId}`);
-    await popup.locator('main[data-ready=true]').waitFor({ timeout: 10_000 });
+    const popup = await openPopup(ext, tabId);
     const toggle = popup.locator('input[name=overlay]');
     await expect.poll(() => toggle.isEnabled(), { timeout: 5000 }).toBe(true);
     await toggle.check();

@@ -23,7 +23,7 @@ import {
   type ExtensionBrowser,
 } from './helpers/browser.ts';
 import { CALL_PAGE_HTML } from './helpers/call-page.ts';
-import { describeOverlay, engineStatus, waitFor } from './helpers/extension-calls.ts';
+import { describeOverlay, engineStatus, waitFor, openPopup } from './helpers/extension-calls.ts';
 import { ffmpegMissing, missing, rgbaFramesOf, TALKING_VIDEO, y4mOf } from './helpers/shared-data.ts';
 import { startServers, type TestServers } from './helpers/servers.ts';
 
@@ -152,9 +152,7 @@ describe.skipIf(skip !== null)('live overlay on a video call', () => {
     tabId = await tabIdOf(ext.serviceWorker, pageUrl);
 
     // The overlay goes on before anyone joins (the popup's own toggle), as a user would before a call.
-    const popup = await ext.context.newPage();
-    await popup.goto(`chrome-extension://${ext.extensionId}/popup.html?tab=${tabId}`);
-    await popup.locator('main[data-ready=true]').waitFor({ timeout: 10_000 });
+    const popup = await openPopup(ext, tabId);
     const toggle = popup.locator('input[name=overlay]');
     await expect.poll(() => toggle.isEnabled(), { timeout: 5000 }).toBe(true);
     await toggle.check();

@@ -21,7 +21,13 @@ import {
   tabIdOf,
   type ExtensionBrowser,
 } from './helpers/browser.ts';
-import { describeOverlay, engineStatus, storeSettings, waitFor } from './helpers/extension-calls.ts';
+import {
+  describeOverlay,
+  engineStatus,
+  storeSettings,
+  waitFor,
+  openPopup,
+} from './helpers/extension-calls.ts';
 import { ffmpegMissing, missing, SHARED_DATA, TALKING_VIDEO, webmOf } from './helpers/shared-data.ts';
 import { startServers, type TestServers } from './helpers/servers.ts';
 
@@ -124,11 +130,7 @@ describe.skipIf(skip !== null)('live overlay on videos', () => {
     tabId = await tabIdOf(ext.serviceWorker, pageUrl);
 
     // Switch the overlay on with the popup's own toggle.
-    const popup = await ext.context.newPage();
-    await popup.setViewportSize({ width: 360, height: 600 });
-    await popup.goto(`chrome-extension://${ext.extensionId}/popup.html?tab=${tabId}`);
-    // Ready: the tab's state has loaded and the toggle shows it (it is disabled until then).
-    await popup.locator('main[data-ready=true]').waitFor({ timeout: 10_000 });
+    const popup = await openPopup(ext, tabId);
     const toggle = popup.locator('input[name=overlay]');
     await expect.poll(() => toggle.isEnabled(), { timeout: 5000 }).toBe(true);
     await toggle.check();
@@ -212,7 +214,10 @@ describe.skipIf(skip !== null)('live overlay on videos', () => {
         20_000,
         `a result for the picture at ${seconds} s (${encoding})`,
       );
-      const faces = overlayOf(await describeOverlay(ext.serviceWorker, tabId), src)!.faces;
+      const overlay = overlayOf(await describeOverlay(ext.serviceWorker, tabId), src)!;
+      // The picture really travelled as asked (a failing VP8 encoder would fall back to RGBA).
+      expect(overlay.frames?.at(-1)?.encoding, `the encoding of the picture at ${seconds} s`).toBe(encoding);
+      const faces = overlay.faces;
       expect(faces, `one face at ${seconds} s (${encoding})`).toHaveLength(1);
       return faces[0]!;
     };
@@ -229,8 +234,16 @@ describe.skipIf(skip !== null)('live overlay on videos', () => {
       const rgba = await faceAt('rgba', (frame + 0.3) / TALK_FPS);
       const vp8 = await faceAt('vp8', (frame + 0.7) / TALK_FPS);
       const labels = Object.keys(rgba.emotions!) as (keyof EmotionScores)[];
-      const maxProbabilityDiff = Math.max(...labels.map((k) => Math.abs(rgba.emotions![k] - vp8.emotions![k])));
-      rows.push({ seconds, iou: iou(rgba.rect, vp8.rect), maxProbabilityDiff, rgba: rgba.label, vp8: vp8.label });
+      const maxProbabilityDiff = Math.max(
+        ...labels.map((k) => Math.abs(rgba.emotions![k] - vp8.emotions![k])),
+      );
+      rows.push({
+        seconds,
+        iou: iou(rgba.rect, vp8.rect),
+        maxProbabilityDiff,
+        rgba: rgba.label,
+        vp8: vp8.label,
+      });
     }
     await storeSettings(ext.serviceWorker, {
       frameEncoding: 'vp8',
@@ -239,7 +252,8 @@ describe.skipIf(skip !== null)('live overlay on videos', () => {
     });
     await writeFile(path.join(ARTIFACTS_DIR, 'vp8-vs-rgba.json'), `${JSON.stringify(rows, null, 2)}\n`);
     console.info('VP8 vs RGBA, same pictures:', JSON.stringify(rows));
-    for (const row of rows) expect(row.iou, `box overlap at ${row.seconds} s`).toBeGreaterThan(VP8_MIN_BOX_IOU);
+    for (const row of rows)
+      expect(row.iou, `box overlap at ${row.seconds} s`).toBeGreaterThan(VP8_MIN_BOX_IOU);
     const diffs = rows.map((r) => r.maxProbabilityDiff).sort((a, b) => a - b);
     expect(diffs[Math.floor(diffs.length / 2)], 'median probability difference').toBeLessThan(
       VP8_MEDIAN_PROBABILITY_DIFF,

@@ -67,12 +67,20 @@ export async function describeOverlay(sw: Worker, tabId: number, frameId = 0): P
 }
 
 /** Switches the overlay on for `tabId` with the popup's own toggle, then brings `page` back to the front. */
-export async function turnOverlayOn(ext: ExtensionBrowser, tabId: number, page: Page): Promise<void> {
+/**
+ * The popup for `tabId`, opened as a page as wide as the real popup, once it is ready: the tab's state has
+ * loaded and the toggle shows it (it is disabled until then).
+ */
+export async function openPopup(ext: ExtensionBrowser, tabId: number, height = 600): Promise<Page> {
   const popup = await ext.context.newPage();
-  await popup.setViewportSize({ width: 360, height: 600 });
+  await popup.setViewportSize({ width: 360, height });
   await popup.goto(`chrome-extension://${ext.extensionId}/popup.html?tab=${tabId}`);
-  // Ready: the tab's state has loaded and the toggle shows it (it is disabled until then).
   await popup.locator('main[data-ready=true]').waitFor({ timeout: 10_000 });
+  return popup;
+}
+
+export async function turnOverlayOn(ext: ExtensionBrowser, tabId: number, page: Page): Promise<void> {
+  const popup = await openPopup(ext, tabId);
   await popup.locator('input[name=overlay]').check();
   await popup.close();
   await page.bringToFront();
