@@ -97,6 +97,35 @@ export interface ClassifierEntry extends ModelEntryBase {
    * first dimension is n too). The cap bounds the memory a crowded frame needs.
    */
   maxBatch?: number;
+  /**
+   * Crop margin (fraction of the face box added per side) this classifier was measured best with; the engine
+   * uses it unless the caller sets one. Absent: DEFAULT_ANALYZE_OPTIONS.cropMargin.
+   */
+  cropMargin?: number;
+  /** Present on the classifiers this project trains itself (training/, `npm run train`). */
+  training?: TrainingProvenance;
+}
+
+/** How a classifier trained by this project was made, written by `npm run train` (training/finish.py). */
+export interface TrainingProvenance {
+  /** The command that reproduces it (the same seed, PyTorch version, device and thread count give the same weights). */
+  command: string;
+  seed: number;
+  epochs: number;
+  /** The project's commit the training code came from. */
+  commit: string;
+  torch: string;
+  threads: number;
+  date: string;
+  /** The data and its licences. */
+  data: string;
+  /** SHA-256 of each split's label file. */
+  labelsSha256: Record<string, string>;
+  /** Softmax temperature and logit-adjustment strength, both chosen on FER+ valid, inside the graph. */
+  temperature: number;
+  logitAdjustmentTau: number;
+  /** FER+ test, majority labels: reported once, after every choice was made on valid. */
+  ferplusTest: { accuracy: number; macroRecall: number; eceBefore: number; eceAfter: number };
 }
 
 export type ModelEntry = DetectorEntry | ClassifierEntry;

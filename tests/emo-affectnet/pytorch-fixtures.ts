@@ -11,20 +11,15 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PYTHON, SHARED_DATA } from '../helpers/python.ts';
+
+export { ENABLE, HAVE_TORCH, PYTHON, SHARED_DATA } from '../helpers/python.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-/** Debian's python3 with python3-torch (not a pyenv python); AFFECT_LENS_PYTHON overrides it. */
-export const PYTHON = process.env.AFFECT_LENS_PYTHON ?? '/usr/bin/python3';
 const GENERATOR = path.join(ROOT, 'scripts/emo-affectnet/make-test-checkpoint.py');
 export const CACHE_DIR = path.join(ROOT, 'node_modules/.cache/affect-lens/emo-affectnet');
-/** The shared measurement data beside the checkout (../shared/data/README.md); AFFECT_LENS_SHARED_DATA overrides it. */
-export const SHARED_DATA = process.env.AFFECT_LENS_SHARED_DATA ?? path.resolve(ROOT, '../shared/data');
 /** Real photos for the preprocessing check (shared data, never copied into the repo). */
 export const IMAGES_DIR = path.join(SHARED_DATA, 'face-boxes/dlib-pascalvoc/images');
-export const ENABLE = 'apt-get install -y python3-torch python3-pil';
-
-export const HAVE_TORCH =
-  spawnSync(PYTHON, ['-c', 'import torch, PIL, numpy'], { stdio: 'ignore' }).status === 0;
 export const IMAGE = existsSync(IMAGES_DIR)
   ? readdirSync(IMAGES_DIR)
       .filter((f) => f.endsWith('.jpg'))
