@@ -54,10 +54,14 @@ async function trainedEntries(dir: string): Promise<ClassifierEntry[]> {
   );
   for (const entry of trained) {
     const bytes = await readFile(path.join(dir, entry.file)).catch(() => {
-      throw new Error(`${entry.file} (trained classifier '${entry.id}') is missing: run npm run train, or git checkout models/`);
+      throw new Error(
+        `${entry.file} (trained classifier '${entry.id}') is missing: run npm run train, or git checkout models/`,
+      );
     });
     if (sha256(bytes) !== entry.sha256) {
-      throw new Error(`${entry.file}: its SHA-256 differs from the manifest's; run npm run train again, or git checkout models/`);
+      throw new Error(
+        `${entry.file}: its SHA-256 differs from the manifest's; run npm run train again, or git checkout models/`,
+      );
     }
   }
   return trained;

@@ -81,6 +81,7 @@ export function createFakeEngine(options: { throwOnWidth?: number } = {}): FakeE
     },
     endStream() {},
     classifierInputSide: () => 64,
+    classifierCropMargin: () => 0.1,
     detect(image, opts) {
       calls.push({ method: 'detect', options: opts });
       return Promise.resolve(detect(image));

@@ -68,6 +68,8 @@ export interface Engine {
   endStream(streamId: string): void;
   /** The longer side of a classifier's input, px (default: the default classifier). */
   classifierInputSide(classifierId?: string): number;
+  /** The crop margin faces get for a classifier (default: the default classifier): its manifest cropMargin, unless the engine's defaults set one. */
+  classifierCropMargin(classifierId?: string): number;
   /** Detection only. */
   detect(image: RgbaImage, options?: Partial<DetectOptions>, trace?: StageTrace): Promise<PxDetection[]>;
   /** Classifies an image that is already a face crop (eval's `crop` mode): the whole image is the face. */

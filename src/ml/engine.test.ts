@@ -299,6 +299,52 @@ describe('analyze', () => {
     expect(backend.calls.map((c) => c.modelId)).toEqual(['blazeface-short', 'face-api-expression']);
   });
 
+  it("crops with the classifier's own margin (manifest cropMargin) unless the engine or the call sets one", async () => {
+    const marginOf = async (
+      entryMargin: number | undefined,
+      engineMargin: number | undefined,
+      callMargin: number | undefined,
+    ): Promise<Float32Array | undefined> => {
+      const entry = { ...FACE_API, ...(entryMargin === undefined ? {} : { cropMargin: entryMargin }) };
+      const manifest: Manifest = { version: 1, models: [SHORT, entry] };
+      const backend = new FakeBackend(manifest);
+      const engine = createEngine(backend, manifest, {
+        defaults: { smallFaces: 'off', ...(engineMargin === undefined ? {} : { cropMargin: engineMargin }) },
+      });
+      await engine.analyze(
+        square(canvas(320, 240), 100, 60, 40),
+        callMargin === undefined ? {} : { cropMargin: callMargin },
+      );
+      return backend.calls.find((c) => c.modelId === FACE_API.id)?.input;
+    };
+    /** What the classifier sees for margin m around the 40 px square at (100, 60). */
+    const cropOf = (m: number): Float32Array => {
+      const side = 40 * (1 + 2 * m);
+      const expected = allocateInput(FACE_API);
+      preprocessRect(
+        square(canvas(320, 240), 100, 60, 40),
+        { x: 120 - side / 2, y: 80 - side / 2, width: side, height: side },
+        FACE_API,
+        expected,
+      );
+      return expected;
+    };
+    expect(await marginOf(0.25, undefined, undefined), 'the manifest margin').toEqual(cropOf(0.25));
+    expect(await marginOf(undefined, undefined, undefined), 'no manifest margin: the default 0.1').toEqual(
+      cropOf(0.1),
+    );
+    expect(await marginOf(0.25, 0, undefined), "the engine's default wins").toEqual(cropOf(0));
+    expect(await marginOf(0.25, 0, 0.2), 'the call wins').toEqual(cropOf(0.2));
+    const withMargin: Manifest = { version: 1, models: [SHORT, { ...FACE_API, cropMargin: 0.25 }] };
+    const engine = createEngine(new FakeBackend(withMargin), withMargin);
+    expect(engine.classifierCropMargin()).toBe(0.25);
+    expect(
+      createEngine(new FakeBackend(withMargin), withMargin, {
+        defaults: { cropMargin: 0 },
+      }).classifierCropMargin(),
+    ).toBe(0);
+  });
+
   it('softmaxes a logits classifier chosen by classifierId', async () => {
     const engine = createEngine(new FakeBackend(MANIFEST), MANIFEST, SHORT_RANGE_ONLY);
     const [face] = await engine.analyze(square(canvas(320, 240), 100, 60, 40), { classifierId: LOGITS.id });

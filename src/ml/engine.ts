@@ -192,6 +192,22 @@ export function createEngine(
   assertClassifyOptions(defaults);
   classifierById(defaults.classifierId);
 
+  /**
+   * One call's options and classifier. The crop margin is the classifier's own (its manifest cropMargin, the
+   * margin it was measured best with) unless the engine's defaults or the call set one.
+   */
+  const classifyOptionsFor = (
+    partial: Partial<AnalyzeOptions> | undefined,
+  ): { opts: AnalyzeOptions; classifier: ClassifierModel } => {
+    const opts = mergeOptions(defaults, partial);
+    const classifier = classifierById(opts.classifierId);
+    if (partial?.cropMargin === undefined && options.defaults?.cropMargin === undefined) {
+      opts.cropMargin = classifier.entry.cropMargin ?? DEFAULT_ANALYZE_OPTIONS.cropMargin;
+    }
+    assertClassifyOptions(opts);
+    return { opts, classifier };
+  };
+
   const now = options.now ?? defaultNow();
   const serial = createSerialQueue();
 
@@ -281,9 +297,7 @@ export function createEngine(
 
     analyze(image, partial, trace?: StageTrace): Promise<Face[]> {
       return serial(async () => {
-        const opts = mergeOptions(defaults, partial);
-        assertClassifyOptions(opts);
-        const classifier = classifierById(opts.classifierId);
+        const { opts, classifier } = classifyOptionsFor(partial);
         const timer = createStageTimer(now, trace);
         const { faces } = await detectWith(image, opts, FULL_PLAN, timer);
         return classifyAll(image, faces, opts, classifier, timer);
@@ -292,9 +306,7 @@ export function createEngine(
 
     analyzeVideoFrame(image, frame, partial, trace?: StageTrace): Promise<Face[]> {
       return serial(async () => {
-        const opts = mergeOptions(defaults, partial);
-        assertClassifyOptions(opts);
-        const classifier = classifierById(opts.classifierId);
+        const { opts, classifier } = classifyOptionsFor(partial);
         const timer = createStageTimer(now, trace);
         const state = streams.get(frame.streamId);
         const plan = planVideoPasses(state, frame.timestampMs);
@@ -317,6 +329,10 @@ export function createEngine(
 
     endStream(streamId) {
       streams.delete(streamId);
+    },
+
+    classifierCropMargin(classifierId) {
+      return classifyOptionsFor(classifierId === undefined ? undefined : { classifierId }).opts.cropMargin;
     },
 
     classifierInputSide(classifierId) {

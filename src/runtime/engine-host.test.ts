@@ -67,6 +67,7 @@ function setup(
     },
     endStream: (streamId) => endedStreams.push(streamId),
     classifierInputSide: () => 112,
+    classifierCropMargin: () => 0.1,
     detect: () => Promise.resolve([]),
     classifyCrop: () => Promise.resolve({} as never),
   };

@@ -286,7 +286,7 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
       width: image.width,
       height: image.height,
       classifierInputSide: loaded.engine.classifierInputSide(classifierId),
-      cropMargin: defaults.cropMargin,
+      cropMargin: loaded.engine.classifierCropMargin(classifierId),
       tiling: defaults.smallFaces === 'tiling' || defaults.smallFaces === 'full-range+tiling',
     });
     return { faces: faces.map((face, i) => frameFaceOf(face, smoothed?.[i] ?? null)), nextFrameSide };

@@ -102,6 +102,7 @@ function setup(script: Script = {}) {
         },
         endStream: () => undefined,
         classifierInputSide: () => 112,
+        classifierCropMargin: () => 0.1,
         detect(_image, options) {
           warmups.push(`${provider}:detect:${options?.smallFaces}`);
           return Promise.resolve([]);

@@ -280,6 +280,7 @@ export async function loadEngine(deps: EngineLoaderDeps, options: LoadOptions): 
       withFallback((e) => e.analyzeVideoFrame(image, frame, opts, trace)),
     endStream: (streamId) => current.engine.endStream(streamId),
     classifierInputSide: (id) => current.engine.classifierInputSide(id),
+    classifierCropMargin: (id) => current.engine.classifierCropMargin(id),
     detect: (image, opts, trace) => withFallback((e) => e.detect(image, opts, trace)),
     classifyCrop: (image, id) => withFallback((e) => e.classifyCrop(image, id)),
   };

@@ -61,7 +61,11 @@ describe(`${MODEL_ID} (trained by npm run train) vs PyTorch`, () => {
     expect(t!.data).toMatch(/FER\+ labels \(MIT, Microsoft\)/);
     expect(t!.temperature).toBeGreaterThan(0);
     expect(entry.labels).toEqual([...EMOTIONS]);
-    expect(entry.preprocessing).toMatchObject({ color: 'gray', grayWeights: [0.299, 0.587, 0.114], fit: 'stretch' });
+    expect(entry.preprocessing).toMatchObject({
+      color: 'gray',
+      grayWeights: [0.299, 0.587, 0.114],
+      fit: 'stretch',
+    });
     expect(entry.input.shape).toEqual([1, 1, 48, 48]);
     expect(entry.cropMargin).toBeGreaterThanOrEqual(0);
     const bytes = await readFile(path.join(DEFAULT_MODELS_DIR, entry.file));
@@ -69,7 +73,9 @@ describe(`${MODEL_ID} (trained by npm run train) vs PyTorch`, () => {
   });
 
   it(`gives PyTorch's probabilities within ${PROBABILITY_TOLERANCE}, alone and in one batch`, async () => {
-    const session = await ort.InferenceSession.create(await readFile(path.join(DEFAULT_MODELS_DIR, entry.file)));
+    const session = await ort.InferenceSession.create(
+      await readFile(path.join(DEFAULT_MODELS_DIR, entry.file)),
+    );
     try {
       const [n, ...face] = reference.shape;
       const size = face.reduce((a, b) => a * b, 1);
@@ -86,7 +92,10 @@ describe(`${MODEL_ID} (trained by npm run train) vs PyTorch`, () => {
         });
         const one = alone[entry.output]!.data as Float32Array;
         const expected = reference.probabilities[i]!;
-        expect(expected.reduce((a, b) => a + b, 0), `input ${i}: PyTorch sums to 1`).toBeCloseTo(1, 5);
+        expect(
+          expected.reduce((a, b) => a + b, 0),
+          `input ${i}: PyTorch sums to 1`,
+        ).toBeCloseTo(1, 5);
         expected.forEach((p, k) => {
           const label = `input ${i}, ${EMOTIONS[k]}`;
           expect(Math.abs(one[k]! - p), `${label} (alone)`).toBeLessThanOrEqual(PROBABILITY_TOLERANCE);
@@ -96,7 +105,9 @@ describe(`${MODEL_ID} (trained by npm run train) vs PyTorch`, () => {
           worst = Math.max(worst, Math.abs(one[k]! - p));
         });
       }
-      console.log(`[${MODEL_ID}] max |onnxruntime-web - PyTorch ${reference.torch}| = ${worst.toExponential(1)}`);
+      console.log(
+        `[${MODEL_ID}] max |onnxruntime-web - PyTorch ${reference.torch}| = ${worst.toExponential(1)}`,
+      );
     } finally {
       await session.release();
     }

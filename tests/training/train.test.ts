@@ -35,10 +35,15 @@ async function makeFerPlus(root: string): Promise<void> {
       const cls = i % 7;
       const pixels = Buffer.alloc(48 * 48);
       for (let y = 0; y < 48; y++)
-        for (let x = 0; x < 48; x++) pixels[y * 48 + x] = Math.abs(y - 6 * cls - 6) < 4 ? 220 : (x * 7 + y * 3 + i) % 90;
+        for (let x = 0; x < 48; x++)
+          pixels[y * 48 + x] = Math.abs(y - 6 * cls - 6) < 4 ? 220 : (x * 7 + y * 3 + i) % 90;
       const file = `fer${String(i).padStart(7, '0')}.png`;
-      await sharp(pixels, { raw: { width: 48, height: 48, channels: 1 } }).png().toFile(path.join(root, split, file));
-      const votes = Array.from({ length: VOTE_COLUMNS }, (_, c) => (c === cls ? 7 : c === (cls + 1) % 7 ? 2 : 0));
+      await sharp(pixels, { raw: { width: 48, height: 48, channels: 1 } })
+        .png()
+        .toFile(path.join(root, split, file));
+      const votes: number[] = Array.from({ length: VOTE_COLUMNS }, (_, c) =>
+        c === cls ? 7 : c === (cls + 1) % 7 ? 2 : 0,
+      );
       if (i === FACES_PER_SPLIT - 1) votes.splice(0, VOTE_COLUMNS, 0, 0, 0, 0, 0, 0, 0, 0, 1, 9); // not a face
       rows.push(`${file},"(0, 0, 48, 48)",${votes.join(',')}`);
     }
@@ -52,7 +57,8 @@ function train(out: string, ...extra: string[]): string {
     encoding: 'utf8',
     timeout: RUN_TIMEOUT_MS,
   });
-  if (run.status !== 0) throw new Error(`train.py ${extra.join(' ')} failed (${run.status}):\n${run.stdout}\n${run.stderr}`);
+  if (run.status !== 0)
+    throw new Error(`train.py ${extra.join(' ')} failed (${run.status}):\n${run.stdout}\n${run.stderr}`);
   return run.stdout;
 }
 
@@ -72,7 +78,9 @@ describe.skipIf(!HAVE_MATPLOTLIB)(
 
     it('prints epoch, loss, valid accuracy, time per epoch and ETA, then the calibrated test figures', () => {
       expect(straight).toMatch(/train 20 faces with soft targets \(of 21\)/);
-      expect(straight).toMatch(/epoch {3}1\/2 {2}loss \d+\.\d{4} {2}valid acc +\d+\.\d\d% .* s\/epoch {2}ETA \dm\d\ds/);
+      expect(straight).toMatch(
+        /epoch {3}1\/2 {2}loss \d+\.\d{4} {2}valid acc +\d+\.\d\d% .* s\/epoch {2}ETA \dm\d\ds/,
+      );
       expect(straight).toMatch(/epoch {3}2\/2 /);
       expect(straight).toMatch(/temperature \d+\.\d{3}/);
       expect(straight).toMatch(/ECE \d\.\d{4} before calibration, \d\.\d{4} after/);
@@ -94,18 +102,26 @@ describe.skipIf(!HAVE_MATPLOTLIB)(
         sha256: string;
       };
       expect(entry.training).toMatchObject({ seed: 3, epochs: 2 });
-      const reference = JSON.parse(await readFile(path.join(out, 'affect-lens-ferplus.reference.json'), 'utf8')) as {
+      const reference = JSON.parse(
+        await readFile(path.join(out, 'affect-lens-ferplus.reference.json'), 'utf8'),
+      ) as {
         shape: number[];
         inputsFloat32Base64: string;
         probabilities: number[][];
       };
       ort.env.wasm.numThreads = 1;
-      const session = await ort.InferenceSession.create(await readFile(path.join(out, 'affect-lens-ferplus.onnx')));
+      const session = await ort.InferenceSession.create(
+        await readFile(path.join(out, 'affect-lens-ferplus.onnx')),
+      );
       const bytes = Buffer.from(reference.inputsFloat32Base64, 'base64');
-      const input = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+      const input = new Float32Array(
+        bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+      );
       const result = await session.run({ input: new ort.Tensor('float32', input, reference.shape) });
       const probs = result.probabilities!.data as Float32Array;
-      reference.probabilities.flat().forEach((p, i) => expect(Math.abs(probs[i]! - p)).toBeLessThanOrEqual(1e-4));
+      reference.probabilities
+        .flat()
+        .forEach((p, i) => expect(Math.abs(probs[i]! - p)).toBeLessThanOrEqual(1e-4));
       await session.release();
     });
 
