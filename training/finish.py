@@ -21,8 +21,9 @@ REFERENCE_FILE = f"{MODEL_ID}.reference.json"
 MAX_BYTES = 5 * 1024 * 1024
 # PIL's "L" conversion (ITU-R 601-2), which made the grey FER2013 pictures (../shared/MODELS.md section 5).
 GRAY_WEIGHTS = [0.299, 0.587, 0.114]
-# Crop margin per side of the BlazeFace box, measured on FER+ valid in full mode
-# (npm run eval -- --csv ../shared/data/ferplus/majority.csv --mode full --usage valid --margin ...).
+# Crop margin per side of the BlazeFace box, measured on FER+ valid in full mode (npm run eval -- --csv
+# ../shared/data/ferplus/majority.csv --mode full --usage valid --margin 0,0.1,0.2,0.3): accuracy 83.0%, 83.9%,
+# 82.2%, 78.7%; macro recall 0.717, 0.703, 0.650, 0.576. Measure again when the network or the data changes.
 CROP_MARGIN = 0.1
 MAX_BATCH = 8
 GOLDEN_SEED = 20261202
@@ -99,7 +100,7 @@ def finish(args, net, norm, data, history, device, say, repo):
     reference = golden_reference(exported)
     with open(os.path.join(args.out, REFERENCE_FILE), "w") as f:
         json.dump(reference, f)
-    entry = manifest_entry(args, norm, metrics, onnx_path, repo)
+    entry = manifest_entry(args, norm, metrics, onnx_path)
     with open(os.path.join(args.out, "manifest-entry.json"), "w") as f:
         json.dump(entry, f, indent=2)
     say(f"exported {onnx_path} ({size / 1024:.0f} KiB), curve.png, metrics.json, manifest-entry.json")
@@ -108,9 +109,10 @@ def finish(args, net, norm, data, history, device, say, repo):
         return
     shutil.copyfile(onnx_path, os.path.join(repo, "models", ONNX_FILE))
     shutil.copyfile(os.path.join(args.out, REFERENCE_FILE), os.path.join(repo, "tests", "golden", REFERENCE_FILE))
+    shutil.copyfile(os.path.join(args.out, "curve.png"), os.path.join(repo, "training", "curve.png"))
     install_manifest_entry(os.path.join(repo, "models", "manifest.json"), entry)
-    say(f"installed models/{ONNX_FILE}, its entry in models/manifest.json (the first classifier: the default) "
-        f"and tests/golden/{REFERENCE_FILE}")
+    say(f"installed models/{ONNX_FILE}, its entry in models/manifest.json (the first classifier: the default), "
+        f"tests/golden/{REFERENCE_FILE} and training/curve.png")
 
 
 def export_onnx(module, path):
@@ -157,7 +159,7 @@ def git_commit(repo):
         return "unknown"
 
 
-def manifest_entry(args, norm, metrics, onnx_path, repo):
+def manifest_entry(args, norm, metrics, onnx_path):
     with open(onnx_path, "rb") as f:
         onnx_bytes = f.read()
     t = metrics["test"]["calibrated"]
@@ -195,7 +197,7 @@ def manifest_entry(args, norm, metrics, onnx_path, repo):
             "command": command,
             "seed": args.seed,
             "epochs": args.epochs,
-            "commit": git_commit(repo),
+            "commit": args.commit,
             "torch": torch.__version__,
             "threads": args.threads,
             "date": datetime.date.today().isoformat(),

@@ -167,6 +167,8 @@ def train(args):
     steps_per_epoch = (len(keep) + args.batch_size - 1) // args.batch_size
     total_steps, warmup = steps_per_epoch * args.epochs, steps_per_epoch * min(2, args.epochs)
     history, start = [], 0
+    # The code the run starts from (a resumed run keeps its first start's).
+    args.commit = finish.git_commit(REPO)
     ckpt_path = os.path.join(args.out, CHECKPOINT)
     if args.resume:
         if not os.path.isfile(ckpt_path):
@@ -180,6 +182,7 @@ def train(args):
         ema.updates = ckpt["emaUpdates"]
         opt.load_state_dict(ckpt["optimizer"])
         history, start = ckpt["history"], ckpt["epoch"]
+        args.commit = ckpt["args"].get("commit", args.commit)
         say(f"resumed from {ckpt_path} after epoch {start}")
     mean_t = torch.tensor(norm["mean"], device=device)
     std_t = torch.tensor(norm["std"], device=device)

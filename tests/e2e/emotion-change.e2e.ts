@@ -1,5 +1,6 @@
 /**
- * The overlay's top emotion follows the face: the talking-head clip (../shared/data/video/pyfeat/SOURCE.txt)
+ * The overlay's top emotion follows the face, with the default classifier (the project's own, trained on FER+,
+ * affect-lens-ferplus): the talking-head clip (../shared/data/video/pyfeat/SOURCE.txt)
  * goes from crying to laughing. `npm run analyze` on one frame per second of it says sadness for 0-6 s
  * (probability ~1.0), a mix for 6-10 s, and happiness from 10.5 s to the end. The clip plays once, in real
  * time, with the overlay on; the top label shown over the video is sampled with the video's own time.
@@ -15,7 +16,7 @@ import {
   tabIdOf,
   type ExtensionBrowser,
 } from './helpers/browser.ts';
-import { describeOverlay, turnOverlayOn } from './helpers/extension-calls.ts';
+import { describeOverlay, engineStatus, openPopup, turnOverlayOn } from './helpers/extension-calls.ts';
 import { ffmpegMissing, missing, TALKING_VIDEO, webmOf } from './helpers/shared-data.ts';
 import { startServers, type TestServers } from './helpers/servers.ts';
 
@@ -27,6 +28,8 @@ const CRYING = { from: 0.5, to: 6 };
 const LAUGHING = { from: 11, to: 19.5 };
 /** Share of the samples in each part whose top label must be the part's emotion. */
 const MIN_SHARE = 0.7;
+/** The default classifier: the first classifier of models/manifest.json. */
+const DEFAULT_CLASSIFIER = 'affect-lens-ferplus';
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>Crying, then laughing</title>
 <style>body{margin:24px;background:#f4f4f6} video{background:#000}</style>
@@ -107,5 +110,27 @@ describe.skipIf(skip !== null)('top emotion over a crying-then-laughing clip', (
     };
     expect(shareOf(CRYING, 'sadness')).toBeGreaterThanOrEqual(MIN_SHARE);
     expect(shareOf(LAUGHING, 'happiness')).toBeGreaterThanOrEqual(MIN_SHARE);
+    // Those labels came from the default classifier, the project's own.
+    expect((await engineStatus(ext.serviceWorker)).classifierId).toBe(DEFAULT_CLASSIFIER);
+  });
+
+  it('lists the default classifier in the popup, beside face-api and mini-Xception', async () => {
+    const tabId = await tabIdOf(ext.serviceWorker, `${servers.pageOrigin}/clip.html`);
+    const popup = await openPopup(ext, tabId);
+    await popup.waitForSelector('.status[data-state="ready"]', { timeout: 60_000 });
+    const options = await popup.$$eval('select[name="classifierId"] option', (list) =>
+      list.map((o) => ({ value: (o as HTMLOptionElement).value, text: o.textContent ?? '' })),
+    );
+    expect(options[0]).toEqual({ value: '', text: `Default (${DEFAULT_CLASSIFIER})` });
+    expect(options.slice(1).map((o) => o.value)).toEqual([
+      DEFAULT_CLASSIFIER,
+      'face-api-expression',
+      'mini-xception',
+    ]);
+    await popup.screenshot({
+      path: path.join(ARTIFACTS_DIR, 'popup-default-classifier.png'),
+      fullPage: true,
+    });
+    await popup.close();
   });
 });
