@@ -48,7 +48,11 @@ export class Vp8FrameEncoder {
    * Encodes the source's current picture at width x height (even numbers). One frame at a time: the caller
    * keeps at most one in flight. Throws a DOMException 'SecurityError' for pixels the page may not read.
    */
-  async encode(source: HTMLVideoElement | HTMLImageElement, width: number, height: number): Promise<Vp8Payload> {
+  async encode(
+    source: HTMLVideoElement | HTMLImageElement,
+    width: number,
+    height: number,
+  ): Promise<Vp8Payload> {
     if (this.pending) throw new Error('Vp8FrameEncoder: a frame is already being encoded');
     if (width % 2 !== 0 || height % 2 !== 0) {
       throw new Error(`Vp8FrameEncoder: frame size must be even (4:2:0 chroma), got ${width}x${height}`);
@@ -82,7 +86,12 @@ export class Vp8FrameEncoder {
   }
 
   private encoderFor(width: number, height: number): VideoEncoder {
-    if (this.encoder && this.encoder.state === 'configured' && width === this.width && height === this.height) {
+    if (
+      this.encoder &&
+      this.encoder.state === 'configured' &&
+      width === this.width &&
+      height === this.height
+    ) {
       return this.encoder;
     }
     this.encoder ??= new VideoEncoder({
