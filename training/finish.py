@@ -175,6 +175,9 @@ def manifest_entry(args, norm, metrics, onnx_path):
             "grayWeights": GRAY_WEIGHTS,
             "fit": "stretch",
             "resize": "bilinear",
+            # FER2013's faces were shrunk with a proper filter: a big face from a video frame is averaged
+            # the same way, not point-sampled (src/ml/resize.ts).
+            "antialias": True,
             "coordinateTransform": "half_pixel",
             "scale": 1 / 255,
             "mean": [round(norm["mean"], 6)],

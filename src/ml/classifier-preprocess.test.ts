@@ -297,6 +297,11 @@ describe('contract', () => {
       spec(2, 2, { ...RAW_RED, coordinateTransform: 'align_corners' as 'asymmetric' }),
       "coordinateTransform must be 'half_pixel' or 'asymmetric'",
     ],
+    [
+      'antialias with nearest',
+      spec(2, 2, { ...RAW_RED, resize: 'nearest', antialias: true }),
+      "antialias must be true or false, and only with resize 'bilinear'",
+    ],
   ])('assertPreprocessSpec throws on %s', (_name, s, message) => {
     expect(() => assertPreprocessSpec(s)).toThrow(message);
   });

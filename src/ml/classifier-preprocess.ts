@@ -42,6 +42,11 @@ export function assertPreprocessSpec(spec: PreprocessSpec): void {
       `${where}: preprocessing.resize must be 'bilinear' or 'nearest', got '${String(p.resize)}'`,
     );
   }
+  if (p.antialias !== undefined && (typeof p.antialias !== 'boolean' || p.resize !== 'bilinear')) {
+    throw new Error(
+      `${where}: preprocessing.antialias must be true or false, and only with resize 'bilinear' (got ${String(p.antialias)} with '${p.resize}')`,
+    );
+  }
   const ct = p.coordinateTransform;
   if (ct !== undefined && ct !== 'half_pixel' && ct !== 'asymmetric') {
     throw new Error(
@@ -83,6 +88,12 @@ export function allocateInput(spec: PreprocessSpec): Float32Array {
 
 /** The sampling grid for `rect` under the spec's fit (exported for crop.ts and tests). */
 export function fitGrid(rect: PxBox, spec: PreprocessSpec): SampleGrid {
+  const grid = fitGridOf(rect, spec);
+  if (spec.preprocessing.antialias === true) grid.antialias = true;
+  return grid;
+}
+
+function fitGridOf(rect: PxBox, spec: PreprocessSpec): SampleGrid {
   const { width: outW, height: outH } = spec.input;
   const { fit, resize } = spec.preprocessing;
   const transform = spec.preprocessing.coordinateTransform ?? 'half_pixel';

@@ -97,6 +97,7 @@ export function rotatedCropGrid(crop: FaceCrop, spec: PreprocessSpec): SampleGri
     vStepY: vy,
     transform: base.transform,
     mode: base.mode,
+    ...(base.antialias === undefined ? {} : { antialias: base.antialias }),
   };
 }
 

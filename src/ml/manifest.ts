@@ -19,6 +19,14 @@ export interface Preprocessing {
   fit: 'stretch' | 'pad-center' | 'letterbox';
   resize: 'bilinear' | 'nearest';
   /**
+   * Only with resize 'bilinear': when the picture shrinks, each output pixel averages its whole footprint
+   * (a box filter, supersampled with bilinear taps), as Pillow's and tf.image.resize(antialias=True)'s
+   * downscaling do, instead of reading the 4 pixels around its centre. A model trained on properly
+   * downscaled faces then sees the same from a large video frame, and a pixel's worth of video noise or
+   * codec change no longer swings its answer. No effect when the picture grows. Default false.
+   */
+  antialias?: boolean;
+  /**
    * Where output pixels sample the source, named as ONNX Resize's coordinate_transformation_mode.
    * 'half_pixel' (default): output pixel centres map to source pixel centres (MediaPipe's
    * ImageToTensorCalculator, Pillow's resize, OpenCV INTER_LINEAR). 'asymmetric': output pixel i samples

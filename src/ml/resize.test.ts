@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Layout } from './manifest.ts';
 import {
+  MAX_ANTIALIAS_TAPS,
   type PixelNormalization,
   type SampleGrid,
+  antialiasTaps,
   assertPixelNormalization,
   rectGrid,
   resampleToTensor,
@@ -102,6 +104,69 @@ describe('resampleToTensor: 2-D bilinear', () => {
   it('a window makes the pixels outside it read 0', () => {
     const grid = { ...rectGrid(rect, 2, 2, 'nearest', 'half_pixel'), window: { x0: 1, y0: 0, x1: 1, y1: 1 } };
     expect(run(square, grid, 2, 2)).toEqual([0, 100, 0, 40]);
+  });
+});
+
+describe('resampleToTensor: antialiased bilinear (box filter over the footprint)', () => {
+  const antialiased = (grid: SampleGrid): SampleGrid => ({ ...grid, antialias: true });
+
+  it("averages each output pixel's whole footprint when shrinking (hand-computed)", () => {
+    // [0, 90, 0, 0, 0, 0, 0, 0] into 2: plain bilinear reads around 1.5 (index between 1 and 2): 45 and 0;
+    // the footprints [0, 4) and [4, 8) average to 22.5 and 0.
+    const src = row([0, 90, 0, 0, 0, 0, 0, 0]);
+    const grid = rectGrid({ x: 0, y: 0, width: 8, height: 1 }, 2, 1, 'bilinear', 'half_pixel', {
+      x0: 0,
+      y0: 0,
+      x1: 7,
+      y1: 0,
+    });
+    expect(run(src, grid, 2, 1)).toEqual([45, 0]);
+    expect(run(src, antialiased(grid), 2, 1)).toEqual([22.5, 0]);
+  });
+
+  it('keeps a 1-px checkerboard near its mean grey where plain bilinear aliases it to black and white', () => {
+    // Shrunk 3x: plain bilinear lands on single pixels (0 or 200); 3x3 footprints hold 5 of one and 4 of the
+    // other (88.9 or 111.1).
+    const side = 48 * 3;
+    const pixels: [number, number, number][] = [];
+    for (let y = 0; y < side; y++)
+      for (let x = 0; x < side; x++) pixels.push((x + y) % 2 ? [200, 200, 200] : [0, 0, 0]);
+    const grid = rectGrid({ x: 0, y: 0, width: side, height: side }, 48, 48, 'bilinear', 'half_pixel', {
+      x0: 0,
+      y0: 0,
+      x1: side - 1,
+      y1: side - 1,
+    });
+    const spread = (v: number[]) => Math.max(...v) - Math.min(...v);
+    expect(spread(run(image(side, side, pixels), grid, 48, 48))).toBe(200);
+    const smooth = run(image(side, side, pixels), antialiased(grid), 48, 48);
+    expect(spread(smooth)).toBeCloseTo(200 / 9, 4); // float32 tensor
+  });
+
+  it('is plain bilinear when the picture grows or keeps its size, and for nearest', () => {
+    const src = row([40, 100]);
+    const up = rectGrid({ x: 0, y: 0, width: 2, height: 1 }, 4, 1, 'bilinear', 'half_pixel');
+    expect(run(src, antialiased(up), 4, 1)).toEqual(run(src, up, 4, 1));
+    expect(antialiasTaps(antialiased(up))).toBe(1);
+    const near = rectGrid({ x: 0, y: 0, width: 8, height: 1 }, 2, 1, 'nearest', 'half_pixel');
+    expect(antialiasTaps(antialiased(near))).toBe(1);
+  });
+
+  it('takes ceil(step) taps per axis, along a rotated grid too, at most MAX_ANTIALIAS_TAPS', () => {
+    const grid = (step: number, angle = 0): SampleGrid => ({
+      originX: 0,
+      originY: 0,
+      uStepX: step * Math.cos(angle),
+      uStepY: step * Math.sin(angle),
+      vStepX: -step * Math.sin(angle),
+      vStepY: step * Math.cos(angle),
+      transform: 'half_pixel',
+      mode: 'bilinear',
+      antialias: true,
+    });
+    expect(antialiasTaps(grid(2))).toBe(2);
+    expect(antialiasTaps(grid(4.2, 0.3))).toBe(5);
+    expect(antialiasTaps(grid(100))).toBe(MAX_ANTIALIAS_TAPS);
   });
 });
 

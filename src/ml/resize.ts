@@ -12,6 +12,9 @@
  *   ResizeBilinear: sourceFrac = ratio * r, lerp TL->TR by colFrac, then top->bottom by rowFrac).
  * - Bilinear interpolates at index position (pos - phase); nearest takes floor(pos) (Pillow's NEAREST for
  *   half_pixel, tf's resizeNearestNeighbor / OpenCV INTER_NEAREST for asymmetric).
+ * - Antialiased bilinear (grid.antialias) averages n x n bilinear taps spread evenly over the output pixel's
+ *   footprint (n = ceil of the longer step, at most MAX_ANTIALIAS_TAPS): a box filter over the area the pixel
+ *   covers. A step of 1 or less gives n = 1, plain bilinear.
  * - Neighbours are clamped into `clamp` when given (tf clamps to its input tensor, i.e. replicate); any
  *   pixel outside the image (and outside `window`, when given) then reads 0 (MediaPipe BORDER_ZERO,
  *   face-api's zero padding).
@@ -53,6 +56,18 @@ export interface SampleGrid {
    * gives exactly what the same pixels cut out as their own image give. Absent: the image's bounds.
    */
   window?: PixelRect;
+  /** Bilinear only: average each output pixel's footprint when the step exceeds 1 (Preprocessing.antialias). */
+  antialias?: boolean;
+}
+
+/** Taps per axis of the antialiased resize, at most: a 16x downscale (a 768 px face into 48 px) still averages fully. */
+export const MAX_ANTIALIAS_TAPS = 16;
+
+/** Taps per axis for a grid: 1 unless it is an antialiased bilinear grid that shrinks the picture. */
+export function antialiasTaps(grid: SampleGrid): number {
+  if (!grid.antialias || grid.mode !== 'bilinear') return 1;
+  const step = Math.max(Math.hypot(grid.uStepX, grid.uStepY), Math.hypot(grid.vStepX, grid.vStepY));
+  return Math.min(MAX_ANTIALIAS_TAPS, Math.max(1, Math.ceil(step - 1e-9)));
 }
 
 export type PixelNormalization = Pick<Preprocessing, 'color' | 'grayWeights' | 'scale' | 'mean' | 'std'>;
@@ -157,6 +172,32 @@ export function resampleToTensor(image: RgbaImage, grid: SampleGrid, target: Ten
   const colIndex = pillowNearest ? accumulatedIndices(grid.originX, grid.uStepX, outW) : undefined;
   const rowIndex = pillowNearest ? accumulatedIndices(grid.originY, grid.vStepY, outH) : undefined;
 
+  // Bilinear at source position (px, py), weighted, added into rgb (one scratch per call, no per-pixel garbage).
+  const rgb = new Float64Array(3);
+  const addBilinear = (px: number, py: number, weight: number): void => {
+    const fx = px - phase;
+    const fy = py - phase;
+    const x0 = Math.floor(fx);
+    const y0 = Math.floor(fy);
+    const ax = fx - x0;
+    const ay = fy - y0;
+    const o00 = offsetOf(x0, y0);
+    const o01 = offsetOf(x0 + 1, y0);
+    const o10 = offsetOf(x0, y0 + 1);
+    const o11 = offsetOf(x0 + 1, y0 + 1);
+    for (let c = 0; c < 3; c++) {
+      // tf's order: lerp left->right on both rows, then top->bottom.
+      const tl = o00 >= 0 ? (src[o00 + c] ?? 0) : 0;
+      const tr = o01 >= 0 ? (src[o01 + c] ?? 0) : 0;
+      const bl = o10 >= 0 ? (src[o10 + c] ?? 0) : 0;
+      const br = o11 >= 0 ? (src[o11 + c] ?? 0) : 0;
+      const top = tl + (tr - tl) * ax;
+      rgb[c] = (rgb[c] ?? 0) + (top + (bl + (br - bl) * ax - top) * ay) * weight;
+    }
+  };
+  const taps = bilinear ? antialiasTaps(grid) : 1;
+  const tapWeight = 1 / (taps * taps);
+
   for (let v = 0; v < outH; v++) {
     const rowX = grid.originX + (v + phase) * grid.vStepX;
     const rowY = grid.originY + (v + phase) * grid.vStepY;
@@ -167,35 +208,26 @@ export function resampleToTensor(image: RgbaImage, grid: SampleGrid, target: Ten
       let g: number;
       let b: number;
       if (bilinear) {
-        const fx = px - phase;
-        const fy = py - phase;
-        const x0 = Math.floor(fx);
-        const y0 = Math.floor(fy);
-        const ax = fx - x0;
-        const ay = fy - y0;
-        const o00 = offsetOf(x0, y0);
-        const o01 = offsetOf(x0 + 1, y0);
-        const o10 = offsetOf(x0, y0 + 1);
-        const o11 = offsetOf(x0 + 1, y0 + 1);
-        // tf's order: lerp left->right on both rows, then top->bottom.
-        let tl = o00 >= 0 ? (src[o00] ?? 0) : 0;
-        let tr = o01 >= 0 ? (src[o01] ?? 0) : 0;
-        let bl = o10 >= 0 ? (src[o10] ?? 0) : 0;
-        let br = o11 >= 0 ? (src[o11] ?? 0) : 0;
-        let top = tl + (tr - tl) * ax;
-        r = top + (bl + (br - bl) * ax - top) * ay;
-        tl = o00 >= 0 ? (src[o00 + 1] ?? 0) : 0;
-        tr = o01 >= 0 ? (src[o01 + 1] ?? 0) : 0;
-        bl = o10 >= 0 ? (src[o10 + 1] ?? 0) : 0;
-        br = o11 >= 0 ? (src[o11 + 1] ?? 0) : 0;
-        top = tl + (tr - tl) * ax;
-        g = top + (bl + (br - bl) * ax - top) * ay;
-        tl = o00 >= 0 ? (src[o00 + 2] ?? 0) : 0;
-        tr = o01 >= 0 ? (src[o01 + 2] ?? 0) : 0;
-        bl = o10 >= 0 ? (src[o10 + 2] ?? 0) : 0;
-        br = o11 >= 0 ? (src[o11 + 2] ?? 0) : 0;
-        top = tl + (tr - tl) * ax;
-        b = top + (bl + (br - bl) * ax - top) * ay;
+        rgb.fill(0);
+        if (taps === 1) {
+          addBilinear(px, py, 1);
+        } else {
+          // Taps at the centres of a taps x taps split of the pixel's footprint, centred on (px, py).
+          for (let j = 0; j < taps; j++) {
+            const dv = (j + 0.5) / taps - 0.5;
+            for (let i = 0; i < taps; i++) {
+              const du = (i + 0.5) / taps - 0.5;
+              addBilinear(
+                px + du * grid.uStepX + dv * grid.vStepX,
+                py + du * grid.uStepY + dv * grid.vStepY,
+                tapWeight,
+              );
+            }
+          }
+        }
+        r = rgb[0] ?? 0;
+        g = rgb[1] ?? 0;
+        b = rgb[2] ?? 0;
       } else {
         const o =
           colIndex && rowIndex

@@ -45,12 +45,15 @@ const WEBM = 'video/webm';
 
 /**
  * VP8 frames against raw RGBA frames of the same paused pictures: the box, the seven probabilities and the
- * top emotion. At the encoder's best quality (about 42 dB PSNR) a box moves by a pixel or two and most
- * probabilities by less than 1e-3; a face between two expressions can swing further (0.32 once, the same
- * top emotion), hence a median and an agreement rate rather than a bound on every picture.
+ * top emotion. At the encoder's best quality (about 42 dB PSNR) a box moves by a pixel or two; with face-api
+ * most probabilities moved by less than 1e-3. The default classifier (affect-lens-ferplus: the face shrunk to
+ * 48x48 grey, sharper probabilities) moves more: a median of the largest difference per picture of 0.020
+ * (plain bilinear crop) and 0.017 (antialiased crop, its manifest setting) in two runs, same top emotion on
+ * every picture. A face between two expressions can swing further (0.32 once, the same top emotion), hence a
+ * median and an agreement rate rather than a bound on every picture.
  */
 const VP8_MIN_BOX_IOU = 0.9;
-const VP8_MEDIAN_PROBABILITY_DIFF = 0.02;
+const VP8_MEDIAN_PROBABILITY_DIFF = 0.03;
 const VP8_MIN_TOP_AGREEMENT = 0.85;
 
 type Rect = { x: number; y: number; width: number; height: number };
