@@ -125,8 +125,8 @@ describe('resampleToTensor: antialiased bilinear (box filter over the footprint)
   });
 
   it('keeps a 1-px checkerboard near its mean grey where plain bilinear aliases it to black and white', () => {
-    // Shrunk 3x: plain bilinear lands on single pixels (0 or 200); 3x3 footprints hold 5 of one and 4 of the
-    // other (88.9 or 111.1).
+    // Shrunk 3x: plain bilinear lands on single pixels (0 or 200). Two taps per axis at index 0.25 and 1.75
+    // of each 3 px footprint, each a 3:1 bilinear mix: 75 or 125, a quarter of plain bilinear's swing.
     const side = 48 * 3;
     const pixels: [number, number, number][] = [];
     for (let y = 0; y < side; y++)
@@ -140,7 +140,8 @@ describe('resampleToTensor: antialiased bilinear (box filter over the footprint)
     const spread = (v: number[]) => Math.max(...v) - Math.min(...v);
     expect(spread(run(image(side, side, pixels), grid, 48, 48))).toBe(200);
     const smooth = run(image(side, side, pixels), antialiased(grid), 48, 48);
-    expect(spread(smooth)).toBeCloseTo(200 / 9, 4); // float32 tensor
+    expect(spread(smooth)).toBeCloseTo(50, 4);
+    expect(smooth.reduce((a, b) => a + b, 0) / smooth.length).toBeCloseTo(100, 0);
   });
 
   it('is plain bilinear when the picture grows or keeps its size, and for nearest', () => {
@@ -152,7 +153,7 @@ describe('resampleToTensor: antialiased bilinear (box filter over the footprint)
     expect(antialiasTaps(antialiased(near))).toBe(1);
   });
 
-  it('takes ceil(step) taps per axis, along a rotated grid too, at most MAX_ANTIALIAS_TAPS', () => {
+  it('takes ceil(step / 2) taps per axis, along a rotated grid too, at most MAX_ANTIALIAS_TAPS', () => {
     const grid = (step: number, angle = 0): SampleGrid => ({
       originX: 0,
       originY: 0,
@@ -164,8 +165,9 @@ describe('resampleToTensor: antialiased bilinear (box filter over the footprint)
       mode: 'bilinear',
       antialias: true,
     });
-    expect(antialiasTaps(grid(2))).toBe(2);
-    expect(antialiasTaps(grid(4.2, 0.3))).toBe(5);
+    expect(antialiasTaps(grid(2))).toBe(1);
+    expect(antialiasTaps(grid(4))).toBe(2);
+    expect(antialiasTaps(grid(4.2, 0.3))).toBe(3);
     expect(antialiasTaps(grid(100))).toBe(MAX_ANTIALIAS_TAPS);
   });
 });

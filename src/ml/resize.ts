@@ -13,13 +13,9 @@
  * - Bilinear interpolates at index position (pos - phase); nearest takes floor(pos) (Pillow's NEAREST for
  *   half_pixel, tf's resizeNearestNeighbor / OpenCV INTER_NEAREST for asymmetric).
  * - Antialiased bilinear (grid.antialias) averages n x n bilinear taps spread evenly over the output pixel's
- *   footprint (n = ceil of the longer step, at most MAX_ANTIALIAS_TAPS): a box filter over the area the pixel
- *   covers. A step of 1 or less gives n = 1, plain bilinear.
- * - Neighbours are clamped into `clamp` when given (tf clamps to its input tensor, i.e. replicate); any
- *   pixel outside the image (and outside `window`, when given) then reads 0 (MediaPipe BORDER_ZERO,
- *   face-api's zero padding).
- * - Values are normalised as manifest.ts documents: (v * scale - mean[c]) / std[c], channels in `color`
- *   order; 'gray' is grayWeights · (R, G, B) on 0..255 values. Alpha is ignored.
+ *   footprint, n = ceil(step / 2) (each tap already averages the 2x2 pixels around it, so taps 2 px apart cover
+ *   the footprint: the exact box mean where they land between pixels), at most MAX_ANTIALIAS_TAPS. A step of 2
+ *   or less gives n = 1, plain bilinear.
  */
 import type { Layout, Preprocessing } from './manifest.ts';
 import type { RgbaImage } from './types.ts';
@@ -60,14 +56,14 @@ export interface SampleGrid {
   antialias?: boolean;
 }
 
-/** Taps per axis of the antialiased resize, at most: a 16x downscale (a 768 px face into 48 px) still averages fully. */
+/** Taps per axis of the antialiased resize, at most: a 32x downscale (a 1536 px face into 48 px) still averages fully. */
 export const MAX_ANTIALIAS_TAPS = 16;
 
 /** Taps per axis for a grid: 1 unless it is an antialiased bilinear grid that shrinks the picture. */
 export function antialiasTaps(grid: SampleGrid): number {
   if (!grid.antialias || grid.mode !== 'bilinear') return 1;
   const step = Math.max(Math.hypot(grid.uStepX, grid.uStepY), Math.hypot(grid.vStepX, grid.vStepY));
-  return Math.min(MAX_ANTIALIAS_TAPS, Math.max(1, Math.ceil(step - 1e-9)));
+  return Math.min(MAX_ANTIALIAS_TAPS, Math.max(1, Math.ceil(step / 2 - 1e-9)));
 }
 
 export type PixelNormalization = Pick<Preprocessing, 'color' | 'grayWeights' | 'scale' | 'mean' | 'std'>;

@@ -48,7 +48,7 @@ const WEBM = 'video/webm';
  * top emotion. At the encoder's best quality (about 42 dB PSNR) a box moves by a pixel or two; with face-api
  * most probabilities moved by less than 1e-3. The default classifier (affect-lens-ferplus: the face shrunk to
  * 48x48 grey, sharper probabilities) moves more: a median of the largest difference per picture of 0.020
- * (plain bilinear crop) and 0.017 (antialiased crop, its manifest setting) in two runs, same top emotion on
+ * (plain bilinear crop) and 0.015-0.017 (antialiased crop, its manifest setting) in three runs, same top emotion on
  * every picture. A face between two expressions can swing further (0.32 once, the same top emotion), hence a
  * median and an agreement rate rather than a bound on every picture.
  */
