@@ -86,7 +86,9 @@ def finish(args, net, norm, data, history, device, say, repo):
         f"(raw {100 * t['raw']['accuracy']:.2f}% / {t['raw']['macroRecall']:.3f}); "
         f"ECE {t['raw']['ece']:.4f} before calibration, {t['calibrated']['ece']:.4f} after"
     )
-    say("test recall: " + ", ".join(f"{e} {r:.3f}" for e, r in zip(EMOTIONS, t["calibrated"]["recall"])))
+    say("test recall: " + ", ".join(
+        f"{e} {r:.3f}" if r == r else f"{e} - (no face of it in test)" for e, r in zip(EMOTIONS, t["calibrated"]["recall"])
+    ))
     with open(os.path.join(args.out, "metrics.json"), "w") as f:
         json.dump(metrics, f, indent=1)
     plot_curve(history, os.path.join(args.out, "curve.png"))
