@@ -18,6 +18,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from augment import augment  # noqa: E402
+import calibrate  # noqa: E402
 from ferplus_data import EMOTIONS, Split, check_root  # noqa: E402
 from model import FerNet  # noqa: E402
 import finish  # noqa: E402
@@ -119,12 +120,11 @@ def predict_logits(model, images_u8, norm, device, flip=False, batch=512):
 
 
 def valid_scores(model, split, norm, device):
+    """(accuracy, macro recall) on the split's scored faces."""
     scored = split.majority >= 0
     logits = predict_logits(model, split.images[scored], norm, device)
-    pred = logits.argmax(axis=1)
-    labels = split.majority[scored]
-    recall = [float((pred[labels == k] == k).mean()) for k in range(len(EMOTIONS)) if (labels == k).any()]
-    return float((pred == labels).mean()), float(np.mean(recall))
+    s = calibrate.scores(logits.argmax(axis=1), split.majority[scored], len(EMOTIONS))
+    return s["accuracy"], s["macroRecall"]
 
 
 def fmt_duration(seconds):
