@@ -10,7 +10,8 @@ export function App() {
     <main class="options" data-ready={install.installed === undefined ? 'false' : 'true'}>
       <h1>Affect Lens: models</h1>
       <p class="note">
-        Affect Lens comes with two small emotion classifiers. A larger, more accurate one can be added here.
+        Affect Lens comes with three small emotion classifiers: its own, trained on FER+ (the default),
+        face-api's and mini-Xception. A larger one, trained on AffectNet, can be added here.
       </p>
       <EmoAffectNetPanel install={install} />
     </main>
