@@ -51,7 +51,7 @@ export default defineConfig({
       'storage',
       'activeTab',
       'scripting',
-      // The idle check that unloads an unused engine (src/messaging/engine-idle.ts); no install warning.
+      // The idle check that unloads an unused engine (src/background/engine-idle.ts); no install warning.
       'alarms',
       // Chrome hosts the engine in an offscreen document; Firefox runs it in the background page.
       ...(browser === 'firefox' ? [] : ['offscreen']),

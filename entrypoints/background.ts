@@ -1,20 +1,20 @@
 /**
- * Wiring only: the real browser APIs into src/messaging/background.ts, the context menu and the keyboard
+ * Wiring only: the real browser APIs into src/background/background-app.ts, the context menu and the keyboard
  * command. Chrome hosts the engine in the offscreen document; Firefox (no offscreen API) hosts it here.
  */
 import { browser, type Browser } from 'wxt/browser';
 import { defineBackground } from 'wxt/utils/define-background';
-import { createBackground } from '../src/messaging/background.ts';
+import { createBackground } from '../src/background/background-app.ts';
 import {
   deferredEngineHandlers,
   localEngineClient,
   offscreenEngineClient,
   type EngineClient,
-} from '../src/messaging/engine-client.ts';
-import { createIdleUnloader, ENGINE_IDLE_ALARM } from '../src/messaging/engine-idle.ts';
+} from '../src/background/engine-client.ts';
+import { createIdleUnloader, ENGINE_IDLE_ALARM } from '../src/background/engine-idle.ts';
 import { serveFramesPort } from '../src/messaging/frames-port.ts';
 import { registerHandlers, sendMessage, sendToTab } from '../src/messaging/messenger.ts';
-import { sessionTabStates } from '../src/messaging/tab-states.ts';
+import { sessionTabStates } from '../src/background/tab-states.ts';
 import {
   chromeOffscreenApi,
   createOffscreenLifecycle,

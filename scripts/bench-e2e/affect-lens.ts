@@ -6,7 +6,8 @@
  * the same timings for a while with the other frame encoding, for a side-by-side comparison.
  */
 import type { Page } from 'playwright-core';
-import type { EngineStatus, FrameEncoding, FrameTiming } from '../../src/messaging/protocol.ts';
+import type { EngineStatus } from '../../src/protocol/engine-status.ts';
+import type { FrameEncoding, FrameTiming } from '../../src/protocol/frames.ts';
 import { tabIdOf, type ExtensionBrowser } from '../../tests/e2e/helpers/browser.ts';
 import {
   checkEngineIdle,

@@ -2,7 +2,7 @@
  * Turns the raw measurements of Affect Lens and the peer into one table (metric | Affect Lens | peer |
  * ratio | target | load average) and a JSON report. Ratios are Affect Lens / peer.
  */
-import type { FrameTiming } from '../../src/messaging/protocol.ts';
+import type { FrameTiming } from '../../src/protocol/frames.ts';
 import type { Stage } from '../../src/ml/engine-api.ts';
 import type { AffectLensResult } from './affect-lens.ts';
 import type { LoadSampler } from './load-sampler.ts';

@@ -5,7 +5,8 @@
  */
 import { connectFramesPort } from '../messaging/frames-port.ts';
 import { isContextInvalidated } from '../messaging/envelope.ts';
-import { registerHandlers, sendMessage, type HandlersFor } from '../messaging/messenger.ts';
+import { registerHandlers, sendMessage } from '../messaging/messenger.ts';
+import type { HandlersFor } from '../protocol/protocol-map.ts';
 import type { VideoTimeline } from '../timeline/emotion-history.ts';
 import { DEFAULT_SETTINGS, type Settings } from '../settings/schema.ts';
 import { loadSettings, watchSettings } from '../settings/storage.ts';

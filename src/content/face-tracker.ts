@@ -6,7 +6,7 @@
  * A face that carries the temporal model's result (`smoothed`, "smoothed over 2 s") shows that result as it
  * is: it is already smoothed over time, and smoothing it again would only delay it.
  */
-import type { FrameFace } from '../messaging/protocol.ts';
+import type { FrameFace } from '../protocol/frames.ts';
 import { EMOTIONS, type Emotion, type EmotionScores } from '../ml/emotions.ts';
 import type { PxBox } from '../ml/types.ts';
 import { iou } from '../ml/weighted-nms.ts';

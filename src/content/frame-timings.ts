@@ -3,7 +3,7 @@
  * through overlayDescribe): capture, result, overlay drawn, and the transport and engine times the engine host
  * reported. A fixed ring of reused records: once full, recording a frame allocates nothing but its stages.
  */
-import type { FrameTiming } from '../messaging/protocol.ts';
+import type { FrameTiming } from '../protocol/frames.ts';
 
 /** Four seconds at 30 analysed frames per second: enough for a reader polling once a second on a busy machine. */
 export const FRAME_TIMINGS_KEPT = 128;

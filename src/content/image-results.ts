@@ -2,7 +2,7 @@
  * Shows a right-click result over every <img> of this document that displays the analysed URL: "Analysing…"
  * while pending, a box per face when done (or "No face found"), the error when it failed.
  */
-import type { ImageResult } from '../messaging/protocol.ts';
+import type { ImageResult } from '../protocol/overlay.ts';
 import type { OverlayLayer } from './overlay-layer.ts';
 
 export function imagesShowing(doc: Document, srcUrl: string): HTMLImageElement[] {

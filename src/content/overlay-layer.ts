@@ -6,10 +6,10 @@
  * box per face with the top emotion, optionally bars for all seven. A face with the temporal model's result
  * ("smoothed over 2 s") shows it with the span it covers ("2 s") after the probability.
  */
-import type { Emotion, EmotionScores } from '../ml/emotions.ts';
-import { EMOTIONS } from '../ml/emotions.ts';
+import { type Emotion, type EmotionScores, EMOTIONS } from '../ml/emotions.ts';
 import type { PxBox } from '../ml/types.ts';
-import type { FrameTiming, OverlaySnapshot } from '../messaging/protocol.ts';
+import type { FrameTiming } from '../protocol/frames.ts';
+import type { OverlaySnapshot } from '../protocol/overlay.ts';
 import { EMOTION_COLORS, EMOTION_LABELS, percent } from '../ui/emotion-style.ts';
 import type { ContentContext } from './content-context.ts';
 import { mediaSrcOf } from './media-src.ts';

@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Face } from '../ml/engine-api.ts';
-import type { CapturedRegion, CaptureRequest } from '../messaging/protocol.ts';
+import type { CapturedRegion, CaptureRequest } from '../protocol/capture.ts';
 import type { ContentContext } from './content-context.ts';
 import { OverlayLayer } from './overlay-layer.ts';
 import { formatVideoTime, offerScreenSnapshot, SNAPSHOT_ACTION } from './screen-snapshot.ts';

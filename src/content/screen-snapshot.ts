@@ -8,7 +8,8 @@
  * a tab not on screen, a video scrolled away) are shown in the notice, with the button to try again.
  */
 import { isContextInvalidated } from '../messaging/envelope.ts';
-import type { CapturedRegion, CaptureRequest, ImageAnalysis } from '../messaging/protocol.ts';
+import type { CapturedRegion, CaptureRequest } from '../protocol/capture.ts';
+import type { ImageAnalysis } from '../protocol/overlay.ts';
 import { cropBoxToSource, visiblePart, type Rect } from '../transport/capture-crop.ts';
 import type { ContentContext } from './content-context.ts';
 import type { MediaOverlay, OverlayFace, OverlayLayer } from './overlay-layer.ts';

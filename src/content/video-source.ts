@@ -5,7 +5,7 @@
  * `maxFps`, and frames are dropped, never queued. Unreadable videos (cross-origin without CORS, DRM) get an
  * explanation over them instead of boxes.
  */
-import type { FrameAnalysis, FrameTiming } from '../messaging/protocol.ts';
+import type { FrameAnalysis, FrameTiming } from '../protocol/frames.ts';
 import { isContextInvalidated } from '../messaging/envelope.ts';
 import { scaleFaces } from '../ml/scale-faces.ts';
 import type { Settings } from '../settings/schema.ts';

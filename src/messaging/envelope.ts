@@ -3,7 +3,7 @@
  * and are rethrown at the caller as RemoteError with the original name and message, so a failure in the
  * offscreen document reads the same in the popup as where it happened.
  */
-import type { MessageType } from './protocol.ts';
+import type { MessageType } from '../protocol/protocol-map.ts';
 
 export const ENVELOPE_TAG = 'affect-lens/1';
 

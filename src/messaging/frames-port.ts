@@ -6,8 +6,7 @@
  */
 import { browser, type Browser } from 'wxt/browser';
 import { NoReceiverError, RemoteError, serializeError, type SerializedError } from './envelope.ts';
-import type { HandlersFor, MessageSender } from './messenger.ts';
-import type { ArgsOf, MessagesVia, ResultOf } from './protocol.ts';
+import type { HandlersFor, MessageSender, ArgsOf, MessagesVia, ResultOf } from '../protocol/protocol-map.ts';
 
 export const FRAMES_PORT = 'affect-lens/frames';
 

@@ -1,8 +1,9 @@
 import { fakeBrowser } from '@webext-core/fake-browser';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { NoReceiverError, RemoteError } from './envelope.ts';
-import { registerHandlers, sendMessage, type HandlersFor } from './messenger.ts';
-import { absentEngineStatus } from './protocol.ts';
+import { registerHandlers, sendMessage } from './messenger.ts';
+import type { HandlersFor } from '../protocol/protocol-map.ts';
+import { absentEngineStatus } from '../protocol/engine-status.ts';
 
 vi.mock('wxt/browser', async () => ({ browser: (await import('@webext-core/fake-browser')).fakeBrowser }));
 

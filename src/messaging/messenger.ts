@@ -3,7 +3,7 @@
  * handler table of its receiver role; the listener ignores messages it has no handler for, so several
  * extension contexts (background, offscreen document) can share `runtime.onMessage` and exactly one answers.
  */
-import { browser, type Browser } from 'wxt/browser';
+import { browser } from 'wxt/browser';
 import {
   isNoReceiverMessage,
   isRequest,
@@ -11,28 +11,19 @@ import {
   request,
   serializeError,
   unwrapReply,
+  type Reply,
 } from './envelope.ts';
-import type { Reply } from './envelope.ts';
 import {
   MESSAGES,
   type ArgsOf,
-  type DataOf,
-  type MessagesTo,
+  type Handler,
+  type HandlersFor,
+  type MessageSender,
   type MessagesVia,
   type MessageType,
   type Receiver,
   type ResultOf,
-} from './protocol.ts';
-
-export type MessageSender = Browser.runtime.MessageSender;
-
-export type Handler<K extends MessageType> = (
-  data: DataOf<K>,
-  sender: MessageSender,
-) => ResultOf<K> | Promise<ResultOf<K>>;
-
-/** Exactly one handler for every message addressed to receiver R (a missing or extra key is a type error). */
-export type HandlersFor<R extends Receiver> = { [K in MessagesTo<R>]: Handler<K> };
+} from '../protocol/protocol-map.ts';
 
 function rethrow(type: MessageType, error: unknown): never {
   const message = error instanceof Error ? error.message : String(error);

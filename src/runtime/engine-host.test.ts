@@ -5,7 +5,7 @@ import type { Engine, Face } from '../ml/engine-api.ts';
 import type { Manifest, TemporalEntry } from '../ml/manifest.ts';
 import type { SmoothedFace, TemporalSmoother } from '../ml/temporal-smoother.ts';
 import type { RgbaImage } from '../ml/types.ts';
-import type { FrameRequest } from '../messaging/protocol.ts';
+import type { FrameRequest } from '../protocol/frames.ts';
 import { DEFAULT_SETTINGS, engineConfigOf } from '../settings/schema.ts';
 import { KeyFrameNeededError, type VideoStreamDecoders } from './vp8-decoders.ts';
 import { createEngineHost, type EngineHostDeps, frameFaceOf } from './engine-host.ts';

@@ -12,17 +12,16 @@ import { frameSideFor } from '../ml/frame-side.ts';
 import { scaleFaces } from '../ml/scale-faces.ts';
 import type { SmoothedFace, TemporalSmoother } from '../ml/temporal-smoother.ts';
 import type { RgbaImage } from '../ml/types.ts';
-import type { HandlersFor, MessageSender } from '../messaging/messenger.ts';
+import type { HandlersFor, MessageSender } from '../protocol/protocol-map.ts';
 import {
   absentEngineStatus,
   type EngineStatus,
-  type FrameAnalysis,
-  type FrameFace,
-  type FrameRequest,
-  type ImageAnalysis,
   type TemporalStatus,
-} from '../messaging/protocol.ts';
-import { DEFAULT_SETTINGS, engineConfigOf, type EngineConfig } from '../settings/schema.ts';
+  type EngineConfig,
+} from '../protocol/engine-status.ts';
+import type { FrameAnalysis, FrameFace, FrameRequest } from '../protocol/frames.ts';
+import type { ImageAnalysis } from '../protocol/overlay.ts';
+import { DEFAULT_SETTINGS, engineConfigOf } from '../settings/schema.ts';
 import type { DecodedImage } from './decode-image.ts';
 import type { LoadedEngine, LoadOptions } from './engine-loader.ts';
 import { DROPPED, FairScheduler } from './fair-scheduler.ts';

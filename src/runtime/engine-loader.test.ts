@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { Engine, Face } from '../ml/engine-api.ts';
 import { emoAffectNetLstmEntry } from '../emo-affectnet/lstm-import.ts';
 import type { Manifest, TemporalEntry } from '../ml/manifest.ts';
-import type { Provider } from '../messaging/protocol.ts';
+import type { Provider } from '../protocol/engine-status.ts';
 import {
   loadEngine,
   type EngineLoaderDeps,

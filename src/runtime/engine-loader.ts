@@ -17,11 +17,9 @@ import type { InferenceBackend } from '../ml/backend.ts';
 import type { Manifest, TemporalEntry } from '../ml/manifest.ts';
 import { createTemporalSmoother, type TemporalSmoother } from '../ml/temporal-smoother.ts';
 import type { RgbaImage } from '../ml/types.ts';
-import type { Provider } from '../messaging/protocol.ts';
-import type { BackendPreference } from '../settings/schema.ts';
+import type { Provider, BackendPreference } from '../protocol/engine-status.ts';
 import { chooseProvider } from './provider-choice.ts';
-import type { GpuDeviceLike, WebGpuProbe } from './webgpu-probe.ts';
-import { watchDeviceLoss } from './webgpu-probe.ts';
+import { type GpuDeviceLike, type WebGpuProbe, watchDeviceLoss } from './webgpu-probe.ts';
 
 export interface LoadableBackend extends InferenceBackend {
   load(modelId: string): Promise<void>;

@@ -2,8 +2,7 @@
  * Which execution provider the engine starts on, and why, from the user's preference and what WebGPU offers.
  * The "why" is shown to the user: an expected degradation is a value in the status (../../shared/STYLE.md).
  */
-import type { Provider } from '../messaging/protocol.ts';
-import type { BackendPreference } from '../settings/schema.ts';
+import type { Provider, BackendPreference } from '../protocol/engine-status.ts';
 import type { WebGpuProbe } from './webgpu-probe.ts';
 
 export interface ProviderChoice {

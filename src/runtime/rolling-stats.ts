@@ -2,7 +2,7 @@
  * Analysed fps, engine latency and transport cost over a sliding time window, for the engine status.
  * Fixed-size ring buffers: recording a frame allocates nothing.
  */
-import type { EngineStats } from '../messaging/protocol.ts';
+import type { EngineStats } from '../protocol/engine-status.ts';
 
 const CAPACITY = 256;
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { FramePayload } from '../messaging/protocol.ts';
+import type { FramePayload } from '../protocol/frames.ts';
 import { createVp8Decoders, KeyFrameNeededError, MAX_DECODED_STREAMS } from './vp8-decoders.ts';
 
 type Vp8Payload = Extract<FramePayload, { encoding: 'vp8' }>;

@@ -4,7 +4,7 @@
  * (re)configures the stream's decoder with the encoder's own config; a delta frame for a stream without a
  * decoder (a new engine host, a decoder error) throws KeyFrameNeededError, and the sender starts over.
  */
-import type { FramePayload } from '../messaging/protocol.ts';
+import type { FramePayload } from '../protocol/frames.ts';
 import type { RgbaImage } from '../ml/types.ts';
 
 type Vp8Payload = Extract<FramePayload, { encoding: 'vp8' }>;

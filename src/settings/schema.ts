@@ -2,10 +2,8 @@
  * The user's settings: one plain object with documented defaults, validated whenever it crosses a boundary
  * (storage, popup form). Invalid stored values are replaced by their default, each with a reason.
  */
-import type { FrameEncoding } from '../messaging/protocol.ts';
-
-/** Which execution provider the engine uses. */
-export type BackendPreference = 'auto' | 'webgpu' | 'wasm';
+import type { BackendPreference, EngineConfig } from '../protocol/engine-status.ts';
+import { FRAME_ENCODINGS, type FrameEncoding } from '../protocol/frames.ts';
 
 export interface Settings {
   /** Manifest id of the emotion classifier; null lets the engine use its default. */
@@ -33,7 +31,7 @@ export interface Settings {
    */
   backend: BackendPreference;
   /**
-   * How video frames travel to the engine (src/messaging/protocol.ts FrameEncoding). Not in the popup: a
+   * How video frames travel to the engine (src/protocol/frames.ts FrameEncoding). Not in the popup: a
    * knob for measuring the transport (tests/e2e, src/transport/README.md).
    */
   frameEncoding: FrameEncoding;
@@ -57,7 +55,6 @@ export const SETTING_LIMITS = {
 } as const;
 
 const BACKENDS: readonly BackendPreference[] = ['auto', 'webgpu', 'wasm'];
-const ENCODINGS: readonly FrameEncoding[] = ['vp8', 'jpeg', 'rgba'];
 
 export interface ValidatedSettings {
   settings: Settings;
@@ -115,23 +112,14 @@ export function validateSettings(raw: unknown): ValidatedSettings {
     else problems.push(`backend: expected one of ${BACKENDS.join(', ')}, got ${JSON.stringify(r.backend)}`);
   }
   if (r.frameEncoding !== undefined) {
-    if (ENCODINGS.includes(r.frameEncoding as FrameEncoding))
+    if (FRAME_ENCODINGS.includes(r.frameEncoding as FrameEncoding))
       settings.frameEncoding = r.frameEncoding as FrameEncoding;
     else
       problems.push(
-        `frameEncoding: expected one of ${ENCODINGS.join(', ')}, got ${JSON.stringify(r.frameEncoding)}`,
+        `frameEncoding: expected one of ${FRAME_ENCODINGS.join(', ')}, got ${JSON.stringify(r.frameEncoding)}`,
       );
   }
   return { settings, problems };
-}
-
-/** The part of the settings the engine host needs (it cannot read extension storage itself). */
-export interface EngineConfig {
-  classifierId: string | null;
-  minScore: number;
-  backend: BackendPreference;
-  /** Settings.temporalSmoothing. */
-  temporal: boolean;
 }
 
 export function engineConfigOf(settings: Settings): EngineConfig {

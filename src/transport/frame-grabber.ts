@@ -7,7 +7,7 @@
  * (on the page's main thread) and sends them as they are. Without WebCodecs, 'vp8' falls back to 'rgba'.
  */
 import { MAX_FRAME_SIDE } from '../ml/frame-side.ts';
-import type { FrameEncoding, FramePayload } from '../messaging/protocol.ts';
+import type { FrameEncoding, FramePayload } from '../protocol/frames.ts';
 import { vp8EncodingSupported, Vp8FrameEncoder } from './vp8-encoder.ts';
 
 /** The longest side of a frame sent to the engine, px (the engine asks for less when it needs less). */

@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { FramesPortClient } from '../messaging/frames-port.ts';
 import { NoReceiverError } from '../messaging/envelope.ts';
-import { absentEngineStatus, type FrameAnalysis, type FrameRequest } from '../messaging/protocol.ts';
+import { absentEngineStatus } from '../protocol/engine-status.ts';
+import type { FrameAnalysis, FrameRequest } from '../protocol/frames.ts';
 import type { GrabbedFrame } from './frame-grabber.ts';
 import { createPortTransport } from './frame-transport.ts';
 

@@ -7,7 +7,8 @@
  * (the caller drops that frame) instead of queueing.
  */
 import type { FramesPortClient } from '../messaging/frames-port.ts';
-import type { FrameAnalysis, EngineStatus } from '../messaging/protocol.ts';
+import type { FrameAnalysis } from '../protocol/frames.ts';
+import type { EngineStatus } from '../protocol/engine-status.ts';
 import type { GrabbedFrame } from './frame-grabber.ts';
 
 export interface FrameTransport {

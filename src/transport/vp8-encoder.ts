@@ -10,7 +10,7 @@
  * the stream with a key frame that carries the encoder's own decoder config, colour space included (for a
  * frame it had to convert from RGB, decoding with any other colour space gives colours 6-7 levels too dark).
  */
-import type { FramePayload, Vp8StreamConfig } from '../messaging/protocol.ts';
+import type { FramePayload, Vp8StreamConfig } from '../protocol/frames.ts';
 
 export type Vp8Payload = Extract<FramePayload, { encoding: 'vp8' }>;
 

@@ -1,5 +1,5 @@
 /** The engine's state for people: loading progress, WebGPU or WebAssembly (and why), speed. */
-import type { EngineStatus } from '../messaging/protocol.ts';
+import type { EngineStatus } from '../protocol/engine-status.ts';
 
 const PROVIDER_NAMES = { webgpu: 'WebGPU', wasm: 'WebAssembly' } as const;
 

@@ -1,5 +1,5 @@
 /** The last right-clicked image of this tab and what was found in it. */
-import type { ImageResult } from '../messaging/protocol.ts';
+import type { ImageResult } from '../protocol/overlay.ts';
 import { EMOTION_COLORS, EMOTION_LABELS, percent } from './emotion-style.ts';
 
 export function ImageResultView({ result }: { result: ImageResult }) {

@@ -1,6 +1,6 @@
 /** The settings, applied live: every change is stored at once and picked up by the engine and the pages. */
-import type { EngineStatus } from '../messaging/protocol.ts';
-import { SETTING_LIMITS, type BackendPreference, type Settings } from '../settings/schema.ts';
+import type { EngineStatus, BackendPreference } from '../protocol/engine-status.ts';
+import { SETTING_LIMITS, type Settings } from '../settings/schema.ts';
 import type { TemporalToggle } from './temporal-toggle.ts';
 
 interface Props {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { absentEngineStatus, type EngineStatus, type TemporalStatus } from '../messaging/protocol.ts';
+import { absentEngineStatus, type EngineStatus, type TemporalStatus } from '../protocol/engine-status.ts';
 import { temporalToggleOf } from './temporal-toggle.ts';
 
 const ready = (temporal: TemporalStatus): EngineStatus => ({

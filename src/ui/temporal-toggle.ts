@@ -3,7 +3,7 @@
  * when the engine reports a temporal model it can run (EngineStatus.temporal), otherwise disabled with the
  * reason in a few words.
  */
-import type { EngineStatus } from '../messaging/protocol.ts';
+import type { EngineStatus } from '../protocol/engine-status.ts';
 
 export interface TemporalToggle {
   enabled: boolean;

@@ -11,7 +11,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OverlaySnapshot } from '../../src/messaging/protocol.ts';
+import type { OverlaySnapshot } from '../../src/protocol/overlay.ts';
 import {
   ARTIFACTS_DIR,
   e2eUnavailable,

@@ -1,5 +1,5 @@
 /**
- * An engine nobody uses is unloaded (src/messaging/engine-idle.ts) and comes back on the next frame: the
+ * An engine nobody uses is unloaded (src/background/engine-idle.ts) and comes back on the next frame: the
  * overlay of a video that was paused for long shows its faces again once the video plays, after a cold
  * start. The alarm's own period is a minute and the product's idle time 5 minutes, so the test runs the
  * alarm's check itself with an idle time of 1 s. The time from "play" to the first box drawn after the

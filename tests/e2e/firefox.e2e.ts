@@ -12,7 +12,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EngineStatus, ImageResult, OverlaySnapshot } from '../../src/messaging/protocol.ts';
+import type { EngineStatus } from '../../src/protocol/engine-status.ts';
+import type { ImageResult, OverlaySnapshot } from '../../src/protocol/overlay.ts';
 import { ARTIFACTS_DIR, REPO_ROOT } from './helpers/browser.ts';
 import { waitFor } from './helpers/extension-calls.ts';
 import {

@@ -8,7 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page, Worker } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OverlaySnapshot } from '../../src/messaging/protocol.ts';
+import type { OverlaySnapshot } from '../../src/protocol/overlay.ts';
 import {
   ARTIFACTS_DIR,
   e2eUnavailable,

@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PxBox } from '../../src/ml/types.ts';
-import type { OverlaySnapshot } from '../../src/messaging/protocol.ts';
+import type { OverlaySnapshot } from '../../src/protocol/overlay.ts';
 import { openNodeEngine } from '../../src/cli/args.ts';
 import {
   ARTIFACTS_DIR,

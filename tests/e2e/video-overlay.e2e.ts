@@ -12,7 +12,8 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmotionScores } from '../../src/ml/emotions.ts';
-import type { EngineStatus, OverlaySnapshot } from '../../src/messaging/protocol.ts';
+import type { EngineStatus } from '../../src/protocol/engine-status.ts';
+import type { OverlaySnapshot } from '../../src/protocol/overlay.ts';
 import { DEFAULT_SETTINGS } from '../../src/settings/schema.ts';
 import {
   ARTIFACTS_DIR,

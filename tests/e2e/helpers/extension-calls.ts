@@ -3,7 +3,8 @@
  * handler (native menus cannot be clicked by automation), what a tab's overlay shows, the engine status.
  */
 import type { Page, Worker } from 'playwright-core';
-import type { EngineStatus, ImageResult, OverlaySnapshot } from '../../../src/messaging/protocol.ts';
+import type { EngineStatus } from '../../../src/protocol/engine-status.ts';
+import type { ImageResult, OverlaySnapshot } from '../../../src/protocol/overlay.ts';
 import type { Settings } from '../../../src/settings/schema.ts';
 import type { ExtensionBrowser } from './browser.ts';
 

@@ -4,17 +4,11 @@
  * handler table must answer every message of its receiver, no more.
  */
 import { expectTypeOf, test } from 'vitest';
-import type { HandlersFor } from './messenger.ts';
+import type { HandlersFor, MessagesTo, MessagesVia } from '../protocol/protocol-map.ts';
 import { sendMessage, sendToTab } from './messenger.ts';
-import type {
-  EngineStatus,
-  FrameAnalysis,
-  ImageResult,
-  MessagesTo,
-  MessagesVia,
-  OverlaySnapshot,
-  TabState,
-} from './protocol.ts';
+import type { EngineStatus } from '../protocol/engine-status.ts';
+import type { FrameAnalysis } from '../protocol/frames.ts';
+import type { ImageResult, OverlaySnapshot, TabState } from '../protocol/overlay.ts';
 
 test('senders are typed by message', () => {
   expectTypeOf(sendMessage<'ensureEngine'>).returns.resolves.toEqualTypeOf<EngineStatus>();

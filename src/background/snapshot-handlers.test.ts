@@ -2,8 +2,9 @@ import { describe, expect, it, vi } from 'vitest';
 import type { CaptureImage } from '../transport/capture-image.ts';
 import type { Rect } from '../transport/capture-crop.ts';
 import type { EngineClient } from './engine-client.ts';
-import type { MessageSender } from './messenger.ts';
-import { absentEngineStatus, type CaptureRequest } from './protocol.ts';
+import type { MessageSender } from '../protocol/protocol-map.ts';
+import { absentEngineStatus } from '../protocol/engine-status.ts';
+import type { CaptureRequest } from '../protocol/capture.ts';
 import { CaptureRateLimitError, snapshotHandlers, type ScreenCapture } from './snapshot-handlers.ts';
 
 const analysis = { width: 300, height: 200, faces: [], latencyMs: 5 };

@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { offscreenEngineClient, type OffscreenClientDeps } from './engine-client.ts';
-import { NoReceiverError } from './envelope.ts';
-import { absentEngineStatus, type MessageType } from './protocol.ts';
+import { NoReceiverError } from '../messaging/envelope.ts';
+import { absentEngineStatus } from '../protocol/engine-status.ts';
+import type { MessageType } from '../protocol/protocol-map.ts';
 import { DEFAULT_SETTINGS, engineConfigOf } from '../settings/schema.ts';
 
 vi.mock('wxt/browser', async () => ({ browser: (await import('@webext-core/fake-browser')).fakeBrowser }));

@@ -1,11 +1,13 @@
 import { fakeBrowser } from '@webext-core/fake-browser';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Face } from '../ml/engine-api.ts';
-import { createBackground, type BackgroundDeps } from './background.ts';
+import { createBackground, type BackgroundDeps } from './background-app.ts';
 import type { EngineClient } from './engine-client.ts';
-import { NoReceiverError } from './envelope.ts';
-import type { TabTarget } from './messenger.ts';
-import { absentEngineStatus, type ImageAnalysis, type MessageType } from './protocol.ts';
+import { NoReceiverError } from '../messaging/envelope.ts';
+import type { TabTarget } from '../messaging/messenger.ts';
+import { absentEngineStatus } from '../protocol/engine-status.ts';
+import type { ImageAnalysis } from '../protocol/overlay.ts';
+import type { MessageType } from '../protocol/protocol-map.ts';
 import { sessionTabStates } from './tab-states.ts';
 
 vi.mock('wxt/browser', async () => ({ browser: (await import('@webext-core/fake-browser')).fakeBrowser }));

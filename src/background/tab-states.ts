@@ -3,7 +3,7 @@
  * service worker may be stopped at any time, and session storage survives that but not a browser restart.
  */
 import { browser } from 'wxt/browser';
-import type { TabState } from './protocol.ts';
+import type { TabState } from '../protocol/overlay.ts';
 
 export interface TabStateStore {
   get: (tabId: number) => Promise<TabState>;

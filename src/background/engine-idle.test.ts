@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { EngineClient } from './engine-client.ts';
 import { createIdleUnloader, ENGINE_IDLE_ALARM, ENGINE_IDLE_MS, type AlarmsLike } from './engine-idle.ts';
-import { absentEngineStatus, type EngineStatus } from './protocol.ts';
+import { absentEngineStatus, type EngineStatus } from '../protocol/engine-status.ts';
 
 function fakeAlarms() {
   const alarms = new Map<string, { periodInMinutes: number }>();

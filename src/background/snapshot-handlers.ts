@@ -14,7 +14,7 @@ import type { CaptureImage } from '../transport/capture-image.ts';
 import { captureCrop } from '../transport/capture-crop.ts';
 import { RateGate } from '../transport/rate-gate.ts';
 import type { EngineClient } from './engine-client.ts';
-import type { HandlersFor } from './messenger.ts';
+import type { HandlersFor } from '../protocol/protocol-map.ts';
 
 export interface ScreenCapture {
   /** tabs.captureVisibleTab(windowId, { format: 'png' }): a data: URL. */

@@ -3,11 +3,11 @@
  * document in Chrome (created on demand, configured with the current settings whenever it is new, and
  * recreated once if it vanished), direct calls in Firefox where the background page hosts the engine itself.
  */
-import type { EngineConfig } from '../settings/schema.ts';
-import { NoReceiverError } from './envelope.ts';
-import type { HandlersFor, MessageSender } from './messenger.ts';
-import { sendMessage } from './messenger.ts';
-import { absentEngineStatus, type EngineStatus, type ImageAnalysis } from './protocol.ts';
+import { type EngineConfig, absentEngineStatus, type EngineStatus } from '../protocol/engine-status.ts';
+import { NoReceiverError } from '../messaging/envelope.ts';
+import type { HandlersFor, MessageSender } from '../protocol/protocol-map.ts';
+import { sendMessage } from '../messaging/messenger.ts';
+import type { ImageAnalysis } from '../protocol/overlay.ts';
 
 export interface EngineClient {
   /** Creates the engine host if needed, configures it, and returns its status. */

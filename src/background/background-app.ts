@@ -4,10 +4,10 @@
  * it against fakeBrowser and a fake engine; entrypoints/background.ts only wires the real pieces.
  */
 import type { EngineClient } from './engine-client.ts';
-import { isContextInvalidated, NoReceiverError } from './envelope.ts';
-import type { HandlersFor, TabTarget } from './messenger.ts';
-import { sendToTab } from './messenger.ts';
-import type { ArgsOf, ImageResult, MessagesVia, TabState } from './protocol.ts';
+import { isContextInvalidated, NoReceiverError } from '../messaging/envelope.ts';
+import type { HandlersFor, ArgsOf, MessagesVia } from '../protocol/protocol-map.ts';
+import { type TabTarget, sendToTab } from '../messaging/messenger.ts';
+import type { ImageResult, TabState } from '../protocol/overlay.ts';
 import { snapshotHandlers, type ScreenCapture } from './snapshot-handlers.ts';
 import type { TabStateStore } from './tab-states.ts';
 import type { FetchedImage } from '../transport/fetch-image.ts';
@@ -21,7 +21,7 @@ export interface BackgroundDeps {
   injectContentScript: (target: TabTarget) => Promise<void>;
   /** Shows the overlay state on the toolbar button of the tab. */
   showOverlayBadge: (tabId: number, on: boolean) => Promise<void>;
-  /** tabs.captureVisibleTab and cropping, for "Analyse what's on screen" (src/messaging/snapshot-handlers.ts). */
+  /** tabs.captureVisibleTab and cropping, for "Analyse what's on screen" (src/background/snapshot-handlers.ts). */
   screenCapture?: ScreenCapture;
 }
 

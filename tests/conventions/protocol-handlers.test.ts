@@ -3,11 +3,12 @@
  * receiver MESSAGES names, and every handler table answers only messages addressed to it.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { createBackground } from './background.ts';
-import type { EngineClient } from './engine-client.ts';
-import { MESSAGES, absentEngineStatus, type MessageType, type Receiver } from './protocol.ts';
-import type { TabStateStore } from './tab-states.ts';
-import { createEngineHost } from '../runtime/engine-host.ts';
+import { createBackground } from '../../src/background/background-app.ts';
+import type { EngineClient } from '../../src/background/engine-client.ts';
+import { MESSAGES, type MessageType, type Receiver } from '../../src/protocol/protocol-map.ts';
+import { absentEngineStatus } from '../../src/protocol/engine-status.ts';
+import type { TabStateStore } from '../../src/background/tab-states.ts';
+import { createEngineHost } from '../../src/runtime/engine-host.ts';
 
 vi.mock('wxt/browser', async () => ({ browser: (await import('@webext-core/fake-browser')).fakeBrowser }));
 
@@ -39,7 +40,7 @@ async function handlerTables(): Promise<Record<Receiver, object>> {
     epochMs: () => 0,
   });
   // The content handlers touch the DOM only when called.
-  const { contentHandlers } = await import('../content/content-app.ts');
+  const { contentHandlers } = await import('../../src/content/content-app.ts');
   const content = contentHandlers({
     setEnabled: () => undefined,
     isEnabled: () => false,

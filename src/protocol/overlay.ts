@@ -1,0 +1,57 @@
+/**
+ * What the page shows: a right-clicked image's result, a tab's state, and the overlay as the content script
+ * draws it (for the popup and for tests).
+ */
+import type { Face } from '../ml/engine-api.ts';
+import type { EmotionScores } from '../ml/emotions.ts';
+import type { FrameTiming } from './frames.ts';
+import type { CssRect } from './geometry.ts';
+
+/** Result of analysing one still image. Coordinates are pixels of the decoded image. */
+export interface ImageAnalysis {
+  width: number;
+  height: number;
+  faces: Face[];
+  latencyMs: number;
+}
+
+/** What the content script and the popup get for a right-clicked image, as the analysis proceeds. */
+export type ImageResult =
+  | { srcUrl: string; state: 'pending' }
+  | { srcUrl: string; state: 'done'; analysis: ImageAnalysis }
+  | { srcUrl: string; state: 'failed'; error: string };
+
+export interface TabState {
+  tabId: number;
+  overlay: boolean;
+  lastImage: ImageResult | null;
+}
+
+/** What the content script currently draws, for the popup and for tests. */
+export interface OverlaySnapshot {
+  enabled: boolean;
+  overlays: {
+    kind: 'image' | 'video';
+    /** The media's URL, or `mediastream:<id>` for a video showing a MediaStream (a call tile). */
+    src: string;
+    /** Element box in viewport CSS pixels. */
+    rect: CssRect;
+    faces: {
+      label: string;
+      probability: number;
+      /** The temporal mode's span shown beside the label ("2 s"); null for a per-frame result. */
+      smoothedOver: string | null;
+      /** The seven probabilities shown (the bars): the temporal model's when smoothedOver is set. */
+      emotions: EmotionScores | null;
+      rect: CssRect;
+    }[];
+    /** Shown instead of faces when the media cannot be analysed (cross-origin without CORS, DRM, errors). */
+    notice: string | null;
+    /** Results drawn over the element so far (one per analysed frame for a video). */
+    framesShown?: number;
+    /** The notice's button, if any, and where it is (viewport CSS pixels): tests click it like a user. */
+    noticeAction?: { label: string; rect: CssRect } | null;
+    /** Videos: timings of the most recent analysed frames (at most FRAME_TIMINGS_KEPT), oldest first. */
+    frames?: FrameTiming[];
+  }[];
+}

@@ -1,0 +1,113 @@
+/**
+ * Every extension message of Affect Lens, as one function signature each (webext-core messaging style).
+ * `MESSAGES` says who answers each one and over which channel; the convention test checks that every message
+ * has exactly one handler. Payloads are structured-cloned (manifest key `message_serialization`), so typed
+ * arrays and ArrayBuffers cross intact; everything else is plain data.
+ */
+import type { Browser } from 'wxt/browser';
+import type { EmotionScores } from '../ml/emotions.ts';
+import type { VideoTimeline } from '../timeline/emotion-history.ts';
+import type { CaptureRequest, CapturedRegion } from './capture.ts';
+import type { EngineConfig, EngineStatus } from './engine-status.ts';
+import type { FrameAnalysis, FrameRequest } from './frames.ts';
+import type { ImageAnalysis, ImageResult, OverlaySnapshot, TabState } from './overlay.ts';
+
+export interface ProtocolMap {
+  // Answered by the background (sent from content scripts and the popup).
+  /** Makes sure the engine host exists and is configured; returns its status. */
+  ensureEngine(): EngineStatus;
+  /** Status of the engine host without creating it ('absent' when there is none). */
+  getEngineStatus(): EngineStatus;
+  getTabState(req: { tabId: number }): TabState;
+  setOverlay(req: { tabId: number; enabled: boolean }): TabState;
+  /** For a content script: is the overlay on in the sender's tab? */
+  getOverlayForSender(): { enabled: boolean };
+  /**
+   * For a content script, after a user's click: tabs.captureVisibleTab of the sender's tab, cropped to
+   * `region` (what the page cannot read, e.g. a cross-origin video without CORS). At most 2 per second.
+   */
+  captureTabRegion(req: CaptureRequest): CapturedRegion;
+  /** For a content script: analyses a snapshot it got from captureTabRegion (the engine's still-image path). */
+  analyseSnapshot(req: { bytes: ArrayBuffer; type: string }): ImageAnalysis;
+  /** The options page installed or removed a user model: a running engine reloads its models. */
+  userModelsChanged(): EngineStatus;
+
+  // Answered by the engine host (offscreen document in Chrome, background page in Firefox).
+  engineConfigure(config: EngineConfig): EngineStatus;
+  engineStatus(): EngineStatus;
+  /** Decodes an encoded image (JPEG, PNG, WebP, GIF, AVIF, SVG excluded) and analyses it. */
+  engineAnalyseImage(req: { bytes: ArrayBuffer; type: string }): ImageAnalysis;
+  /** Over the frames port: one frame of a playing video. */
+  analyseFrame(frame: FrameRequest): FrameAnalysis;
+  /** Reloads the models, picking up user models installed or removed since the engine loaded. */
+  engineModelsChanged(): EngineStatus;
+  /**
+   * Diagnostics (DevTools, E2E): classifies RGBA pixels that are already a face crop with the given
+   * classifier, through the same preprocessing as a detected face. Probabilities by emotion.
+   */
+  engineClassifyCrop(req: {
+    classifierId: string;
+    width: number;
+    height: number;
+    pixels: Uint8ClampedArray;
+  }): EmotionScores;
+
+  // Answered by content scripts (sent by the background with tabs.sendMessage).
+  overlaySetEnabled(req: { enabled: boolean }): void;
+  /** Draws a right-click result over every <img> showing `srcUrl`; returns how many were found. */
+  overlayShowImageResult(result: ImageResult): { matched: number };
+  overlayDescribe(): OverlaySnapshot;
+  /** The emotion timeline of the video most recently analysed in the frame; null when there is none. */
+  timelineDescribe(): VideoTimeline | null;
+}
+
+export type MessageType = keyof ProtocolMap;
+export type Receiver = 'background' | 'engine' | 'content';
+/** runtime: runtime.sendMessage; tab: tabs.sendMessage; frames-port: the long-lived frames port. */
+export type Channel = 'runtime' | 'tab' | 'frames-port';
+
+export const MESSAGES = {
+  ensureEngine: { to: 'background', via: 'runtime' },
+  getEngineStatus: { to: 'background', via: 'runtime' },
+  getTabState: { to: 'background', via: 'runtime' },
+  setOverlay: { to: 'background', via: 'runtime' },
+  getOverlayForSender: { to: 'background', via: 'runtime' },
+  captureTabRegion: { to: 'background', via: 'runtime' },
+  analyseSnapshot: { to: 'background', via: 'runtime' },
+  userModelsChanged: { to: 'background', via: 'runtime' },
+  engineConfigure: { to: 'engine', via: 'runtime' },
+  engineStatus: { to: 'engine', via: 'runtime' },
+  engineAnalyseImage: { to: 'engine', via: 'runtime' },
+  analyseFrame: { to: 'engine', via: 'frames-port' },
+  engineModelsChanged: { to: 'engine', via: 'runtime' },
+  engineClassifyCrop: { to: 'engine', via: 'runtime' },
+  overlaySetEnabled: { to: 'content', via: 'tab' },
+  overlayShowImageResult: { to: 'content', via: 'tab' },
+  overlayDescribe: { to: 'content', via: 'tab' },
+  timelineDescribe: { to: 'content', via: 'tab' },
+} as const satisfies Record<MessageType, { to: Receiver; via: Channel }>;
+
+type Messages = typeof MESSAGES;
+export type MessagesTo<R extends Receiver> = {
+  [K in MessageType]: Messages[K]['to'] extends R ? K : never;
+}[MessageType];
+export type MessagesVia<C extends Channel> = {
+  [K in MessageType]: Messages[K]['via'] extends C ? K : never;
+}[MessageType];
+
+/** The payload of message K (undefined for messages without one). */
+export type DataOf<K extends MessageType> = Parameters<ProtocolMap[K]>[0];
+/** Arguments after the message type at a call site: none, or the payload. */
+export type ArgsOf<K extends MessageType> = Parameters<ProtocolMap[K]>;
+export type ResultOf<K extends MessageType> = Awaited<ReturnType<ProtocolMap[K]>>;
+
+/** Who sent a message (extension page, content script of a tab and frame). */
+export type MessageSender = Browser.runtime.MessageSender;
+
+export type Handler<K extends MessageType> = (
+  data: DataOf<K>,
+  sender: MessageSender,
+) => ResultOf<K> | Promise<ResultOf<K>>;
+
+/** Exactly one handler for every message addressed to receiver R (a missing or extra key is a type error). */
+export type HandlersFor<R extends Receiver> = { [K in MessagesTo<R>]: Handler<K> };
