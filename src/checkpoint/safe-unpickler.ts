@@ -7,6 +7,8 @@
  * refuses the file with an error naming it. Nothing is ever called by name.
  * Opcodes: https://github.com/python/cpython/blob/3.12/Lib/pickletools.py (docs of each opcode).
  * Pure: no DOM, no Node APIs.
+ * Why one file of ~350 lines: the interpreter is one loop over one opcode table; splitting it would spread
+ * the stack, the memo and the refusal rules over modules that only make sense together.
  */
 import { CheckpointError } from './checkpoint-error.ts';
 import { CODE_OPCODES, OPCODE_NAMES } from './pickle-opcodes.ts';

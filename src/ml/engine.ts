@@ -9,6 +9,8 @@
  * - The faces of a frame are classified together: one classifier call per group of up to the entry's
  *   `maxBatch` faces (manifest.ts), 1 for models whose batch dimension is fixed.
  * - Video streams keep a little state each (which extra detector passes they need: video-passes.ts).
+ * Why one file of ~360 lines: the model validation, the shared input tensors and the one queue that
+ * guards them belong together; every stage's math already lives in its own module.
  */
 import {
   DEFAULT_ANALYZE_OPTIONS,

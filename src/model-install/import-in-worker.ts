@@ -5,8 +5,7 @@
 import type { ImportedModel } from '../emo-affectnet/import.ts';
 // Vite bundles the worker and its imports into a chunk of their own (https://vite.dev/guide/features#web-workers).
 import ImportWorker from './import.worker.ts?worker';
-
-export type WorkerReply = { model: ImportedModel } | { error: string };
+import type { WorkerReply } from './worker-reply.ts';
 
 export function importInWorker(bytes: Uint8Array): Promise<ImportedModel> {
   const worker = new ImportWorker({ name: 'emo-affectnet-import' });

@@ -5,7 +5,7 @@
  * where to get the right file). Started by import-in-worker.ts.
  */
 import { importEmoAffectNet } from '../emo-affectnet/import.ts';
-import type { WorkerReply } from './import-in-worker.ts';
+import type { WorkerReply } from './worker-reply.ts';
 
 /** The worker's global, typed by hand: the project's DOM lib has no WebWorker types. */
 const scope = globalThis as unknown as {

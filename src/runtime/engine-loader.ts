@@ -10,6 +10,8 @@
  * front to check them, and one that fails to load is left out with a note instead of failing the engine:
  * the bundled models keep working and the settings fall back to the default classifier.
  * Runtime-neutral: the onnxruntime-web backend and the WebGPU probe are injected (extension-engine.ts).
+ * Why one file of ~320 lines: the provider fallback (WebGPU -> wasm) and the loading order are one state
+ * machine; the facade must see both to survive the switch.
  */
 import type { Engine } from '../ml/engine-api.ts';
 import { FULL_RANGE_DETECTOR_ID } from '../ml/engine.ts';
