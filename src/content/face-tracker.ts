@@ -1,6 +1,6 @@
 /**
  * Follows faces across video frames so the overlay is calm: each detection is matched to a track by box
- * overlap (greedy, best IoU first), and a track's box and emotion probabilities are exponentially smoothed.
+ * overlap (src/ml/greedy-match.ts, as the temporal model's tracks), and a track's box and emotion probabilities are exponentially smoothed.
  * A track that is not seen is held for `holdMs` (one missed detection does not make a box blink) and then
  * dropped, so the overlay clears soon after the face leaves. Pure: no DOM; times come from the caller.
  * A face that carries the temporal model's result (`smoothed`, "smoothed over 2 s") shows that result as it
@@ -9,7 +9,7 @@
 import type { FrameFace } from '../protocol/frames.ts';
 import { EMOTIONS, type Emotion, type EmotionScores } from '../ml/emotions.ts';
 import type { PxBox } from '../ml/types.ts';
-import { iou } from '../ml/weighted-nms.ts';
+import { matchByIoU } from '../ml/greedy-match.ts';
 
 export interface TrackerOptions {
   /**
@@ -137,21 +137,10 @@ export class FaceTracker {
     const keep = this.options.smoothing ** Math.max(0, dtMs / REFERENCE_FRAME_MS);
     const keepBox = (this.options.smoothing / 2) ** Math.max(0, dtMs / REFERENCE_FRAME_MS);
 
-    // Greedy matching, best overlap first.
-    const pairs: { t: number; f: number; iou: number }[] = [];
-    for (let t = 0; t < this.tracks.length; t++) {
-      for (let f = 0; f < faces.length; f++) {
-        const overlap = iou(this.tracks[t]!.box, faces[f]!.box);
-        if (overlap >= this.options.minIoU) pairs.push({ t, f, iou: overlap });
-      }
-    }
-    pairs.sort((a, b) => b.iou - a.iou);
-    const trackUsed = new Uint8Array(this.tracks.length);
-    const faceUsed = new Uint8Array(faces.length);
-    for (const { t, f } of pairs) {
-      if (trackUsed[t] || faceUsed[f]) continue;
-      trackUsed[t] = 1;
-      faceUsed[f] = 1;
+    const trackOf = matchByIoU(this.tracks, faces, this.options.minIoU);
+    for (let f = 0; f < faces.length; f++) {
+      const t = trackOf[f]!;
+      if (t === -1) continue;
       const track = this.tracks[t]!;
       const face = faces[f]!;
       const b = track.box;
@@ -176,7 +165,7 @@ export class FaceTracker {
       track.hits++;
     }
     for (let f = 0; f < faces.length; f++) {
-      if (faceUsed[f]) continue;
+      if (trackOf[f] !== -1) continue;
       const face = faces[f]!;
       const emotions = { ...(face.smoothed ?? face).emotions };
       const top = { emotion: face.top.emotion, probability: face.top.probability };

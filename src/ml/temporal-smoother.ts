@@ -3,7 +3,7 @@
  * feature window (./feature-window.ts) and runs the temporal model (manifest.ts TemporalEntry, e.g.
  * EMO-AffectNet's LSTM) on it whenever a new sample came in, for all such faces of a frame in one call.
  *
- * Faces are matched to tracks by box overlap (greedy, best IoU first, like src/content/face-tracker.ts); a
+ * Faces are matched to tracks by box overlap (greedy-match.ts, as src/content/face-tracker.ts); a
  * track not seen for a window's span is dropped, and a new face starts a new window. The faces must carry
  * `features` (engine.ts gives them when the classifier entry names a featuresOutput); faces without them
  * get null. Pure: the model runs behind InferenceBackend.
@@ -13,9 +13,9 @@ import { assertLabels, toEmotionScores, topEmotion } from './emotion-scores.ts';
 import type { Emotion, EmotionScores } from './emotions.ts';
 import type { Face } from './engine-api.ts';
 import { FeatureWindow } from './feature-window.ts';
+import { matchByIoU } from './greedy-match.ts';
 import type { TemporalEntry } from './manifest.ts';
 import type { PxBox } from './types.ts';
-import { iou } from './weighted-nms.ts';
 
 export interface SmoothedFace {
   /** Stable per face within the stream, from 1. */
@@ -104,21 +104,8 @@ export function createTemporalSmoother(
       const span = (entry.window * 1000) / entry.sampleFps;
       tracks = tracks.filter((t) => timestampMs - t.lastSeenMs <= span);
 
-      const pairs: { t: number; f: number; overlap: number }[] = [];
-      tracks.forEach((track, t) =>
-        faces.forEach((face, f) => {
-          const overlap = iou(track.box, face.box);
-          if (overlap >= minIoU && face.features) pairs.push({ t, f, overlap });
-        }),
-      );
-      pairs.sort((a, b) => b.overlap - a.overlap);
-      const trackOf = new Array<Track | undefined>(faces.length);
-      const taken = new Set<number>();
-      for (const { t, f } of pairs) {
-        if (taken.has(t) || trackOf[f]) continue;
-        taken.add(t);
-        trackOf[f] = tracks[t];
-      }
+      const matched = matchByIoU(tracks, faces, minIoU, (f) => faces[f]!.features !== undefined);
+      const trackOf = Array.from(matched, (t): Track | undefined => tracks[t]);
       const fresh: Track[] = [];
       faces.forEach((face, f) => {
         if (!face.features) return;
