@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { CaptureImage } from '../transport/capture-image.ts';
-import type { Rect } from '../transport/capture-crop.ts';
+import type { PxBox } from '../ml/types.ts';
 import type { EngineClient } from './engine-client.ts';
 import type { MessageSender } from '../protocol/protocol-map.ts';
 import { absentEngineStatus } from '../protocol/engine-status.ts';
@@ -11,7 +11,7 @@ const analysis = { width: 300, height: 200, faces: [], latencyMs: 5 };
 
 function setup(options: { captureError?: Error; capture?: false } = {}) {
   let now = 0;
-  const crops: Rect[] = [];
+  const crops: PxBox[] = [];
   const engine: EngineClient = {
     ensure: () => Promise.resolve(absentEngineStatus()),
     configure: () => Promise.resolve(absentEngineStatus()),

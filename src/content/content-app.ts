@@ -14,7 +14,8 @@ import { createPortTransport, type FrameTransport } from '../transport/frame-tra
 import { childController, type ContentContext } from './content-context.ts';
 import { showImageResult } from './image-results.ts';
 import { isVideo, watchElements } from './media-watcher.ts';
-import { OverlayLayer, type MediaOverlay } from './overlay-layer.ts';
+import type { MediaOverlay } from './media-overlay.ts';
+import { OverlayLayer } from './overlay-layer.ts';
 import { offerScreenSnapshot } from './screen-snapshot.ts';
 import { VideoSource } from './video-source.ts';
 

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { fittedRect, mapSourceBox, parseObjectFit, type ObjectFit, type Rect } from './object-fit.ts';
+import type { CssRect } from '../protocol/geometry.ts';
+import { fittedRect, mapSourceBox, parseObjectFit, type ObjectFit } from './object-fit.ts';
 
-const box: Rect = { x: 10, y: 20, width: 400, height: 200 };
+const box: CssRect = { x: 10, y: 20, width: 400, height: 200 };
 
 describe('fittedRect', () => {
-  it.each<[ObjectFit, number, number, Rect]>([
+  it.each<[ObjectFit, number, number, CssRect]>([
     ['fill', 100, 100, { x: 10, y: 20, width: 400, height: 200 }],
     // 100x100 into 400x200: contain scales by 2 -> 200x200, centred horizontally.
     ['contain', 100, 100, { x: 110, y: 20, width: 200, height: 200 }],

@@ -3,12 +3,8 @@
  * (https://drafts.csswg.org/css-images/#the-object-fit), so boxes in source pixels land on the face. Videos
  * default to `contain` (letterboxed), images to `fill`. object-position is taken as centred (its default).
  */
-export interface Rect {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
+import type { PxBox } from '../ml/types.ts';
+import type { CssRect } from '../protocol/geometry.ts';
 
 export type ObjectFit = 'fill' | 'contain' | 'cover' | 'none' | 'scale-down';
 
@@ -18,8 +14,8 @@ export function parseObjectFit(value: string): ObjectFit {
     : 'fill';
 }
 
-/** The rectangle (same units as `box`) covered by a source image of `sourceWidth` x `sourceHeight`. */
-export function fittedRect(box: Rect, sourceWidth: number, sourceHeight: number, fit: ObjectFit): Rect {
+/** The rectangle (in `box`'s viewport CSS pixels) covered by a source image of `sourceWidth` x `sourceHeight`. */
+export function fittedRect(box: CssRect, sourceWidth: number, sourceHeight: number, fit: ObjectFit): CssRect {
   if (sourceWidth <= 0 || sourceHeight <= 0 || box.width <= 0 || box.height <= 0) return { ...box };
   let scale: number;
   switch (fit) {
@@ -45,11 +41,11 @@ export function fittedRect(box: Rect, sourceWidth: number, sourceHeight: number,
 
 /** Maps a box in source pixels into the fitted rectangle. */
 export function mapSourceBox(
-  source: { x: number; y: number; width: number; height: number },
+  source: PxBox,
   sourceWidth: number,
   sourceHeight: number,
-  fitted: Rect,
-): Rect {
+  fitted: CssRect,
+): CssRect {
   const sx = fitted.width / sourceWidth;
   const sy = fitted.height / sourceHeight;
   return {

@@ -2,7 +2,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EmotionScores } from '../ml/emotions.ts';
 import type { ContentContext } from './content-context.ts';
-import { OverlayLayer, type OverlayFace } from './overlay-layer.ts';
+import type { OverlayFace } from './media-overlay.ts';
+import { OverlayLayer } from './overlay-layer.ts';
 
 function fakeContext() {
   const frames: FrameRequestCallback[] = [];

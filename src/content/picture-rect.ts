@@ -4,11 +4,15 @@
  * getBoundingClientRect is relative to the viewport, so scrolling is already in it. CSS transforms other than
  * translation and scale, and pinch-zoom, are not accounted for.
  */
-import { fittedRect, parseObjectFit, type Rect } from './object-fit.ts';
+import type { CssRect } from '../protocol/geometry.ts';
+import { fittedRect, parseObjectFit } from './object-fit.ts';
 
-export function contentBoxOf(element: Element): Rect {
+/** The element's content box (inside border and padding); `style` when the caller has it already. */
+export function contentBoxOf(
+  element: Element,
+  style: CSSStyleDeclaration = getComputedStyle(element),
+): CssRect {
   const r = element.getBoundingClientRect();
-  const style = getComputedStyle(element);
   // Computed lengths are "12px" in browsers; anything unparsable counts as 0.
   const len = (value: string) => parseFloat(value) || 0;
   const left = len(style.borderLeftWidth) + len(style.paddingLeft);
@@ -22,7 +26,7 @@ export function contentBoxOf(element: Element): Rect {
 }
 
 /** The video's picture in viewport CSS pixels (its content box when the video has no size yet). */
-export function pictureRectOf(video: HTMLVideoElement): Rect {
+export function pictureRectOf(video: HTMLVideoElement): CssRect {
   const fit = parseObjectFit(getComputedStyle(video).objectFit || 'contain');
   return fittedRect(contentBoxOf(video), video.videoWidth, video.videoHeight, fit);
 }

@@ -10,9 +10,11 @@
 import { isContextInvalidated } from '../messaging/envelope.ts';
 import type { CapturedRegion, CaptureRequest } from '../protocol/capture.ts';
 import type { ImageAnalysis } from '../protocol/overlay.ts';
-import { cropBoxToSource, visiblePart, type Rect } from '../transport/capture-crop.ts';
+import type { CssRect } from '../protocol/geometry.ts';
+import { cropBoxToSource, visiblePart } from '../transport/capture-crop.ts';
 import type { ContentContext } from './content-context.ts';
-import type { MediaOverlay, OverlayFace, OverlayLayer } from './overlay-layer.ts';
+import type { MediaOverlay, OverlayFace } from './media-overlay.ts';
+import type { OverlayLayer } from './overlay-layer.ts';
 import { pictureRectOf } from './picture-rect.ts';
 
 export const SNAPSHOT_ACTION = "Analyse what's on screen";
@@ -70,7 +72,7 @@ export function offerScreenSnapshot(
       const videoTimeS = video.currentTime;
       deps.layer.setHidden(true);
       let shot: CapturedRegion;
-      let picture: Rect;
+      let picture: CssRect;
       try {
         await paintedFrame(deps.ctx);
         // Measured at the last moment: the page may have scrolled since the click.

@@ -7,7 +7,6 @@
  */
 import type { FrameAnalysis, FrameTiming } from '../protocol/frames.ts';
 import { isContextInvalidated } from '../messaging/envelope.ts';
-import { scaleFaces } from '../ml/scale-faces.ts';
 import type { Settings } from '../settings/schema.ts';
 import {
   FrameGrabber,
@@ -21,7 +20,8 @@ import { childController, type ContentContext } from './content-context.ts';
 import { FaceTracker } from './face-tracker.ts';
 import { FrameTimings } from './frame-timings.ts';
 import { mediaSrcOf } from './media-src.ts';
-import type { MediaOverlay, OverlayLayer } from './overlay-layer.ts';
+import type { MediaOverlay } from './media-overlay.ts';
+import type { OverlayLayer } from './overlay-layer.ts';
 
 export interface VideoSourceDeps {
   ctx: ContentContext;
@@ -235,13 +235,15 @@ export class VideoSource {
     timing.stages = result.stages ?? {};
     timing.faces = result.faces.length;
     this.frameSide = result.nextFrameSide;
-    // Tracks live in the video's own pixels: frame sizes change with what the engine asks for. A stream
-    // that changes resolution (a call adapting to bandwidth) has its tracks rescaled by the tracker.
-    const { videoWidth, videoHeight } = this.video;
-    if (videoWidth === 0 || videoHeight === 0) return;
-    const natural = scaleFaces(result.faces, videoWidth / frame.width, videoHeight / frame.height);
-    const faces = this.tracker.update(natural, performance.now(), { width: videoWidth, height: videoHeight });
-    this.overlayOf().setFaces(faces, videoWidth, videoHeight, timing);
+    // Faces come in the video's own pixels (the engine host scales them: frame sizes change with what the
+    // engine asks for). A stream that changes resolution (a call adapting to bandwidth) has its tracks
+    // rescaled by the tracker.
+    const { sourceWidth, sourceHeight } = frame;
+    const faces = this.tracker.update(result.faces, performance.now(), {
+      width: sourceWidth,
+      height: sourceHeight,
+    });
+    this.overlayOf().setFaces(faces, sourceWidth, sourceHeight, timing);
     this.history.record(faces, this.video.currentTime, Date.now());
   }
 }

@@ -25,7 +25,7 @@
  * case for speed and share one set of conventions, stated once above them.
  */
 import type { Layout, Preprocessing } from './manifest.ts';
-import type { RgbaImage } from './types.ts';
+import type { PxBox, RgbaImage } from './types.ts';
 
 export type CoordinateTransform = NonNullable<Preprocessing['coordinateTransform']>;
 export type ResizeMode = Preprocessing['resize'];
@@ -301,7 +301,7 @@ export function resampleToTensor(image: RgbaImage, grid: SampleGrid, target: Ten
  * (origin at the rect's top-left corner, step = size / out size).
  */
 export function rectGrid(
-  rect: { x: number; y: number; width: number; height: number },
+  rect: PxBox,
   outW: number,
   outH: number,
   mode: ResizeMode,

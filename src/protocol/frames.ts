@@ -53,8 +53,15 @@ export type FramePayload =
 export type FrameRequest = FramePayload & {
   /** Unique within the sending content script (one per <video>). */
   sourceId: string;
+  /** The frame's size, px (scaled down from the source to what the engine asked for). */
   width: number;
   height: number;
+  /**
+   * The source's own size when the frame was grabbed (the video's videoWidth x videoHeight), px: the engine
+   * host returns faces in these pixels (src/runtime/engine-host.ts, the one place faces are scaled).
+   */
+  sourceWidth: number;
+  sourceHeight: number;
   /** Time the sender spent reading and encoding the frame, ms. */
   encodeMs: number;
   /** `performance.timeOrigin + performance.now()` when sent: comparable across contexts of one machine. */

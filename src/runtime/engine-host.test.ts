@@ -7,7 +7,7 @@ import type { SmoothedFace, TemporalSmoother } from '../ml/temporal-smoother.ts'
 import type { RgbaImage } from '../ml/types.ts';
 import type { FrameRequest } from '../protocol/frames.ts';
 import { DEFAULT_SETTINGS, engineConfigOf } from '../settings/schema.ts';
-import { KeyFrameNeededError, type VideoStreamDecoders } from './vp8-decoders.ts';
+import { KeyFrameNeededError, type VideoStreamDecoders } from '../transport/vp8-decoders.ts';
 import { createEngineHost, type EngineHostDeps, frameFaceOf } from './engine-host.ts';
 import type { LoadedEngine, LoadOptions } from './engine-loader.ts';
 
@@ -168,6 +168,8 @@ const frame = (overrides: Partial<FrameRequest> = {}): FrameRequest =>
     sourceId: 'v1',
     width: 4,
     height: 2,
+    sourceWidth: 4,
+    sourceHeight: 2,
     encodeMs: 2,
     sentAtEpochMs: 995,
     ...overrides,
@@ -236,6 +238,25 @@ describe('engine host', () => {
     expect(result).toMatchObject({ status: 'analysed', nextFrameSide: MIN_FRAME_SIDE });
   });
 
+  it("returns a frame's faces in the source's own pixels, and refuses a frame without the source's size", async () => {
+    const t = setup();
+    // A 4x2 frame scaled down from a 40x20 video: the fake's face at x 40 in frame pixels is at x 400.
+    const result = await t.host.handlers.analyseFrame(
+      frame({ sourceWidth: 40, sourceHeight: 20 }),
+      sender(1),
+    );
+    expect(result.status === 'analysed' && result.faces[0]!.box).toEqual({
+      x: 400,
+      y: 100,
+      width: 200,
+      height: 200,
+    });
+    expect(result.status === 'analysed' && result.faces[0]!.keypoints[0]).toEqual({ x: 450, y: 150 });
+    await expect(t.host.handlers.analyseFrame(frame({ sourceWidth: undefined }), sender(1))).rejects.toThrow(
+      /sourceWidth and sourceHeight/,
+    );
+  });
+
   it('decodes JPEG frames and checks malformed ones with a message saying what was expected', async () => {
     const t = setup();
     const jpeg = await t.host.handlers.analyseFrame(
@@ -245,6 +266,8 @@ describe('engine host', () => {
         sourceId: 'v1',
         width: 4,
         height: 2,
+        sourceWidth: 4,
+        sourceHeight: 2,
         encodeMs: 1,
         sentAtEpochMs: 999,
       },
@@ -265,6 +288,8 @@ describe('engine host', () => {
           sourceId: 'v',
           width: 9,
           height: 9,
+          sourceWidth: 9,
+          sourceHeight: 9,
           encodeMs: 0,
           sentAtEpochMs: 0,
         },
@@ -284,6 +309,8 @@ describe('engine host', () => {
       sourceId,
       width: 4,
       height: 2,
+      sourceWidth: 4,
+      sourceHeight: 2,
       encodeMs: 1,
       sentAtEpochMs: 999,
     });

@@ -6,13 +6,14 @@
  */
 import { browser } from 'wxt/browser';
 import { createEngine } from '../ml/engine.ts';
-import type { Manifest } from '../ml/manifest.ts';
+import type { Manifest, ModelEntry, TemporalEntry } from '../ml/manifest.ts';
 import { createFrameDecoder, decodeImage } from './decode-image.ts';
-import { createVp8Decoders } from './vp8-decoders.ts';
+import { createVp8Decoders } from '../transport/vp8-decoders.ts';
 import { createEngineHost, type EngineHost, type EngineHostDeps } from './engine-host.ts';
 import { loadEngine, type LoadedEngine, type LoadOptions } from './engine-loader.ts';
 import { createOrtBackend } from './ort-backend.ts';
-import { isUserModelFile, listUserModels, loadUserModel, withTemporal } from './user-models.ts';
+import { composeModels } from './model-composition.ts';
+import { listUserModels, loadUserModel, withTemporal } from './user-models.ts';
 import { probeWebGpu } from './webgpu-probe.ts';
 
 /** A file of the extension package by absolute path ("/models/manifest.json"). */
@@ -43,35 +44,34 @@ function wasmThreads(): number {
 export async function loadExtensionEngine(options: LoadOptions): Promise<LoadedEngine> {
   // Asked now, answered while the manifest and the user's models are read.
   const probe = probeWebGpu();
-  const packaged = (await (await fetchPackaged('/models/manifest.json')).json()) as Manifest;
+  const bundled = (await (await fetchPackaged('/models/manifest.json')).json()) as Manifest;
   const user = await listUserModels();
-  const packagedIds = new Set(packaged.models.map((m) => m.id));
-  const {
-    classifiers: userEntries,
-    temporal,
-    note: temporalNote,
-  } = withTemporal(
-    user.entries.filter((e) => !packagedIds.has(e.id)),
+  const bundledIds = new Set(bundled.models.map((m) => m.id));
+  const paired = withTemporal(
+    user.entries.filter((e) => !bundledIds.has(e.id)),
     user.temporal,
   );
-  const manifest: Manifest = { ...packaged, models: [...packaged.models, ...userEntries] };
-  // The backend runs the temporal model too; it is not a manifest model (the engine never picks it).
-  const backendModels = { models: [...manifest.models, ...(temporal ? [temporal] : [])] };
+  const stored = <E extends ModelEntry | TemporalEntry>(entry: E) => ({
+    entry,
+    bytes: () => loadUserModel(entry),
+  });
+  const { manifest, backendModels, extraIds, loadModel } = composeModels({
+    bundled,
+    readBundled: async (file) => new Uint8Array(await (await fetchPackaged(`/models/${file}`)).arrayBuffer()),
+    extra: paired.classifiers.map(stored),
+    temporal: paired.temporal ? [stored(paired.temporal)] : [],
+  });
   const numThreads = wasmThreads();
   return loadEngine(
     {
       manifest,
-      optionalModelIds: new Set(userEntries.map((e) => e.id)),
+      optionalModelIds: extraIds,
       modelNotes: user.notes,
-      temporal,
-      temporalNote,
+      temporal: paired.temporal,
+      temporalNote: paired.note,
       createBackend: (providers) =>
         createOrtBackend(backendModels, {
-          loadModel: async (file) => {
-            const userEntry = [...userEntries, ...(temporal ? [temporal] : [])].find((e) => e.file === file);
-            if (isUserModelFile(file) && userEntry) return loadUserModel(userEntry);
-            return new Uint8Array(await (await fetchPackaged(`/models/${file}`)).arrayBuffer());
-          },
+          loadModel,
           executionProviders: providers,
           numThreads,
           wasmPaths: packageUrl('/ort/'),

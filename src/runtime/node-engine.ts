@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { createEngine } from '../ml/engine.ts';
 import type { AnalyzeOptions, Engine } from '../ml/engine-api.ts';
 import type { Manifest, ModelEntry, TemporalEntry } from '../ml/manifest.ts';
+import { composeModels } from './model-composition.ts';
 import { createOrtBackend, type OrtBackend } from './ort-backend.ts';
 
 export const DEFAULT_MODELS_DIR = fileURLToPath(new URL('../../models/', import.meta.url));
@@ -44,20 +45,21 @@ export async function createNodeEngine(
   options: NodeEngineOptions = {},
 ): Promise<{ engine: Engine; manifest: Manifest; backend: OrtBackend }> {
   const modelsDir = options.modelsDir ?? DEFAULT_MODELS_DIR;
-  const bundled = await readManifest(modelsDir);
-  const extra = options.extraModels ?? [];
-  const manifest: Manifest = { ...bundled, models: [...bundled.models, ...extra.map((m) => m.entry)] };
-  const temporal = options.temporalModels ?? [];
-  const inMemory = new Map([...extra, ...temporal].map((m) => [m.entry.file, m.onnx]));
-  const backend = await createOrtBackend(
-    { models: [...manifest.models, ...temporal.map((m) => m.entry)] },
-    {
-      loadModel: async (file) =>
-        inMemory.get(file) ?? new Uint8Array(await readFile(path.join(modelsDir, file))),
-      numThreads: options.numThreads ?? 1,
-      preload: options.preload ?? false,
-    },
-  );
+  const inMemory = <E extends ModelEntry | TemporalEntry>(m: { entry: E; onnx: Uint8Array }) => ({
+    entry: m.entry,
+    bytes: () => Promise.resolve(m.onnx),
+  });
+  const { manifest, backendModels, loadModel } = composeModels({
+    bundled: await readManifest(modelsDir),
+    readBundled: async (file) => new Uint8Array(await readFile(path.join(modelsDir, file))),
+    extra: (options.extraModels ?? []).map(inMemory),
+    temporal: (options.temporalModels ?? []).map(inMemory),
+  });
+  const backend = await createOrtBackend(backendModels, {
+    loadModel,
+    numThreads: options.numThreads ?? 1,
+    preload: options.preload ?? false,
+  });
   const engine = createEngine(backend, manifest, {
     defaults: options.defaults,
     now: () => performance.now(),

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { fittedRect } from '../content/object-fit.ts';
-import { captureCrop, cropBoxToSource, visiblePart, type Rect } from './capture-crop.ts';
+import type { CssRect } from '../protocol/geometry.ts';
+import { captureCrop, cropBoxToSource, visiblePart } from './capture-crop.ts';
 
 const viewport = { width: 1000, height: 800 };
 
 describe('visiblePart', () => {
-  it.each<[string, Rect, Rect | null]>([
+  it.each<[string, CssRect, CssRect | null]>([
     ['fully inside', { x: 10, y: 20, width: 300, height: 200 }, { x: 10, y: 20, width: 300, height: 200 }],
     // Scrolled half out at the top: getBoundingClientRect gives a negative y.
     ['cut at the top', { x: 10, y: -100, width: 300, height: 200 }, { x: 10, y: 0, width: 300, height: 100 }],
@@ -28,7 +29,7 @@ describe('visiblePart', () => {
 });
 
 describe('captureCrop', () => {
-  it.each<[string, Rect, { width: number; height: number }, Rect, Rect]>([
+  it.each<[string, CssRect, { width: number; height: number }, CssRect, CssRect]>([
     [
       '1x',
       { x: 10, y: 20, width: 300, height: 200 },

@@ -5,22 +5,17 @@
  * is already in them) and the picture inside it (object-fit letterboxing), and the capture's size gives the
  * CSS-to-capture scale (devicePixelRatio, page zoom) without trusting either number.
  */
+import type { PxBox } from '../ml/types.ts';
+import type { CssRect } from '../protocol/geometry.ts';
 
-/** Viewport CSS pixels unless a name says otherwise. */
-export interface Rect {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-
+/** A size: CSS pixels for a viewport, pixels for a capture or a crop. */
 export interface Size {
   width: number;
   height: number;
 }
 
 /** The part of `picture` inside the viewport, or null when none of it is on screen. */
-export function visiblePart(picture: Rect, viewport: Size): Rect | null {
+export function visiblePart(picture: CssRect, viewport: Size): CssRect | null {
   if (!(viewport.width > 0 && viewport.height > 0)) {
     throw new Error(
       `visiblePart: the viewport must have a positive size, got ${viewport.width}x${viewport.height}`,
@@ -39,9 +34,9 @@ export const SCALE_TOLERANCE = 0.02;
 
 export interface CaptureCrop {
   /** Whole pixels of the captured image. */
-  capturePx: Rect;
+  capturePx: PxBox;
   /** The same rectangle in viewport CSS pixels (after rounding to whole capture pixels). */
-  css: Rect;
+  css: CssRect;
   /** Capture pixels per CSS pixel, per axis. */
   scaleX: number;
   scaleY: number;
@@ -51,7 +46,7 @@ export interface CaptureCrop {
  * The whole capture pixels that cover `region` (viewport CSS px) in a `capture` of a `viewport`. The edges
  * are rounded outwards by less than a pixel and clamped to the capture; `css` is what the crop really covers.
  */
-export function captureCrop(region: Rect, viewport: Size, capture: Size): CaptureCrop {
+export function captureCrop(region: CssRect, viewport: Size, capture: Size): CaptureCrop {
   if (!(viewport.width > 0 && viewport.height > 0 && capture.width > 0 && capture.height > 0)) {
     throw new Error(
       `captureCrop: viewport and capture need positive sizes, got ${viewport.width}x${viewport.height} and ${capture.width}x${capture.height}`,
@@ -100,7 +95,13 @@ export function captureCrop(region: Rect, viewport: Size, capture: Size): Captur
  * A box in pixels of a crop (`cropPx` wide and high, covering `cropCss` on screen) -> pixels of the video
  * (`source` = videoWidth x videoHeight) whose picture covered `picture` on screen when it was captured.
  */
-export function cropBoxToSource(box: Rect, cropPx: Size, cropCss: Rect, picture: Rect, source: Size): Rect {
+export function cropBoxToSource(
+  box: PxBox,
+  cropPx: Size,
+  cropCss: CssRect,
+  picture: CssRect,
+  source: Size,
+): PxBox {
   if (!(cropPx.width > 0 && cropPx.height > 0 && picture.width > 0 && picture.height > 0)) {
     throw new Error('cropBoxToSource: the crop and the picture must have positive sizes');
   }

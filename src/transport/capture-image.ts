@@ -3,13 +3,13 @@
  * Runs in the background (service worker in Chrome, where OffscreenCanvas and createImageBitmap exist; the
  * background page in Firefox). PNG: the crop is not compressed a second time before the engine decodes it.
  */
-import type { Rect } from './capture-crop.ts';
+import type { PxBox } from '../ml/types.ts';
 
 export interface CaptureImage {
   width: number;
   height: number;
   /** The PNG bytes of `rect` (whole pixels of the capture). */
-  crop(rect: Rect): Promise<ArrayBuffer>;
+  crop(rect: PxBox): Promise<ArrayBuffer>;
   close(): void;
 }
 

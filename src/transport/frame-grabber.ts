@@ -18,6 +18,9 @@ export const FRAME_JPEG_QUALITY = 0.9;
 export interface GrabbedFrame {
   width: number;
   height: number;
+  /** The source's own size at the grab, px (faces come back in these pixels). */
+  sourceWidth: number;
+  sourceHeight: number;
   /** From drawing the picture to having the bytes, ms. */
   encodeMs: number;
   payload: FramePayload;
@@ -107,6 +110,12 @@ export class FrameGrabber {
     if (natural.width === 0 || natural.height === 0) return null;
     const started = performance.now();
     const side = Math.min(this.maxSide, maxSide);
+    const sized = (width: number, height: number) => ({
+      width,
+      height,
+      sourceWidth: natural.width,
+      sourceHeight: natural.height,
+    });
     const scale = Math.min(1, side / Math.max(natural.width, natural.height));
     try {
       if (this.currentEncoding === 'vp8') {
@@ -118,7 +127,7 @@ export class FrameGrabber {
           throw error;
         });
         this.vp8Failures = 0;
-        return { width, height, encodeMs: performance.now() - started, payload };
+        return { ...sized(width, height), encodeMs: performance.now() - started, payload };
       }
       const width = Math.max(1, Math.round(natural.width * scale));
       const height = Math.max(1, Math.round(natural.height * scale));
@@ -131,7 +140,7 @@ export class FrameGrabber {
       } else {
         payload = { encoding: 'rgba', pixels: context.getImageData(0, 0, width, height).data };
       }
-      return { width, height, encodeMs: performance.now() - started, payload };
+      return { ...sized(width, height), encodeMs: performance.now() - started, payload };
     } catch (error) {
       if (error instanceof DOMException && error.name === 'SecurityError') {
         // A tainted canvas stays tainted: start clean, in case the media changes to a readable source.

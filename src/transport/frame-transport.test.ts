@@ -9,6 +9,8 @@ import { createPortTransport } from './frame-transport.ts';
 const grabbed: GrabbedFrame = {
   width: 2,
   height: 1,
+  sourceWidth: 4,
+  sourceHeight: 2,
   encodeMs: 4,
   payload: { encoding: 'jpeg', bytes: new ArrayBuffer(3) },
 };
@@ -54,6 +56,8 @@ describe('port transport', () => {
       sourceId: 'v1',
       width: 2,
       height: 1,
+      sourceWidth: 4,
+      sourceHeight: 2,
       encodeMs: 4,
       sentAtEpochMs: 500,
     });

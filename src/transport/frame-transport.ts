@@ -72,12 +72,14 @@ export function createPortTransport(deps: PortTransportDeps): FrameTransport {
       try {
         const port = await connected();
         const sentAt = deps.epochMs();
-        const { width, height, encodeMs, payload } = frame;
+        const { width, height, sourceWidth, sourceHeight, encodeMs, payload } = frame;
         const result = await port.request('analyseFrame', {
           ...payload,
           sourceId,
           width,
           height,
+          sourceWidth,
+          sourceHeight,
           encodeMs,
           sentAtEpochMs: sentAt,
         });
