@@ -10,8 +10,8 @@ import type { AnalyzeOptions, Engine, Face } from '../ml/engine-api.ts';
 import type { InferenceBackend } from '../ml/backend.ts';
 import type { TemporalEntry } from '../ml/manifest.ts';
 import { type SmoothedFace, createTemporalSmoother } from '../ml/temporal-smoother.ts';
-import type { CliIo } from './args.ts';
-import { errorMessage } from './args.ts';
+import type { CliIo } from './cli-io.ts';
+import { errorMessage } from './cli-io.ts';
 import { faceToJson, formatFaceLine } from './analyze.ts';
 import { type VideoFrame, isVideoFile, readFrameFolder, readVideoFrames } from './video-frames.ts';
 

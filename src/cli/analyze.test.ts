@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { annotatedName, runAnalyze } from './analyze.ts';
-import type { OpenEngineOptions } from './args.ts';
+import type { OpenEngineOptions } from './open-engine.ts';
 import { captureIo, createFakeEngine, fakeHandle, tinyEmoOnnx } from './fake-engine.test-helper.ts';
 
 let dir: string;

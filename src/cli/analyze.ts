@@ -7,27 +7,17 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { AnalyzeOptions, Face } from '../ml/engine-api.ts';
 import { annotatePng } from './annotate.ts';
+import { type CliIo, errorMessage, isMainModule, processIo } from './cli-io.ts';
 import {
-  type CliIo,
-  type CommandSpec,
-  type EngineHandle,
-  type OpenEngine,
-  UsageError,
   checkClassifierIds,
   classifyOptionSpecs,
   detectOptionSpecs,
-  errorMessage,
-  formatHelp,
-  isMainModule,
-  openNodeEngine,
-  parseCommand,
-  processIo,
   readClassifyOptions,
   readDetectOptions,
-  readFlag,
-  readNumber,
-  readString,
-} from './args.ts';
+} from './engine-flags.ts';
+import { readFlag, readNumber, readString } from './flag-readers.ts';
+import { type EngineHandle, type OpenEngine, openNodeEngine } from './open-engine.ts';
+import { type CommandSpec, UsageError, formatHelp, parseCommand } from './parse-command.ts';
 import { analyzeStreams } from './analyze-temporal.ts';
 import {
   type LoadedTemporal,

@@ -15,29 +15,18 @@ import { fileURLToPath } from 'node:url';
 import type { AnalyzeOptions, Stage, StageTrace } from '../ml/engine-api.ts';
 import type { ClassifierEntry } from '../ml/manifest.ts';
 import { formatTable } from '../eval/classification-metrics.ts';
+import { type CliIo, errorMessage, isMainModule, processIo } from './cli-io.ts';
 import {
-  type CliIo,
-  type CommandSpec,
-  type EngineHandle,
-  type OpenEngine,
-  UsageError,
   checkClassifierIds,
   classifierIds,
   classifyOptionSpecs,
   detectOptionSpecs,
-  errorMessage,
-  formatHelp,
-  isMainModule,
-  openNodeEngine,
-  parseCommand,
-  processIo,
   readClassifyOptions,
   readDetectOptions,
-  readFlag,
-  readNumber,
-  readString,
-  readStringList,
-} from './args.ts';
+} from './engine-flags.ts';
+import { readFlag, readNumber, readString, readStringList } from './flag-readers.ts';
+import { type EngineHandle, type OpenEngine, openNodeEngine } from './open-engine.ts';
+import { type CommandSpec, UsageError, formatHelp, parseCommand } from './parse-command.ts';
 import {
   type BatchRow,
   type LabelledCrop,

@@ -29,24 +29,15 @@ import {
   summarizeDetection,
   summarizeNegatives,
 } from '../eval/detection-metrics.ts';
+import { type CliIo, errorMessage, isMainModule, processIo } from './cli-io.ts';
 import {
-  type CliIo,
-  type CommandSpec,
-  type EngineHandle,
-  type OpenEngine,
-  type OptionValues,
   RANGES,
   SMALL_FACES,
-  UsageError,
   checkClassifierIds,
   classifyOptionSpecs,
   detectOptionSpecs,
-  errorMessage,
-  formatHelp,
-  isMainModule,
-  openNodeEngine,
-  parseCommand,
-  processIo,
+} from './engine-flags.ts';
+import {
   readChoice,
   readChoiceList,
   readFlag,
@@ -55,7 +46,15 @@ import {
   readOnOff,
   readString,
   readStringList,
-} from './args.ts';
+} from './flag-readers.ts';
+import { type EngineHandle, type OpenEngine, openNodeEngine } from './open-engine.ts';
+import {
+  type CommandSpec,
+  type OptionValues,
+  UsageError,
+  formatHelp,
+  parseCommand,
+} from './parse-command.ts';
 import { WEIGHTS_OPTION, loadWeightsForTool, readWeights } from './emo-weights.ts';
 import { readImage } from './image-io.ts';
 
