@@ -8,6 +8,7 @@ import { basename } from 'node:path';
 import type { AnalyzeOptions, Engine } from '../ml/engine-api.ts';
 import type { RgbaImage } from '../ml/types.ts';
 import { formatTable } from '../eval/classification-metrics.ts';
+import { formatMs } from './stats.ts';
 
 /** The clock of the simulated video, ms per frame (30 fps). */
 export const VIDEO_FRAME_MS = 1000 / 30;
@@ -99,8 +100,6 @@ export async function benchVideoMode(
   }
 }
 
-const ms = (x: number): string => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
-
 export function formatVideoModeTable(rows: readonly VideoModeRow[]): string {
   const header = ['image', 'size', 'faces', 'runs', 'still ms', 'video ms', 'video / still'];
   const body = rows.map((r) => [
@@ -108,8 +107,8 @@ export function formatVideoModeTable(rows: readonly VideoModeRow[]): string {
     `${r.width}x${r.height}`,
     r.stillFaces === r.videoFaces ? String(r.stillFaces) : `${r.stillFaces} / ${r.videoFaces}`,
     String(r.runs),
-    `${ms(r.still.medianMs)} / ${ms(r.still.p95Ms)}`,
-    `${ms(r.video.medianMs)} / ${ms(r.video.p95Ms)}`,
+    `${formatMs(r.still.medianMs)} / ${formatMs(r.still.p95Ms)}`,
+    `${formatMs(r.video.medianMs)} / ${formatMs(r.video.p95Ms)}`,
     r.ratio.toFixed(2),
   ]);
   return formatTable([header, ...body], 2);
