@@ -7,6 +7,8 @@ import { classifierBatch } from '../ml/engine.ts';
 import { allocateInput } from '../ml/classifier-preprocess.ts';
 import type { ClassifierEntry } from '../ml/manifest.ts';
 import { formatTable } from '../eval/classification-metrics.ts';
+import type { CliIo } from './cli-io.ts';
+import type { EngineHandle } from './open-engine.ts';
 import { formatMs, median } from './stats.ts';
 
 export interface BatchLimits {
@@ -87,6 +89,33 @@ export async function benchBatches(
     });
   }
   return rows;
+}
+
+/**
+ * The rows of the classifiers with these ids (in manifest order), at batch 1 and `batch`, with at most 10
+ * calls per batch size; none, said on stderr, when the engine exposes no backend.
+ */
+export async function benchClassifierRows(
+  handle: EngineHandle,
+  ids: readonly string[],
+  batch: number,
+  limits: BatchLimits,
+  io: CliIo,
+): Promise<BatchRow[]> {
+  if (handle.backend === undefined) {
+    io.err('bench: this engine exposes no backend: no per-face batch rows\n');
+    return [];
+  }
+  const entries = (handle.manifest?.models ?? []).filter(
+    (m): m is ClassifierEntry => m.kind === 'classifier' && ids.includes(m.id),
+  );
+  return benchBatches(
+    handle.backend,
+    entries,
+    batch,
+    { runs: Math.min(limits.runs, 10), seconds: limits.seconds, maxSeconds: limits.maxSeconds },
+    (entry) => io.err(`bench: ${entry.id} alone, batch 1 and ${batch}...\n`),
+  );
 }
 
 export function formatBatchTable(rows: readonly BatchRow[]): string {

@@ -19,6 +19,11 @@ export const EMO_FP16_ID = `${EMO_AFFECTNET_ID}-fp16`;
 /** The FER2013 test crops (../shared/data/README.md), PrivateTest being the split to report on. */
 export const FER_LABELS = 'fer2013-test/labels.csv';
 
+/** The ids with the float16 build added after EMO-AffectNet's, for the classifier rows. */
+export function withFp16Build(ids: readonly string[]): string[] {
+  return ids.includes(EMO_AFFECTNET_ID) ? [...ids, EMO_FP16_ID] : [...ids];
+}
+
 /** n evenly spaced FER2013 PrivateTest crops (every class kept: the CSV is sorted by class). */
 export async function loadFerCrops(dataDir: string, n: number): Promise<LabelledCrop[]> {
   const csv = join(dataDir, FER_LABELS);

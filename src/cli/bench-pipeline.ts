@@ -7,6 +7,7 @@ import { basename } from 'node:path';
 import type { AnalyzeOptions, Stage, StageTrace } from '../ml/engine-api.ts';
 import { formatTable } from '../eval/classification-metrics.ts';
 import type { BenchImage } from './bench-images.ts';
+import type { CliIo } from './cli-io.ts';
 import { decodeImage } from './image-io.ts';
 import type { EngineHandle } from './open-engine.ts';
 import { type TimingStats, formatMs, timingStats } from './stats.ts';
@@ -97,6 +98,26 @@ export async function benchOne(
     facesPerSecond: (faces * runs) / (busyMs / 1000),
     imagesPerSecond: runs / (busyMs / 1000),
   };
+}
+
+/** Every classifier on every image, in that order, reporting progress on stderr. */
+export async function benchPipelineRows(
+  handle: EngineHandle,
+  classifierIds: readonly string[],
+  images: readonly BenchImage[],
+  options: Partial<AnalyzeOptions>,
+  limits: BenchLimits,
+  io: CliIo,
+): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  for (const classifierId of classifierIds) {
+    for (const image of images) {
+      io.err(`bench: ${classifierId} on ${basename(image.file)}...\n`);
+      const row = await benchOne(handle, image, { ...options, classifierId }, limits);
+      rows.push({ classifierId, ...row });
+    }
+  }
+  return rows;
 }
 
 function formatStats(stats: StageStats | undefined): string {

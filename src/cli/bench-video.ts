@@ -8,7 +8,10 @@ import { basename } from 'node:path';
 import type { AnalyzeOptions, Engine } from '../ml/engine-api.ts';
 import type { RgbaImage } from '../ml/types.ts';
 import { formatTable } from '../eval/classification-metrics.ts';
-import { formatMs } from './stats.ts';
+import type { BenchImage } from './bench-images.ts';
+import type { CliIo } from './cli-io.ts';
+import { decodeImage } from './image-io.ts';
+import { formatMs, timingStats } from './stats.ts';
 
 /** The clock of the simulated video, ms per frame (30 fps). */
 export const VIDEO_FRAME_MS = 1000 / 30;
@@ -98,6 +101,23 @@ export async function benchVideoMode(
   } finally {
     engine.endStream(streamId);
   }
+}
+
+/** One row per image (decoded from its bytes first), reporting progress on stderr. */
+export async function benchVideoRows(
+  engine: Engine,
+  images: readonly BenchImage[],
+  options: Partial<AnalyzeOptions>,
+  limits: VideoModeLimits,
+  io: CliIo,
+): Promise<VideoModeRow[]> {
+  const rows: VideoModeRow[] = [];
+  for (const image of images) {
+    io.err(`bench: ${basename(image.file)} as a still vs as video frames...\n`);
+    const decoded = await decodeImage(image.bytes, image.file);
+    rows.push(await benchVideoMode(engine, image.file, decoded, options, limits, timingStats));
+  }
+  return rows;
 }
 
 export function formatVideoModeTable(rows: readonly VideoModeRow[]): string {

@@ -7,22 +7,18 @@
  * the float32 and float16 builds and how far float16 moves the logits (bench-emo-affectnet.ts).
  */
 import { cpus } from 'node:os';
-import { basename } from 'node:path';
-import type { ClassifierEntry } from '../ml/manifest.ts';
-import { type BatchRow, benchBatches } from './bench-classifiers.ts';
-import { EMO_FP16_ID, emoReport, loadEmoBuilds } from './bench-emo-affectnet.ts';
+import { benchClassifierRows } from './bench-classifiers.ts';
+import { EMO_FP16_ID, emoReport, loadEmoBuilds, withFp16Build } from './bench-emo-affectnet.ts';
 import { type BenchImage, loadBenchImages } from './bench-images.ts';
 import { BENCH_SPEC, type BenchOptions, readBenchOptions } from './bench-options.ts';
-import { type BenchRow, benchOne } from './bench-pipeline.ts';
+import { benchPipelineRows } from './bench-pipeline.ts';
 import { printBench } from './bench-report.ts';
-import { type VideoModeRow, benchVideoMode } from './bench-video.ts';
+import { benchVideoRows } from './bench-video.ts';
 import { type CliIo, isMainModule, processIo } from './cli-io.ts';
 import { type Command, EXIT_FAILED, EXIT_OK, runCommand } from './command.ts';
-import { EMO_AFFECTNET_ID, type LoadedWeights } from './emo-weights.ts';
+import type { LoadedWeights } from './emo-weights.ts';
 import { checkClassifierIds, classifierIds } from './engine-flags.ts';
-import { decodeImage } from './image-io.ts';
 import { type OpenEngine, openNodeEngine } from './open-engine.ts';
-import { timingStats } from './stats.ts';
 
 interface BenchInput extends BenchOptions {
   images: BenchImage[];
@@ -74,46 +70,21 @@ const BENCH: Command<BenchOptions, BenchInput> = {
             `then >= ${limits.runs} runs and >= ${limits.seconds} s each (max ${limits.maxSeconds} s)\n`
           : 'bench: --no-pipeline: classifier rows only\n'),
     );
-    const rows: BenchRow[] = [];
-    for (const classifierId of pipeline ? ids : []) {
-      for (const image of images) {
-        io.err(`bench: ${classifierId} on ${basename(image.file)}...\n`);
-        const row = await benchOne(handle, image, { ...options, classifierId }, limits);
-        rows.push({ classifierId, ...row });
-      }
-    }
+    const rows = pipeline ? await benchPipelineRows(handle, ids, images, options, limits, io) : [];
     // Video mode vs still, default (first) classifier only: the detector passes are what differ.
-    const videoRows: VideoModeRow[] = [];
     const videoClassifier = ids[0];
-    if (pipeline && input.videoMode && videoClassifier !== undefined) {
-      for (const image of images) {
-        io.err(`bench: ${basename(image.file)} as a still vs as video frames...\n`);
-        const decoded = await decodeImage(image.bytes, image.file);
-        const videoOptions = { ...options, classifierId: videoClassifier };
-        videoRows.push(
-          await benchVideoMode(handle.engine, image.file, decoded, videoOptions, limits, timingStats),
-        );
-      }
-    }
+    const videoRows =
+      pipeline && input.videoMode && videoClassifier !== undefined
+        ? await benchVideoRows(
+            handle.engine,
+            images,
+            { ...options, classifierId: videoClassifier },
+            limits,
+            io,
+          )
+        : [];
     // Classifiers alone, batch 1 vs batch n: the ids asked for, plus the fp16 build beside the fp32 one.
-    let batches: BatchRow[] = [];
-    const entries = (handle.manifest?.models ?? []).filter(
-      (m): m is ClassifierEntry =>
-        m.kind === 'classifier' &&
-        (ids.includes(m.id) || (m.id === EMO_FP16_ID && ids.includes(EMO_AFFECTNET_ID))),
-    );
-    if (handle.backend === undefined) {
-      io.err('bench: this engine exposes no backend: no per-face batch rows\n');
-    } else {
-      const { batch } = input;
-      batches = await benchBatches(
-        handle.backend,
-        entries,
-        batch,
-        { runs: Math.min(limits.runs, 10), seconds: limits.seconds, maxSeconds: limits.maxSeconds },
-        (entry) => io.err(`bench: ${entry.id} alone, batch 1 and ${batch}...\n`),
-      );
-    }
+    const batches = await benchClassifierRows(handle, withFp16Build(ids), input.batch, limits, io);
     const emoAffectNet = await emoReport(input.emo, handle.backend, input.dataDir, input.cropCount, io);
     printBench(io, input.json, {
       environment,
