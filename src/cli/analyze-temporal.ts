@@ -10,9 +10,18 @@ import type { AnalyzeOptions, Engine, Face } from '../ml/engine-api.ts';
 import type { InferenceBackend } from '../ml/backend.ts';
 import type { TemporalEntry } from '../ml/manifest.ts';
 import { type SmoothedFace, createTemporalSmoother } from '../ml/temporal-smoother.ts';
-import type { CliIo } from './args.ts';
-import { errorMessage } from './args.ts';
-import { faceToJson, formatFaceLine } from './analyze.ts';
+import type { AnalyzeCliOptions } from './analyze-options.ts';
+import { type CliIo, errorMessage } from './cli-io.ts';
+import { EXIT_FAILED, EXIT_OK, type Prepared } from './command.ts';
+import {
+  type LoadedTemporal,
+  describeTemporal,
+  loadTemporal,
+  loadWeightsForTool,
+  withFeatures,
+} from './emo-weights.ts';
+import { faceToJson, formatFaceLine, round } from './face-output.ts';
+import type { EngineHandle } from './open-engine.ts';
 import { type VideoFrame, isVideoFile, readFrameFolder, readVideoFrames } from './video-frames.ts';
 
 export interface TemporalAnalyzeInput {
@@ -28,8 +37,6 @@ export interface TemporalAnalyzeInput {
   /** Frames source (tests replace it); default: ffmpeg for videos, the folder walk for folders. */
   frames?: (path: string) => AsyncIterable<VideoFrame>;
 }
-
-const round = (v: number, digits: number): number => Math.round(v * 10 ** digits) / 10 ** digits;
 
 /** The label of the smoothed result: "smoothed over 2 s" (or "over 0.6 s so far" while the window fills). */
 export function smoothedText(s: SmoothedFace, entry: TemporalEntry): string {
@@ -133,4 +140,65 @@ export async function analyzeStreams(
     }
   }
   return { failed, frames: frameCount, faces: faceCount };
+}
+
+export interface StreamsInput {
+  mode: 'streams';
+  paths: readonly string[];
+  /** The engine options, the imported ResNet-50 chosen as the classifier. */
+  options: Partial<AnalyzeOptions>;
+  json: boolean;
+  temporal: LoadedTemporal;
+  folderFps: number;
+}
+
+/**
+ * Imports both models (--weights, with its features output switched on, and --temporal); a file that cannot
+ * be used stops the run with exit 1 (WeightsError, printed by the command skeleton).
+ */
+export async function prepareStreams(
+  cli: AnalyzeCliOptions,
+  weightsPath: string,
+  temporalPath: string,
+  io: CliIo,
+): Promise<Prepared<StreamsInput> | number> {
+  const loaded = await loadWeightsForTool('analyze', weightsPath, io);
+  if (!loaded) return EXIT_FAILED;
+  const temporal = await loadTemporal(temporalPath);
+  const weights = withFeatures(loaded, temporal);
+  io.err(`analyze: ${describeTemporal(temporal)}\n`);
+  return {
+    input: {
+      mode: 'streams',
+      paths: cli.paths,
+      options: { ...cli.options, classifierId: weights.entry.id },
+      json: cli.json,
+      temporal,
+      folderFps: cli.folderFps ?? temporal.entry.sampleFps,
+    },
+    engine: { extraModels: [weights], temporalModels: [temporal] },
+  };
+}
+
+export async function analyzeTemporal(handle: EngineHandle, input: StreamsInput, io: CliIo): Promise<number> {
+  if (!handle.backend) throw new Error('analyze: the engine exposes no backend to run the temporal model on');
+  const { paths } = input;
+  const started = performance.now();
+  const result = await analyzeStreams({
+    engine: handle.engine,
+    backend: handle.backend,
+    temporal: input.temporal.entry,
+    paths,
+    options: input.options,
+    json: input.json,
+    folderFps: input.folderFps,
+    io,
+  });
+  const seconds = (performance.now() - started) / 1000;
+  io.err(
+    `analyze: ${paths.length - result.failed} of ${paths.length} stream(s) analysed, ${result.frames} frame(s), ` +
+      `${result.faces} face(s) in ${seconds.toFixed(1)} s` +
+      `${result.failed > 0 ? `, ${result.failed} failed` : ''}\n`,
+  );
+  return result.failed > 0 ? EXIT_FAILED : EXIT_OK;
 }

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { annotatedName, runAnalyze } from './analyze.ts';
-import type { OpenEngineOptions } from './args.ts';
+import { runAnalyze } from './analyze.ts';
+import type { OpenEngineOptions } from './open-engine.ts';
 import { captureIo, createFakeEngine, fakeHandle, tinyEmoOnnx } from './fake-engine.test-helper.ts';
 
 let dir: string;
@@ -206,17 +206,6 @@ describe('analyze: files', () => {
     expect((await readdir(out)).sort()).toEqual(['a-happy.png', 'b-small.png', 'nested']);
     const meta = await sharp(join(out, 'nested', 'c-neutral.png')).metadata();
     expect([meta.format, meta.width, meta.height]).toEqual(['png', 80, 60]);
-  });
-});
-
-describe('annotatedName', () => {
-  it.each([
-    { names: ['a.jpg'], expected: ['a.png'] },
-    { names: ['a.jpg', 'a.png', 'a.webp'], expected: ['a.png', 'a-2.png', 'a-3.png'] },
-    { names: ['x/y.z/photo', 'x/y.z/photo.jpeg'], expected: ['x/y.z/photo.png', 'x/y.z/photo-2.png'] },
-  ])('$names', ({ names, expected }) => {
-    const used = new Set<string>();
-    expect(names.map((n) => annotatedName(n, used))).toEqual(expected);
   });
 });
 

@@ -1,16 +1,15 @@
 /**
  * bench's classifier rows, measured on the backend directly (no detector): per-face latency at batch 1 and
- * at batch n (several faces in one call, as the engine sends the faces of a frame), and how far two builds
- * of one model (EMO-AffectNet float16 weights vs float32) disagree on the logits of the same crops.
+ * at batch n (several faces in one call, as the engine sends the faces of a frame).
  */
 import type { InferenceBackend } from '../ml/backend.ts';
 import { classifierBatch } from '../ml/engine.ts';
-import { allocateInput, preprocessImage } from '../ml/classifier-preprocess.ts';
-import type { Emotion } from '../ml/emotions.ts';
+import { allocateInput } from '../ml/classifier-preprocess.ts';
 import type { ClassifierEntry } from '../ml/manifest.ts';
-import type { RgbaImage } from '../ml/types.ts';
 import { formatTable } from '../eval/classification-metrics.ts';
-import { median } from './bench.ts';
+import type { CliIo } from './cli-io.ts';
+import type { EngineHandle } from './open-engine.ts';
+import { formatMs, median } from './stats.ts';
 
 export interface BatchLimits {
   /** Measured calls per batch size, at least. */
@@ -92,7 +91,32 @@ export async function benchBatches(
   return rows;
 }
 
-const ms = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+/**
+ * The rows of the classifiers with these ids (in manifest order), at batch 1 and `batch`, with at most 10
+ * calls per batch size; none, said on stderr, when the engine exposes no backend.
+ */
+export async function benchClassifierRows(
+  handle: EngineHandle,
+  ids: readonly string[],
+  batch: number,
+  limits: BatchLimits,
+  io: CliIo,
+): Promise<BatchRow[]> {
+  if (handle.backend === undefined) {
+    io.err('bench: this engine exposes no backend: no per-face batch rows\n');
+    return [];
+  }
+  const entries = (handle.manifest?.models ?? []).filter(
+    (m): m is ClassifierEntry => m.kind === 'classifier' && ids.includes(m.id),
+  );
+  return benchBatches(
+    handle.backend,
+    entries,
+    batch,
+    { runs: Math.min(limits.runs, 10), seconds: limits.seconds, maxSeconds: limits.maxSeconds },
+    (entry) => io.err(`bench: ${entry.id} alone, batch 1 and ${batch}...\n`),
+  );
+}
 
 export function formatBatchTable(rows: readonly BatchRow[]): string {
   const header = [
@@ -111,105 +135,12 @@ export function formatBatchTable(rows: readonly BatchRow[]): string {
         r.classifierId,
         r.weights,
         String(r.maxBatch),
-        ms(r.perFaceMs1),
+        formatMs(r.perFaceMs1),
         String(r.batch),
-        r.batch > 1 ? ms(r.perFaceMsBatch) : '- (batch fixed at 1)',
+        r.batch > 1 ? formatMs(r.perFaceMsBatch) : '- (batch fixed at 1)',
         r.batch > 1 ? `x${(r.perFaceMs1 / r.perFaceMsBatch).toFixed(2)}` : '-',
       ]),
     ],
     2,
   );
-}
-
-export interface LabelledCrop {
-  image: RgbaImage;
-  label: Emotion;
-}
-
-export interface LogitsComparison {
-  crops: number;
-  /** Largest and mean |a - b| over every logit of every crop. */
-  maxAbsDiff: number;
-  meanAbsDiff: number;
-  /** Fraction of crops whose top class is the same under both models. */
-  top1Agreement: number;
-  /** Accuracy of each model against the labels (meaningless for weights other than the authors'). */
-  accuracyA: number;
-  accuracyB: number;
-}
-
-function argmax(values: Float32Array, from: number, count: number): number {
-  let best = 0;
-  for (let i = 1; i < count; i++) if (values[from + i]! > values[from + best]!) best = i;
-  return best;
-}
-
-/**
- * Runs both models on the same crops (preprocessed with each entry's own manifest preprocessing, in
- * batches of up to their maxBatch) and compares the raw outputs (logits for EMO-AffectNet). The two
- * entries must share their labels and output order.
- */
-export async function compareLogits(
-  backend: InferenceBackend,
-  a: ClassifierEntry,
-  b: ClassifierEntry,
-  crops: readonly LabelledCrop[],
-): Promise<LogitsComparison> {
-  if (a.labels.join() !== b.labels.join()) {
-    throw new Error(`compareLogits: ${a.id} and ${b.id} order their labels differently`);
-  }
-  if (crops.length === 0) throw new Error('compareLogits: no crops to compare');
-  const classes = a.labels.length;
-  const run = async (entry: ClassifierEntry): Promise<Float32Array> => {
-    const batch = classifierBatch(entry);
-    const size = allocateInput(entry).length;
-    const input = new Float32Array(size * batch);
-    const out = new Float32Array(crops.length * classes);
-    for (let first = 0; first < crops.length; first += batch) {
-      const group = crops.slice(first, first + batch);
-      group.forEach((c, i) => preprocessImage(c.image, entry, input.subarray(i * size, (i + 1) * size)));
-      const result = await backend.run(entry.id, {
-        [entry.input.name]: {
-          data: input.subarray(0, group.length * size),
-          dims: [group.length, ...entry.input.shape.slice(1)],
-        },
-      });
-      const logits = result[entry.output];
-      if (logits?.data.length !== group.length * classes) {
-        throw new Error(
-          `compareLogits: ${entry.id} gave no '${entry.output}' of ${group.length} x ${classes}`,
-        );
-      }
-      out.set(logits.data, first * classes);
-    }
-    return out;
-  };
-  const la = await run(a);
-  const lb = await run(b);
-  let max = 0;
-  let sum = 0;
-  for (let i = 0; i < la.length; i++) {
-    const d = Math.abs(la[i]! - lb[i]!);
-    max = Math.max(max, d);
-    sum += d;
-  }
-  let agree = 0;
-  let correctA = 0;
-  let correctB = 0;
-  crops.forEach((c, k) => {
-    const ta = argmax(la, k * classes, classes);
-    const tb = argmax(lb, k * classes, classes);
-    if (ta === tb) agree++;
-    if (a.labels[ta] === c.label) correctA++;
-    if (b.labels[tb] === c.label) correctB++;
-  });
-  const n = crops.length;
-  return {
-    crops: n,
-    maxAbsDiff: max,
-    meanAbsDiff: sum / la.length,
-    top1Agreement: agree / n,
-    accuracyA: correctA / n,
-    accuracyB: correctB / n,
-  };
 }

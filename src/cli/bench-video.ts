@@ -8,6 +8,10 @@ import { basename } from 'node:path';
 import type { AnalyzeOptions, Engine } from '../ml/engine-api.ts';
 import type { RgbaImage } from '../ml/types.ts';
 import { formatTable } from '../eval/classification-metrics.ts';
+import type { BenchImage } from './bench-images.ts';
+import type { CliIo } from './cli-io.ts';
+import { decodeImage } from './image-io.ts';
+import { formatMs, timingStats } from './stats.ts';
 
 /** The clock of the simulated video, ms per frame (30 fps). */
 export const VIDEO_FRAME_MS = 1000 / 30;
@@ -99,7 +103,22 @@ export async function benchVideoMode(
   }
 }
 
-const ms = (x: number): string => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+/** One row per image (decoded from its bytes first), reporting progress on stderr. */
+export async function benchVideoRows(
+  engine: Engine,
+  images: readonly BenchImage[],
+  options: Partial<AnalyzeOptions>,
+  limits: VideoModeLimits,
+  io: CliIo,
+): Promise<VideoModeRow[]> {
+  const rows: VideoModeRow[] = [];
+  for (const image of images) {
+    io.err(`bench: ${basename(image.file)} as a still vs as video frames...\n`);
+    const decoded = await decodeImage(image.bytes, image.file);
+    rows.push(await benchVideoMode(engine, image.file, decoded, options, limits, timingStats));
+  }
+  return rows;
+}
 
 export function formatVideoModeTable(rows: readonly VideoModeRow[]): string {
   const header = ['image', 'size', 'faces', 'runs', 'still ms', 'video ms', 'video / still'];
@@ -108,8 +127,8 @@ export function formatVideoModeTable(rows: readonly VideoModeRow[]): string {
     `${r.width}x${r.height}`,
     r.stillFaces === r.videoFaces ? String(r.stillFaces) : `${r.stillFaces} / ${r.videoFaces}`,
     String(r.runs),
-    `${ms(r.still.medianMs)} / ${ms(r.still.p95Ms)}`,
-    `${ms(r.video.medianMs)} / ${ms(r.video.p95Ms)}`,
+    `${formatMs(r.still.medianMs)} / ${formatMs(r.still.p95Ms)}`,
+    `${formatMs(r.video.medianMs)} / ${formatMs(r.video.p95Ms)}`,
     r.ratio.toFixed(2),
   ]);
   return formatTable([header, ...body], 2);

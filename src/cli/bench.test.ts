@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../ml/engine-api.ts';
-import { median, percentile, runBench } from './bench.ts';
+import { runBench } from './bench.ts';
 import { captureIo, createFakeEngine, fakeHandle, tinyEmoOnnx } from './fake-engine.test-helper.ts';
 
 let dir: string;
@@ -20,23 +20,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
-});
-
-describe('median and percentile', () => {
-  it.each([
-    { values: [5], median: 5, p95: 5 },
-    { values: [3, 1, 2], median: 2, p95: 3 },
-    { values: [4, 1, 3, 2], median: 2.5, p95: 4 },
-    { values: Array.from({ length: 100 }, (_, i) => 100 - i), median: 50.5, p95: 95 },
-    { values: Array.from({ length: 20 }, (_, i) => i + 1), median: 10.5, p95: 19 },
-  ])('$values.length values', ({ values, median: m, p95 }) => {
-    expect(median(values)).toBe(m);
-    expect(percentile(values, 95)).toBe(p95);
-  });
-  it('throws on no values or a bad p', () => {
-    expect(() => median([])).toThrow(/no values/);
-    expect(() => percentile([1], 101)).toThrow(/p in 0..100/);
-  });
 });
 
 describe('runBench', () => {

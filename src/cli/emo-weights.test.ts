@@ -8,7 +8,7 @@ import {
   writeStoredZip,
 } from '../checkpoint/test-checkpoint-writer.ts';
 import { expectedLstmParams } from '../emo-affectnet/lstm-architecture.ts';
-import { UsageError } from './args.ts';
+import { UsageError } from './parse-command.ts';
 import {
   WeightsError,
   describeTemporal,

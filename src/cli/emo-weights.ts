@@ -22,7 +22,9 @@ import {
 } from '../emo-affectnet/lstm-import.ts';
 import type { WeightStorage } from '../emo-affectnet/resnet50-onnx.ts';
 import type { ClassifierEntry, TemporalEntry } from '../ml/manifest.ts';
-import { type CliIo, type OptionSpecs, type OptionValues, UsageError, readString } from './args.ts';
+import { type CliIo } from './cli-io.ts';
+import { readString } from './flag-readers.ts';
+import { type OptionSpecs, type OptionValues, UsageError } from './parse-command.ts';
 
 export { EMO_AFFECTNET_ID };
 

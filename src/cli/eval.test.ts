@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evenlySpaced, runEval, sweepPoints } from './eval.ts';
+import { runEval } from './eval.ts';
 import { captureIo, createFakeEngine, fakeHandle } from './fake-engine.test-helper.ts';
 
 let dir: string;
@@ -248,26 +248,6 @@ describe('eval: detector', () => {
       engine.calls.map((c) => (c.options as { smallFaces: string; largeFaces: boolean }).smallFaces),
     ).toEqual(['off', 'off', 'off', 'off', 'tiling', 'tiling', 'tiling', 'tiling']); // warm-up + 3 images each
     expect(engine.calls.every((c) => (c.options as { largeFaces: boolean }).largeFaces === false)).toBe(true);
-  });
-});
-
-describe('helpers', () => {
-  it.each([
-    { n: 3, expected: [0, 3, 6] },
-    { n: 1, expected: [0] },
-    { n: 20, expected: [0, 1, 2, 3, 4, 5, 6, 7, 8] },
-    { n: undefined, expected: [0, 1, 2, 3, 4, 5, 6, 7, 8] },
-  ])('evenlySpaced of 9, n=$n', ({ n, expected }) => {
-    expect(evenlySpaced([0, 1, 2, 3, 4, 5, 6, 7, 8], n)).toEqual(expected);
-  });
-  it('sweepPoints: cartesian product, models outermost', () => {
-    expect(sweepPoints({})).toEqual([{}]);
-    expect(sweepPoints({ classifierId: ['a', 'b'], cropMargin: [0, 0.1] })).toEqual([
-      { classifierId: 'a', cropMargin: 0 },
-      { classifierId: 'a', cropMargin: 0.1 },
-      { classifierId: 'b', cropMargin: 0 },
-      { classifierId: 'b', cropMargin: 0.1 },
-    ]);
   });
 });
 

@@ -8,7 +8,8 @@ import type { AnalyzeOptions, Engine, Face } from '../ml/engine-api.ts';
 import type { Manifest } from '../ml/manifest.ts';
 import type { PxDetection, RgbaImage } from '../ml/types.ts';
 import { attr, OnnxGraphBuilder } from '../onnx/onnx-builder.ts';
-import type { CliIo, EngineHandle, OpenEngineOptions } from './args.ts';
+import type { CliIo } from './cli-io.ts';
+import type { EngineHandle, OpenEngineOptions } from './open-engine.ts';
 
 export const FAKE_DEFAULTS: AnalyzeOptions = {
   minScore: 0.5,

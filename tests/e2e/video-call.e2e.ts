@@ -14,7 +14,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PxBox } from '../../src/ml/types.ts';
 import type { OverlaySnapshot } from '../../src/protocol/overlay.ts';
-import { openNodeEngine } from '../../src/cli/args.ts';
+import { openNodeEngine } from '../../src/cli/open-engine.ts';
 import {
   ARTIFACTS_DIR,
   e2eUnavailable,
