@@ -1,15 +1,16 @@
 /**
  * `npm run analyze -- --weights <resnet> --temporal <lstm> <videos or frame folders>`: the temporal mode.
  * Each argument is one stream (a video read by ffmpeg at the temporal model's 5 fps, or a folder of frames
- * in name order): every frame goes through the engine's video path (analyzeVideoFrame, with the ResNet-50's
- * features), and each face through src/ml/temporal-smoother.ts, which follows it across frames and runs the
- * LSTM on its last 2 s. One line per face per frame (or one JSON object per frame with --json).
+ * in name order): every frame goes through one src/ml VideoSession per stream, as in the extension: the
+ * engine's video path (with the ResNet-50's features), then each face through src/ml/temporal-smoother.ts,
+ * which follows it across frames and runs the LSTM on its last 2 s. One line per face per frame (or one JSON object per frame with --json).
  */
 import { stat } from 'node:fs/promises';
-import type { AnalyzeOptions, Engine, Face } from '../ml/engine-api.ts';
+import type { AnalyzeOptions, Engine } from '../ml/engine-api.ts';
 import type { InferenceBackend } from '../ml/backend.ts';
 import type { TemporalEntry } from '../ml/manifest.ts';
 import { type SmoothedFace, createTemporalSmoother } from '../ml/temporal-smoother.ts';
+import { openVideoSession } from '../ml/video-session.ts';
 import type { AnalyzeCliOptions } from './analyze-options.ts';
 import { type CliIo, errorMessage } from './cli-io.ts';
 import { EXIT_FAILED, EXIT_OK, type Prepared } from './command.ts';
@@ -90,16 +91,15 @@ export async function analyzeStreams(
   let frameCount = 0;
   let faceCount = 0;
   for (const path of paths) {
-    const smoother = createTemporalSmoother(backend, temporal);
+    const session = openVideoSession(engine, path, createTemporalSmoother(backend, temporal));
     try {
       for await (const frame of frames(path)) {
         frameCount++;
-        const faces: Face[] = await engine.analyzeVideoFrame(
-          frame.image,
-          { streamId: path, timestampMs: frame.timestampMs },
-          options,
-        );
-        const smoothed = await smoother.update(faces, frame.timestampMs);
+        const result = await session.analyzeFrame(frame.image, frame.timestampMs, options);
+        // The temporal model is what this mode is for: its failure fails the stream.
+        if (result.temporalError) throw result.temporalError;
+        const { faces } = result;
+        const smoothed = result.smoothed ?? [];
         faceCount += faces.length;
         const t = `t ${(frame.timestampMs / 1000).toFixed(1)} s`;
         if (json) {
@@ -136,7 +136,7 @@ export async function analyzeStreams(
       io.err(`${message.startsWith(path) ? message : `${path}: ${message}`}\n`);
       if (json) io.out(`${JSON.stringify({ file: path, error: message })}\n`);
     } finally {
-      engine.endStream(path);
+      session.end();
     }
   }
   return { failed, frames: frameCount, faces: faceCount };
