@@ -25,7 +25,7 @@ import { loadSettings, watchSettings } from '../src/settings/storage.ts';
 import { openCapture } from '../src/transport/capture-image.ts';
 import { fetchImage } from '../src/transport/fetch-image.ts';
 
-const MENU_ID = 'affect-lens-analyse-image';
+const MENU_ID = 'affect-lens-analyze-image';
 const COMMAND_TOGGLE = 'toggle-overlay';
 
 export default defineBackground({
@@ -86,7 +86,7 @@ export default defineBackground({
 
     const contextMenuClicked = (info: Browser.contextMenus.OnClickData, tab?: Browser.tabs.Tab) => {
       if (info.menuItemId !== MENU_ID || tab?.id === undefined || !info.srcUrl) return Promise.resolve(null);
-      return background.analyseImage({ tabId: tab.id, frameId: info.frameId }, info.srcUrl);
+      return background.analyzeImage({ tabId: tab.id, frameId: info.frameId }, info.srcUrl);
     };
 
     browser.runtime.onInstalled.addListener(() => {

@@ -50,7 +50,7 @@ export interface Report {
 export interface EncodingFigures {
   encoding: string;
   frames: number;
-  analysedFps: number;
+  analyzedFps: number;
   transport: Summary;
   encode: Summary;
   wire: Summary;
@@ -63,7 +63,7 @@ function encodingFigures(encoding: string, frames: FrameTiming[], seconds: numbe
   return {
     encoding,
     frames: frames.length,
-    analysedFps: frames.length / seconds,
+    analyzedFps: frames.length / seconds,
     transport: summarize(frames.map((f) => f.encodeMs + f.wireMs + f.decodeMs)),
     encode: summarize(frames.map((f) => f.encodeMs)),
     wire: summarize(frames.map((f) => f.wireMs)),
@@ -381,7 +381,7 @@ export function formatReport(r: Report): string {
               `${num(e.wire.median)} (${num(e.wire.mean)})`,
               `${num(e.decode.median)} (${num(e.decode.mean)})`,
               `${num(e.captureToDrawn.median)} (${num(e.captureToDrawn.mean)})`,
-              num(e.analysedFps),
+              num(e.analyzedFps),
               String(e.frames),
             ]),
           ),

@@ -44,7 +44,7 @@ function setup(options: { contentScriptMissing?: boolean; analysis?: ImageAnalys
     configure: () => Promise.resolve(absentEngineStatus()),
     status: () => Promise.resolve(absentEngineStatus()),
     modelsChanged: () => Promise.resolve(absentEngineStatus()),
-    analyseImage: () => {
+    analyzeImage: () => {
       const a = options.analysis ?? { width: 100, height: 80, faces: [face], latencyMs: 12 };
       return a instanceof Error ? Promise.reject(a) : Promise.resolve(a);
     },
@@ -82,7 +82,7 @@ describe('background', () => {
 
   it('analyses a right-clicked image: "pending" then the faces go to the tab, and the popup can read them', async () => {
     const { background, sent, mocks } = setup();
-    const result = await background.analyseImage({ tabId: 5, frameId: 2 }, 'https://elsewhere.example/a.jpg');
+    const result = await background.analyzeImage({ tabId: 5, frameId: 2 }, 'https://elsewhere.example/a.jpg');
     expect(result).toMatchObject({ state: 'done', analysis: { faces: [face] } });
     expect(mocks.fetchImage).toHaveBeenCalledWith('https://elsewhere.example/a.jpg');
     expect(sent.map((s) => [s.type, (s.data as { state: string }).state, s.target])).toEqual([
@@ -96,14 +96,14 @@ describe('background', () => {
 
   it('shows a failed download or analysis as the error, over the image and in the tab state', async () => {
     const { background, sent } = setup();
-    const result = await background.analyseImage({ tabId: 1 }, 'https://x.example/404.jpg');
+    const result = await background.analyzeImage({ tabId: 1 }, 'https://x.example/404.jpg');
     expect(result).toMatchObject({ srcUrl: 'https://x.example/404.jpg', state: 'failed' });
     expect(result.state === 'failed' && result.error).toMatch(/404/);
     expect(sent.at(-1)?.data).toEqual(result);
 
     const broken = setup({ analysis: new Error('engine failed to load') });
     await expect(
-      broken.background.analyseImage({ tabId: 1 }, 'https://x.example/a.jpg'),
+      broken.background.analyzeImage({ tabId: 1 }, 'https://x.example/a.jpg'),
     ).resolves.toMatchObject({
       state: 'failed',
       error: 'engine failed to load',
@@ -112,7 +112,7 @@ describe('background', () => {
 
   it('injects the content script into a tab that has none, then delivers', async () => {
     const { background, sent, injected } = setup({ contentScriptMissing: true });
-    await background.analyseImage({ tabId: 4, frameId: 0 }, 'https://x.example/a.jpg');
+    await background.analyzeImage({ tabId: 4, frameId: 0 }, 'https://x.example/a.jpg');
     expect(injected()).toEqual([{ tabId: 4, frameId: 0 }]);
     expect(sent).toHaveLength(2);
   });
@@ -158,7 +158,7 @@ describe('background', () => {
     const { background } = setup();
     await Promise.all([
       background.setOverlay(6, true),
-      background.analyseImage({ tabId: 6 }, 'https://x.example/a.jpg'),
+      background.analyzeImage({ tabId: 6 }, 'https://x.example/a.jpg'),
     ]);
     await expect(background.handlers.getTabState({ tabId: 6 }, {})).resolves.toMatchObject({
       overlay: true,

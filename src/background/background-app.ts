@@ -28,7 +28,7 @@ export interface BackgroundDeps {
 export interface Background {
   handlers: HandlersFor<'background'>;
   /** The context menu's "Analyse emotions" on an image. */
-  analyseImage: (target: TabTarget, srcUrl: string) => Promise<ImageResult>;
+  analyzeImage: (target: TabTarget, srcUrl: string) => Promise<ImageResult>;
   setOverlay: (tabId: number, enabled: boolean) => Promise<TabState>;
   toggleOverlay: (tabId: number) => Promise<TabState>;
   tabClosed: (tabId: number) => Promise<void>;
@@ -74,12 +74,12 @@ export function createBackground(deps: BackgroundDeps): Background {
     }
   };
 
-  const analyseImage = async (target: TabTarget, srcUrl: string): Promise<ImageResult> => {
+  const analyzeImage = async (target: TabTarget, srcUrl: string): Promise<ImageResult> => {
     await show(target, { srcUrl, state: 'pending' });
     let result: ImageResult;
     try {
       const image = await deps.fetchImage(srcUrl);
-      const analysis = await deps.engine.analyseImage(image);
+      const analysis = await deps.engine.analyzeImage(image);
       result = { srcUrl, state: 'done', analysis };
     } catch (error) {
       result = { srcUrl, state: 'failed', error: errorText(error) };
@@ -104,7 +104,7 @@ export function createBackground(deps: BackgroundDeps): Background {
 
   return {
     handlers,
-    analyseImage,
+    analyzeImage,
     setOverlay,
     async toggleOverlay(tabId) {
       const { overlay } = await deps.tabs.get(tabId);

@@ -26,7 +26,7 @@ function setup(script: { created?: boolean[]; failures?: number } = {}) {
         return Promise.reject(new NoReceiverError(type, new Error('Receiving end does not exist.')));
       }
       return Promise.resolve(
-        type === 'engineAnalyseImage' ? { width: 1, height: 1, faces: [], latencyMs: 1 } : ready,
+        type === 'engineAnalyzeImage' ? { width: 1, height: 1, faces: [], latencyMs: 1 } : ready,
       );
     }) as OffscreenClientDeps['send'],
   };
@@ -36,25 +36,25 @@ function setup(script: { created?: boolean[]; failures?: number } = {}) {
 describe('offscreenEngineClient', () => {
   it('configures a document it just created before using it', async () => {
     const { client, calls } = setup({ created: [true] });
-    await client.analyseImage({ bytes: new ArrayBuffer(1), type: 'image/png' });
-    expect(calls).toEqual(['engineConfigure', 'engineAnalyseImage']);
+    await client.analyzeImage({ bytes: new ArrayBuffer(1), type: 'image/png' });
+    expect(calls).toEqual(['engineConfigure', 'engineAnalyzeImage']);
   });
 
   it('does not reconfigure an existing document', async () => {
     const { client, calls } = setup({ created: [false] });
-    await client.analyseImage({ bytes: new ArrayBuffer(1), type: 'image/png' });
-    expect(calls).toEqual(['engineAnalyseImage']);
+    await client.analyzeImage({ bytes: new ArrayBuffer(1), type: 'image/png' });
+    expect(calls).toEqual(['engineAnalyzeImage']);
   });
 
   it('recreates a document that vanished, once', async () => {
     const { client, calls, ensureDocument } = setup({ created: [false, true], failures: 1 });
-    await client.analyseImage({ bytes: new ArrayBuffer(1), type: 'image/png' });
+    await client.analyzeImage({ bytes: new ArrayBuffer(1), type: 'image/png' });
     expect(ensureDocument).toHaveBeenCalledTimes(2);
-    expect(calls).toEqual(['engineAnalyseImage', 'engineConfigure', 'engineAnalyseImage']);
+    expect(calls).toEqual(['engineAnalyzeImage', 'engineConfigure', 'engineAnalyzeImage']);
 
     const broken = setup({ failures: 5 });
     await expect(
-      broken.client.analyseImage({ bytes: new ArrayBuffer(1), type: 'image/png' }),
+      broken.client.analyzeImage({ bytes: new ArrayBuffer(1), type: 'image/png' }),
     ).rejects.toBeInstanceOf(NoReceiverError);
   });
 

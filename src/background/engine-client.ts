@@ -15,7 +15,7 @@ export interface EngineClient {
   configure: (config: EngineConfig) => Promise<EngineStatus>;
   /** Status without creating the host. */
   status: () => Promise<EngineStatus>;
-  analyseImage: (req: { bytes: ArrayBuffer; type: string }) => Promise<ImageAnalysis>;
+  analyzeImage: (req: { bytes: ArrayBuffer; type: string }) => Promise<ImageAnalysis>;
   /** User models were installed or removed: a running engine reloads them (one not started is left alone). */
   modelsChanged: () => Promise<EngineStatus>;
 }
@@ -54,7 +54,7 @@ export function offscreenEngineClient(deps: OffscreenClientDeps): EngineClient {
         throw error;
       }
     },
-    analyseImage: (req) => withHost(() => deps.send('engineAnalyseImage', req)),
+    analyzeImage: (req) => withHost(() => deps.send('engineAnalyzeImage', req)),
     async modelsChanged() {
       if (!(await deps.documentExists())) return absentEngineStatus();
       try {
@@ -78,8 +78,8 @@ export function deferredEngineHandlers(
   return {
     engineConfigure: async (data, sender) => (await host).handlers.engineConfigure(data, sender),
     engineStatus: async (data, sender) => (await host).handlers.engineStatus(data, sender),
-    engineAnalyseImage: async (data, sender) => (await host).handlers.engineAnalyseImage(data, sender),
-    analyseFrame: async (data, sender) => (await host).handlers.analyseFrame(data, sender),
+    engineAnalyzeImage: async (data, sender) => (await host).handlers.engineAnalyzeImage(data, sender),
+    analyzeFrame: async (data, sender) => (await host).handlers.analyzeFrame(data, sender),
     engineModelsChanged: async (data, sender) => (await host).handlers.engineModelsChanged(data, sender),
     engineClassifyCrop: async (data, sender) => (await host).handlers.engineClassifyCrop(data, sender),
   };
@@ -95,7 +95,7 @@ export function localEngineClient(
     ensure: async () => handlers.engineConfigure(await currentConfig(), self),
     configure: async (config) => handlers.engineConfigure(config, self),
     status: async () => handlers.engineStatus(undefined, self),
-    analyseImage: async (req) => handlers.engineAnalyseImage(req, self),
+    analyzeImage: async (req) => handlers.engineAnalyzeImage(req, self),
     modelsChanged: async () => handlers.engineModelsChanged(undefined, self),
   };
 }

@@ -23,7 +23,7 @@ function fakeEngine(status: Partial<EngineStatus>) {
     ensure: vi.fn(() => Promise.resolve(current)),
     configure: vi.fn(() => Promise.resolve(current)),
     status: () => Promise.resolve(current),
-    analyseImage: vi.fn(() => Promise.resolve({ width: 1, height: 1, faces: [], latencyMs: 1 })),
+    analyzeImage: vi.fn(() => Promise.resolve({ width: 1, height: 1, faces: [], latencyMs: 1 })),
     modelsChanged: () => Promise.resolve(current),
   };
   return { engine, current };
@@ -36,7 +36,7 @@ describe('createIdleUnloader', () => {
     const { engine } = fakeEngine({ state: 'ready' });
     const watched = idle.watch(engine);
     await watched.ensure();
-    await watched.analyseImage({ bytes: new ArrayBuffer(1), type: 'image/png' });
+    await watched.analyzeImage({ bytes: new ArrayBuffer(1), type: 'image/png' });
     await vi.waitFor(() => expect(alarms.alarms.get(ENGINE_IDLE_ALARM)).toEqual({ periodInMinutes: 1 }));
     expect(alarms.created).toEqual([ENGINE_IDLE_ALARM]);
     expect(engine.ensure).toHaveBeenCalledTimes(1);

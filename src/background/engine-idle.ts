@@ -58,7 +58,7 @@ export function createIdleUnloader(deps: IdleUnloaderDeps): IdleUnloader {
       ...engine,
       ensure: () => armed(engine.ensure()),
       configure: (config) => armed(engine.configure(config)),
-      analyseImage: (req) => armed(engine.analyseImage(req)),
+      analyzeImage: (req) => armed(engine.analyzeImage(req)),
     }),
     async check(engine, atLeastMs = idleMs) {
       const status = await engine.status();

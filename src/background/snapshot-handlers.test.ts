@@ -16,7 +16,7 @@ function setup(options: { captureError?: Error; capture?: false } = {}) {
     ensure: () => Promise.resolve(absentEngineStatus()),
     configure: () => Promise.resolve(absentEngineStatus()),
     status: () => Promise.resolve(absentEngineStatus()),
-    analyseImage: vi.fn(() => Promise.resolve(analysis)),
+    analyzeImage: vi.fn(() => Promise.resolve(analysis)),
     modelsChanged: () => Promise.resolve(absentEngineStatus()),
   };
   const close = vi.fn();
@@ -124,9 +124,9 @@ describe('snapshot handlers', () => {
   it('analyses a snapshot with the still-image path of the engine', async () => {
     const { handlers, engine } = setup();
     const bytes = new ArrayBuffer(4);
-    await expect(handlers.analyseSnapshot({ bytes, type: 'image/png' }, activeTab)).resolves.toEqual(
+    await expect(handlers.analyzeSnapshot({ bytes, type: 'image/png' }, activeTab)).resolves.toEqual(
       analysis,
     );
-    expect(engine.analyseImage).toHaveBeenCalledWith({ bytes, type: 'image/png' });
+    expect(engine.analyzeImage).toHaveBeenCalledWith({ bytes, type: 'image/png' });
   });
 });

@@ -2,7 +2,7 @@
  * The background's side of "Analyse what's on screen", the fallback for videos the page cannot read
  * (cross-origin without CORS): after the user's click in the notice over such a video, the content script
  * asks for a screen snapshot of the video's rectangle (captureTabRegion) and then for its analysis
- * (analyseSnapshot, the engine's still-image path). Two messages, so the content script can show its
+ * (analyzeSnapshot, the engine's still-image path). Two messages, so the content script can show its
  * overlay again as soon as the capture is taken, while the engine works.
  *
  * tabs.captureVisibleTab is allowed by the `<all_urls>` host permission (a click in the page does not grant
@@ -45,7 +45,7 @@ export class CaptureRateLimitError extends Error {
 
 export function snapshotHandlers(
   deps: SnapshotDeps,
-): Pick<HandlersFor<'background'>, 'captureTabRegion' | 'analyseSnapshot'> {
+): Pick<HandlersFor<'background'>, 'captureTabRegion' | 'analyzeSnapshot'> {
   const gate = new RateGate(CAPTURES_PER_SECOND, 1000);
   const now = deps.nowMs ?? (() => performance.now());
   const epoch = deps.epochMs ?? (() => Date.now());
@@ -88,6 +88,6 @@ export function snapshotHandlers(
         image.close();
       }
     },
-    analyseSnapshot: ({ bytes, type }) => deps.engine.analyseImage({ bytes, type }),
+    analyzeSnapshot: ({ bytes, type }) => deps.engine.analyzeImage({ bytes, type }),
   };
 }

@@ -119,9 +119,9 @@ export async function analyzeImages(handle: EngineHandle, input: ImagesInput, io
     }
   }
   // Missing paths count among the inputs and the failures.
-  const analysed = images.length - (failed - missing);
+  const analyzed = images.length - (failed - missing);
   io.err(
-    `analyze: ${analysed} of ${images.length + missing} input(s) analysed, ${faceCount} face(s)` +
+    `analyze: ${analyzed} of ${images.length + missing} input(s) analysed, ${faceCount} face(s)` +
       `${failed > 0 ? `, ${failed} failed` : ''}${annotateDir === undefined ? '' : `; annotated PNGs in ${annotateDir}`}\n`,
   );
   return failed > 0 ? EXIT_FAILED : EXIT_OK;

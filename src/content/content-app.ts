@@ -70,7 +70,7 @@ export function startContent(ctx: ContentContext): void {
             ctx,
             layer,
             capture: (req) => sendMessage('captureTabRegion', req),
-            analyse: (req) => sendMessage('analyseSnapshot', req),
+            analyze: (req) => sendMessage('analyzeSnapshot', req),
           })
       : undefined;
 

@@ -52,7 +52,7 @@ function setup(capture: (req: CaptureRequest) => Promise<CapturedRegion>) {
   const v = video();
   const overlay = layer.attach(v, 'video');
   const events: string[] = [];
-  const analyse = vi.fn(() => {
+  const analyze = vi.fn(() => {
     events.push(`analyse (hidden: ${hidden.at(-1)})`);
     return Promise.resolve({ width: 400, height: 225, faces: [face], latencyMs: 3 });
   });
@@ -63,11 +63,11 @@ function setup(capture: (req: CaptureRequest) => Promise<CapturedRegion>) {
       events.push(`capture (hidden: ${hidden.at(-1)})`);
       return capture(req);
     },
-    analyse,
+    analyze,
   });
   const click = () => overlay.root.querySelector<HTMLButtonElement>('.notice button')!.click();
   const notice = () => overlay.snapshot().notice;
-  return { layer, overlay, click, notice, events, analyse };
+  return { layer, overlay, click, notice, events, analyze };
 }
 
 const shot = (req: CaptureRequest): Promise<CapturedRegion> =>
@@ -113,7 +113,7 @@ describe('offerScreenSnapshot', () => {
   });
 
   it('shows a refused capture in the notice with the button, and shows the overlay again', async () => {
-    const { click, notice, layer, analyse } = setup(() =>
+    const { click, notice, layer, analyze } = setup(() =>
       Promise.reject(new Error('The browser allows 2 screen snapshots per second: try again in 0.4 s.')),
     );
     const setHidden = vi.spyOn(layer, 'setHidden');
@@ -123,7 +123,7 @@ describe('offerScreenSnapshot', () => {
       'Cannot read this video. The browser allows 2 screen snapshots per second: try again in 0.4 s.',
     );
     expect(setHidden.mock.calls.at(-1)).toEqual([false]);
-    expect(analyse).not.toHaveBeenCalled();
+    expect(analyze).not.toHaveBeenCalled();
   });
 });
 

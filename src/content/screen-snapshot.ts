@@ -3,7 +3,7 @@
  * (cross-origin without CORS). On the user's click it hides the overlay (so its boxes and this notice are
  * not in the picture), waits for a frame to be painted without it, has the background capture the visible
  * tab cropped to the video's picture (captureTabRegion), shows the overlay again, has the engine analyse the
- * crop (analyseSnapshot) and draws the faces over the video, labelled as a snapshot with its time. The boxes
+ * crop (analyzeSnapshot) and draws the faces over the video, labelled as a snapshot with its time. The boxes
  * do not follow later frames; another click takes a new snapshot. Errors (the browser's 2-per-second limit,
  * a tab not on screen, a video scrolled away) are shown in the notice, with the button to try again.
  */
@@ -26,7 +26,7 @@ export interface ScreenSnapshotDeps {
   ctx: ContentContext;
   layer: OverlayLayer;
   capture: (req: CaptureRequest) => Promise<CapturedRegion>;
-  analyse: (req: { bytes: ArrayBuffer; type: string }) => Promise<ImageAnalysis>;
+  analyze: (req: { bytes: ArrayBuffer; type: string }) => Promise<ImageAnalysis>;
 }
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -87,7 +87,7 @@ export function offerScreenSnapshot(
         deps.layer.setHidden(false);
       }
       overlay.setNotice('Analysing the snapshot…');
-      const analysis = await deps.analyse({ bytes: shot.bytes, type: shot.type });
+      const analysis = await deps.analyze({ bytes: shot.bytes, type: shot.type });
       // Without metadata the picture is the content box: its CSS pixels stand in for the video's.
       const source =
         video.videoWidth > 0

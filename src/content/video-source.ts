@@ -54,10 +54,10 @@ export class VideoSource {
   /** The longer side the engine asked for after the last frame (until then, the grabber's maximum). */
   private frameSide = MAX_FRAME_SIDE;
   /** The video time of the last frame sent (a paused video is analysed once per position). */
-  private analysedAtTime = Number.NaN;
+  private analyzedAtTime = Number.NaN;
   private readonly timings = new FrameTimings();
   /** Frames analysed / dropped by this source, for tests and diagnostics. */
-  analysed = 0;
+  analyzed = 0;
   skipped = 0;
   /** The smoothed probabilities of the tracked faces over the last minutes, for the popup's timeline. */
   readonly history = new EmotionHistory();
@@ -143,7 +143,7 @@ export class VideoSource {
     const video = this.video as VideoWithFrameCallback;
     if (video.paused) {
       const hasPicture = video.readyState >= HTMLMediaElement.HAVE_CURRENT_DATA;
-      if (!hasPicture || video.currentTime === this.analysedAtTime) return;
+      if (!hasPicture || video.currentTime === this.analyzedAtTime) return;
       const waitMs = Math.max(0, this.lastSentMs + 1000 / this.deps.settings().maxFps - performance.now());
       this.frameHandle = this.deps.ctx.setTimeout(() => {
         this.frameHandle = null;
@@ -186,14 +186,14 @@ export class VideoSource {
       return;
     }
     this.lastSentMs = now;
-    this.analysedAtTime = this.video.currentTime;
+    this.analyzedAtTime = this.video.currentTime;
     this.inFlight = true;
     const timing = this.timings.start(epochMs());
     void this.grabber
       .grab(this.video, this.frameSide)
       .then(async (frame) => {
         if (!frame) return;
-        const result = await this.deps.transport.analyse(this.id, frame);
+        const result = await this.deps.transport.analyze(this.id, frame);
         this.show(result, frame, timing);
       })
       .catch((error: unknown) => {
@@ -221,10 +221,10 @@ export class VideoSource {
       // The engine host could not decode this frame (it is new): send the picture again, as a key frame,
       // also when the video is paused on it.
       this.grabber.requestKeyFrame();
-      this.analysedAtTime = Number.NaN;
+      this.analyzedAtTime = Number.NaN;
     }
-    if (result.status !== 'analysed' || this.lifetime.signal.aborted) return;
-    this.analysed++;
+    if (result.status !== 'analyzed' || this.lifetime.signal.aborted) return;
+    this.analyzed++;
     timing.resultAtEpochMs = epochMs();
     timing.encoding = frame.payload.encoding;
     timing.encodeMs = frame.encodeMs;

@@ -28,8 +28,8 @@ test('wrong payloads and channels do not compile', () => {
     void sendMessage('getTabState');
     // @ts-expect-error: tabId must be a number
     void sendMessage('setOverlay', { tabId: '1', enabled: true });
-    // @ts-expect-error: analyseFrame travels over the frames port, not runtime.sendMessage
-    void sendMessage('analyseFrame', undefined as never);
+    // @ts-expect-error: analyzeFrame travels over the frames port, not runtime.sendMessage
+    void sendMessage('analyzeFrame', undefined as never);
     // @ts-expect-error: content messages go to a tab
     void sendMessage('overlayDescribe');
     // @ts-expect-error: not a message
@@ -42,8 +42,8 @@ test('receivers and channels partition the messages', () => {
   expectTypeOf<MessagesTo<'content'>>().toEqualTypeOf<
     'overlaySetEnabled' | 'overlayShowImageResult' | 'overlayDescribe' | 'timelineDescribe'
   >();
-  expectTypeOf<MessagesVia<'frames-port'>>().toEqualTypeOf<'analyseFrame'>();
-  expectTypeOf<ReturnType<HandlersFor<'engine'>['analyseFrame']>>().toEqualTypeOf<
+  expectTypeOf<MessagesVia<'frames-port'>>().toEqualTypeOf<'analyzeFrame'>();
+  expectTypeOf<ReturnType<HandlersFor<'engine'>['analyzeFrame']>>().toEqualTypeOf<
     FrameAnalysis | Promise<FrameAnalysis>
   >();
 });

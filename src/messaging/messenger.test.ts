@@ -16,7 +16,7 @@ const backgroundHandlers = (
   setOverlay: ({ tabId, enabled }) => ({ tabId, overlay: enabled, lastImage: null }),
   getOverlayForSender: () => ({ enabled: false }),
   captureTabRegion: () => Promise.reject(new Error('not used by this test')),
-  analyseSnapshot: () => Promise.reject(new Error('not used by this test')),
+  analyzeSnapshot: () => Promise.reject(new Error('not used by this test')),
   userModelsChanged: () => absentEngineStatus(),
   ...overrides,
 });
@@ -73,8 +73,8 @@ describe('messenger', () => {
       {
         engineConfigure: () => absentEngineStatus(),
         engineStatus: () => absentEngineStatus(),
-        engineAnalyseImage: () => ({ width: 1, height: 1, faces: [], latencyMs: 0 }),
-        analyseFrame: () => ({ status: 'dropped' }),
+        engineAnalyzeImage: () => ({ width: 1, height: 1, faces: [], latencyMs: 0 }),
+        analyzeFrame: () => ({ status: 'dropped' }),
         engineModelsChanged: () => absentEngineStatus(),
         engineClassifyCrop: () => Promise.reject(new Error('not used')),
       },

@@ -19,7 +19,7 @@ export interface EngineConfig {
 
 export interface EngineStats {
   /** Analysed frames per second over the last few seconds, all sources together. */
-  analysedFps: number;
+  analyzedFps: number;
   /** Mean engine time per analysis (detector + classifier), ms, over the recent window. */
   latencyMs: number;
   /**
@@ -29,7 +29,7 @@ export interface EngineStats {
   transportMs: number;
   /** The parts of transportMs. */
   transport: { encodeMs: number; wireMs: number; decodeMs: number };
-  framesAnalysed: number;
+  framesAnalyzed: number;
   /** Frames replaced by a newer frame of the same source before the engine got to them. */
   framesDropped: number;
 }
@@ -77,11 +77,11 @@ export interface TemporalStatus {
 }
 
 export const EMPTY_STATS: Readonly<EngineStats> = Object.freeze({
-  analysedFps: 0,
+  analyzedFps: 0,
   latencyMs: 0,
   transportMs: 0,
   transport: Object.freeze({ encodeMs: 0, wireMs: 0, decodeMs: 0 }),
-  framesAnalysed: 0,
+  framesAnalyzed: 0,
   framesDropped: 0,
 });
 

@@ -70,7 +70,7 @@ export type FrameRequest = FramePayload & {
 
 export type FrameAnalysis =
   | {
-      status: 'analysed';
+      status: 'analyzed';
       faces: FrameFace[];
       /** Engine time (detector + classifiers), ms. */
       latencyMs: number;

@@ -28,7 +28,7 @@ export interface ProtocolMap {
    */
   captureTabRegion(req: CaptureRequest): CapturedRegion;
   /** For a content script: analyses a snapshot it got from captureTabRegion (the engine's still-image path). */
-  analyseSnapshot(req: { bytes: ArrayBuffer; type: string }): ImageAnalysis;
+  analyzeSnapshot(req: { bytes: ArrayBuffer; type: string }): ImageAnalysis;
   /** The options page installed or removed a user model: a running engine reloads its models. */
   userModelsChanged(): EngineStatus;
 
@@ -36,9 +36,9 @@ export interface ProtocolMap {
   engineConfigure(config: EngineConfig): EngineStatus;
   engineStatus(): EngineStatus;
   /** Decodes an encoded image (JPEG, PNG, WebP, GIF, AVIF, SVG excluded) and analyses it. */
-  engineAnalyseImage(req: { bytes: ArrayBuffer; type: string }): ImageAnalysis;
+  engineAnalyzeImage(req: { bytes: ArrayBuffer; type: string }): ImageAnalysis;
   /** Over the frames port: one frame of a playing video. */
-  analyseFrame(frame: FrameRequest): FrameAnalysis;
+  analyzeFrame(frame: FrameRequest): FrameAnalysis;
   /** Reloads the models, picking up user models installed or removed since the engine loaded. */
   engineModelsChanged(): EngineStatus;
   /**
@@ -73,12 +73,12 @@ export const MESSAGES = {
   setOverlay: { to: 'background', via: 'runtime' },
   getOverlayForSender: { to: 'background', via: 'runtime' },
   captureTabRegion: { to: 'background', via: 'runtime' },
-  analyseSnapshot: { to: 'background', via: 'runtime' },
+  analyzeSnapshot: { to: 'background', via: 'runtime' },
   userModelsChanged: { to: 'background', via: 'runtime' },
   engineConfigure: { to: 'engine', via: 'runtime' },
   engineStatus: { to: 'engine', via: 'runtime' },
-  engineAnalyseImage: { to: 'engine', via: 'runtime' },
-  analyseFrame: { to: 'engine', via: 'frames-port' },
+  engineAnalyzeImage: { to: 'engine', via: 'runtime' },
+  analyzeFrame: { to: 'engine', via: 'frames-port' },
   engineModelsChanged: { to: 'engine', via: 'runtime' },
   engineClassifyCrop: { to: 'engine', via: 'runtime' },
   overlaySetEnabled: { to: 'content', via: 'tab' },

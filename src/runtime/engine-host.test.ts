@@ -205,24 +205,24 @@ describe('engine host', () => {
       { classifierId: 'cls-b', minScore: 0.7, backend: 'auto', temporal: false },
       {},
     );
-    const result = await t.host.handlers.analyseFrame(frame(), sender(1));
+    const result = await t.host.handlers.analyzeFrame(frame(), sender(1));
     expect(result).toMatchObject({
-      status: 'analysed',
+      status: 'analyzed',
       faces: [frameFaceOf(face(40), null)],
       latencyMs: 25,
       wireMs: 5,
       decodeMs: 0,
     });
     expect(t.calls[0]!.options).toEqual({ minScore: 0.7, classifierId: 'cls-b' });
-    expect(t.host.status().stats).toMatchObject({ framesAnalysed: 1, latencyMs: 25, transportMs: 7 });
+    expect(t.host.status().stats).toMatchObject({ framesAnalyzed: 1, latencyMs: 25, transportMs: 7 });
   });
 
   it('analyses frames as video streams, one per client and source, ended when the client goes away', async () => {
     const t = setup();
     void t.host.handlers.engineConfigure(engineConfigOf(DEFAULT_SETTINGS), {});
-    await t.host.handlers.analyseFrame(frame({ sourceId: 'v1', sentAtEpochMs: 10 }), sender(1, 'a'));
-    await t.host.handlers.analyseFrame(frame({ sourceId: 'v2', sentAtEpochMs: 20 }), sender(1, 'a'));
-    await t.host.handlers.analyseFrame(frame({ sourceId: 'v1', sentAtEpochMs: 30 }), sender(2, 'b'));
+    await t.host.handlers.analyzeFrame(frame({ sourceId: 'v1', sentAtEpochMs: 10 }), sender(1, 'a'));
+    await t.host.handlers.analyzeFrame(frame({ sourceId: 'v2', sentAtEpochMs: 20 }), sender(1, 'a'));
+    await t.host.handlers.analyzeFrame(frame({ sourceId: 'v1', sentAtEpochMs: 30 }), sender(2, 'b'));
     expect(t.videoFrames.map((f) => f.timestampMs)).toEqual([10, 20, 30]);
     const [a1, a2, b1] = t.videoFrames.map((f) => f.streamId);
     expect(new Set([a1, a2, b1]).size).toBe(3);
@@ -233,33 +233,33 @@ describe('engine host', () => {
   it('tells the sender how large its next frame should be for the faces it found', async () => {
     const t = setup();
     void t.host.handlers.engineConfigure(engineConfigOf(DEFAULT_SETTINGS), {});
-    const result = await t.host.handlers.analyseFrame(frame(), sender(1));
+    const result = await t.host.handlers.analyzeFrame(frame(), sender(1));
     // The fake finds a 20 px face in every frame: in a 4x2 frame it fills it, so the minimum will do.
-    expect(result).toMatchObject({ status: 'analysed', nextFrameSide: MIN_FRAME_SIDE });
+    expect(result).toMatchObject({ status: 'analyzed', nextFrameSide: MIN_FRAME_SIDE });
   });
 
   it("returns a frame's faces in the source's own pixels, and refuses a frame without the source's size", async () => {
     const t = setup();
     // A 4x2 frame scaled down from a 40x20 video: the fake's face at x 40 in frame pixels is at x 400.
-    const result = await t.host.handlers.analyseFrame(
+    const result = await t.host.handlers.analyzeFrame(
       frame({ sourceWidth: 40, sourceHeight: 20 }),
       sender(1),
     );
-    expect(result.status === 'analysed' && result.faces[0]!.box).toEqual({
+    expect(result.status === 'analyzed' && result.faces[0]!.box).toEqual({
       x: 400,
       y: 100,
       width: 200,
       height: 200,
     });
-    expect(result.status === 'analysed' && result.faces[0]!.keypoints[0]).toEqual({ x: 450, y: 150 });
-    await expect(t.host.handlers.analyseFrame(frame({ sourceWidth: undefined }), sender(1))).rejects.toThrow(
+    expect(result.status === 'analyzed' && result.faces[0]!.keypoints[0]).toEqual({ x: 450, y: 150 });
+    await expect(t.host.handlers.analyzeFrame(frame({ sourceWidth: undefined }), sender(1))).rejects.toThrow(
       /sourceWidth and sourceHeight/,
     );
   });
 
   it('decodes JPEG frames and checks malformed ones with a message saying what was expected', async () => {
     const t = setup();
-    const jpeg = await t.host.handlers.analyseFrame(
+    const jpeg = await t.host.handlers.analyzeFrame(
       {
         encoding: 'jpeg',
         bytes: new ArrayBuffer(10),
@@ -273,15 +273,15 @@ describe('engine host', () => {
       },
       sender(1),
     );
-    expect(jpeg).toMatchObject({ status: 'analysed', decodeMs: 3 });
-    await expect(t.host.handlers.analyseFrame(frame({ width: 5 }), sender(1))).rejects.toThrow(
+    expect(jpeg).toMatchObject({ status: 'analyzed', decodeMs: 3 });
+    await expect(t.host.handlers.analyzeFrame(frame({ width: 5 }), sender(1))).rejects.toThrow(
       /expected 40 bytes of RGBA/,
     );
     await expect(
-      t.host.handlers.analyseFrame({ ...frame(), pixels: {} } as never, sender(1)),
+      t.host.handlers.analyzeFrame({ ...frame(), pixels: {} } as never, sender(1)),
     ).rejects.toThrow(/structured_clone/);
     await expect(
-      t.host.handlers.analyseFrame(
+      t.host.handlers.analyzeFrame(
         {
           encoding: 'jpeg',
           bytes: new ArrayBuffer(1),
@@ -315,19 +315,19 @@ describe('engine host', () => {
       sentAtEpochMs: 999,
     });
     // A delta frame first (the host was restarted under a running stream): no picture, a key frame please.
-    await expect(t.host.handlers.analyseFrame(vp8(false), sender(1))).resolves.toEqual({
+    await expect(t.host.handlers.analyzeFrame(vp8(false), sender(1))).resolves.toEqual({
       status: 'key-frame-needed',
     });
     expect(t.calls).toHaveLength(0);
-    await expect(t.host.handlers.analyseFrame(vp8(true), sender(1))).resolves.toMatchObject({
-      status: 'analysed',
+    await expect(t.host.handlers.analyzeFrame(vp8(true), sender(1))).resolves.toMatchObject({
+      status: 'analyzed',
       decodeMs: 2,
     });
-    await expect(t.host.handlers.analyseFrame(vp8(false), sender(1))).resolves.toMatchObject({
-      status: 'analysed',
+    await expect(t.host.handlers.analyzeFrame(vp8(false), sender(1))).resolves.toMatchObject({
+      status: 'analyzed',
     });
     // Streams are per client: another tab's delta frame of a source with the same id has no state here.
-    await expect(t.host.handlers.analyseFrame(vp8(false), sender(2))).resolves.toEqual({
+    await expect(t.host.handlers.analyzeFrame(vp8(false), sender(2))).resolves.toEqual({
       status: 'key-frame-needed',
     });
     expect(t.decodedChunks).toEqual([
@@ -335,12 +335,12 @@ describe('engine host', () => {
       { streamId: '1/0/doc|v1', key: false },
     ]);
     await expect(
-      t.host.handlers.analyseFrame({ ...vp8(true), chunk: {} } as never, sender(1)),
+      t.host.handlers.analyzeFrame({ ...vp8(true), chunk: {} } as never, sender(1)),
     ).rejects.toThrow(/VP8 chunk as an ArrayBuffer.*structured_clone/);
     // A client that goes away ends its decoders; so does an unload.
     t.host.clientGone(sender(1));
     expect(t.decodedStreams.size).toBe(0);
-    await t.host.handlers.analyseFrame(vp8(true, 'v2'), sender(3));
+    await t.host.handlers.analyzeFrame(vp8(true, 'v2'), sender(3));
     await t.host.unload();
     expect(t.decodedStreams.size).toBe(0);
   });
@@ -349,14 +349,14 @@ describe('engine host', () => {
     const t = setup();
     void t.host.handlers.engineConfigure(engineConfigOf(DEFAULT_SETTINGS), {});
     t.hold();
-    const first = t.host.handlers.analyseFrame(frame({ sourceId: 'other' }), sender(1));
+    const first = t.host.handlers.analyzeFrame(frame({ sourceId: 'other' }), sender(1));
     await vi.waitFor(() => expect(t.calls).toHaveLength(1));
-    const older = t.host.handlers.analyseFrame(frame(), sender(2));
-    const newer = t.host.handlers.analyseFrame(frame(), sender(2));
+    const older = t.host.handlers.analyzeFrame(frame(), sender(2));
+    const newer = t.host.handlers.analyzeFrame(frame(), sender(2));
     await expect(older).resolves.toEqual({ status: 'dropped' });
     t.release();
-    await expect(first).resolves.toMatchObject({ status: 'analysed' });
-    await expect(newer).resolves.toMatchObject({ status: 'analysed' });
+    await expect(first).resolves.toMatchObject({ status: 'analyzed' });
+    await expect(newer).resolves.toMatchObject({ status: 'analyzed' });
     expect(t.host.status().stats.framesDropped).toBe(1);
   });
 
@@ -364,9 +364,9 @@ describe('engine host', () => {
     const t = setup();
     void t.host.handlers.engineConfigure(engineConfigOf(DEFAULT_SETTINGS), {});
     t.hold();
-    const running = t.host.handlers.analyseFrame(frame({ sourceId: 'x' }), sender(1, 'a'));
+    const running = t.host.handlers.analyzeFrame(frame({ sourceId: 'x' }), sender(1, 'a'));
     await vi.waitFor(() => expect(t.calls).toHaveLength(1));
-    const waiting = t.host.handlers.analyseFrame(frame(), sender(2, 'gone'));
+    const waiting = t.host.handlers.analyzeFrame(frame(), sender(2, 'gone'));
     await new Promise((resolve) => setTimeout(resolve, 0)); // past the frame's decoding, into the queue
     t.host.clientGone(sender(2, 'gone'));
     await expect(waiting).resolves.toEqual({ status: 'dropped' });
@@ -376,7 +376,7 @@ describe('engine host', () => {
 
   it('analyses still images and maps the faces back to natural pixels', async () => {
     const t = setup();
-    const result = await t.host.handlers.engineAnalyseImage(
+    const result = await t.host.handlers.engineAnalyzeImage(
       { bytes: new ArrayBuffer(4), type: 'image/jpeg' },
       {},
     );
@@ -408,8 +408,8 @@ describe('engine host', () => {
     await vi.waitFor(() =>
       expect(t.host.status()).toMatchObject({ state: 'error', error: 'models missing' }),
     );
-    await expect(t.host.handlers.analyseFrame(frame(), sender(1))).resolves.toMatchObject({
-      status: 'analysed',
+    await expect(t.host.handlers.analyzeFrame(frame(), sender(1))).resolves.toMatchObject({
+      status: 'analyzed',
     });
   });
 });
@@ -425,19 +425,19 @@ describe('idleness', () => {
     // Asking for the status is not using the engine.
     await t.host.handlers.engineStatus(undefined, {});
     expect(t.host.status().idleMs).toBe(4000);
-    await t.host.handlers.analyseFrame(frame(), sender(1));
+    await t.host.handlers.analyzeFrame(frame(), sender(1));
     expect(t.host.status().idleMs).toBeLessThan(100);
   });
 
   it('unload frees the engine and ends its streams; the next request loads it afresh', async () => {
     const t = setup();
     void t.host.handlers.engineConfigure(engineConfigOf(DEFAULT_SETTINGS), {});
-    await t.host.handlers.analyseFrame(frame(), sender(1));
+    await t.host.handlers.analyzeFrame(frame(), sender(1));
     await t.host.unload();
     expect(t.dispose).toHaveBeenCalledTimes(1);
     expect(t.host.status()).toMatchObject({ state: 'absent', provider: null });
-    const again = await t.host.handlers.analyseFrame(frame(), sender(1));
-    expect(again).toMatchObject({ status: 'analysed' });
+    const again = await t.host.handlers.analyzeFrame(frame(), sender(1));
+    expect(again).toMatchObject({ status: 'analyzed' });
     expect(t.load).toHaveBeenCalledTimes(2);
     // A new engine: the stream starts over (every detector pass on its first frame).
     expect(t.videoFrames).toHaveLength(2);
@@ -485,8 +485,8 @@ describe('temporal mode ("smoothed over 2 s")', () => {
   it('never sends feature vectors, and reports no temporal model when none is installed', async () => {
     const t = setup();
     void t.host.handlers.engineConfigure(on, {});
-    const result = await t.host.handlers.analyseFrame(frame(), sender(1));
-    if (result.status !== 'analysed') throw new Error(result.status);
+    const result = await t.host.handlers.analyzeFrame(frame(), sender(1));
+    if (result.status !== 'analyzed') throw new Error(result.status);
     expect(result.faces).toHaveLength(1);
     expect(result.faces[0]).not.toHaveProperty('features');
     expect(result.faces[0]).not.toHaveProperty('smoothed');
@@ -509,10 +509,10 @@ describe('temporal mode ("smoothed over 2 s")', () => {
   it('runs one smoother per stream on its frames when on with the classifier it reads, and adds `smoothed`', async () => {
     const t = setup({ temporal: LSTM });
     void t.host.handlers.engineConfigure(on, {});
-    const first = await t.host.handlers.analyseFrame(frame({ sentAtEpochMs: 1200 }), sender(1));
-    await t.host.handlers.analyseFrame(frame({ sentAtEpochMs: 1400 }), sender(1));
-    await t.host.handlers.analyseFrame(frame({ sentAtEpochMs: 1300, sourceId: 'v2' }), sender(1));
-    if (first.status !== 'analysed') throw new Error(first.status);
+    const first = await t.host.handlers.analyzeFrame(frame({ sentAtEpochMs: 1200 }), sender(1));
+    await t.host.handlers.analyzeFrame(frame({ sentAtEpochMs: 1400 }), sender(1));
+    await t.host.handlers.analyzeFrame(frame({ sentAtEpochMs: 1300, sourceId: 'v2' }), sender(1));
+    if (first.status !== 'analyzed') throw new Error(first.status);
     expect(first.faces[0]).not.toHaveProperty('features');
     expect(first.faces[0]!.smoothed).toEqual({
       emotions: SMOOTHED.emotions,
@@ -540,11 +540,11 @@ describe('temporal mode ("smoothed over 2 s")', () => {
   it('is not used while off or with another classifier, and says so', async () => {
     const t = setup({ temporal: LSTM });
     void t.host.handlers.engineConfigure({ ...on, temporal: false }, {});
-    const off = await t.host.handlers.analyseFrame(frame(), sender(1));
-    expect(off.status === 'analysed' && off.faces[0]).not.toHaveProperty('smoothed');
+    const off = await t.host.handlers.analyzeFrame(frame(), sender(1));
+    expect(off.status === 'analyzed' && off.faces[0]).not.toHaveProperty('smoothed');
     expect(t.host.status().temporal).toMatchObject({ available: true, inUse: false, note: null });
     void t.host.handlers.engineConfigure({ ...on, classifierId: 'cls-a' }, {});
-    await t.host.handlers.analyseFrame(frame(), sender(1));
+    await t.host.handlers.analyzeFrame(frame(), sender(1));
     expect(t.smoothersCreated()).toBe(0);
     expect(t.host.status().temporal).toMatchObject({
       available: true,
@@ -556,32 +556,32 @@ describe('temporal mode ("smoothed over 2 s")', () => {
   it("starts a stream's window afresh after the client went away, the mode was switched off, or an unload", async () => {
     const t = setup({ temporal: LSTM });
     void t.host.handlers.engineConfigure(on, {});
-    await t.host.handlers.analyseFrame(frame(), sender(1));
+    await t.host.handlers.analyzeFrame(frame(), sender(1));
     t.host.clientGone(sender(1));
-    await t.host.handlers.analyseFrame(frame(), sender(1));
+    await t.host.handlers.analyzeFrame(frame(), sender(1));
     expect(t.smoothersCreated()).toBe(2);
     void t.host.handlers.engineConfigure({ ...on, temporal: false }, {});
     void t.host.handlers.engineConfigure(on, {});
-    await t.host.handlers.analyseFrame(frame(), sender(1));
+    await t.host.handlers.analyzeFrame(frame(), sender(1));
     expect(t.smoothersCreated()).toBe(3);
     await t.host.unload();
     void t.host.handlers.engineConfigure(on, {});
-    await t.host.handlers.analyseFrame(frame(), sender(1));
+    await t.host.handlers.analyzeFrame(frame(), sender(1));
     expect(t.smoothersCreated()).toBe(4);
   });
 
   it('falls back to per-frame results, saying why, when the temporal model fails', async () => {
     const t = setup({ temporal: LSTM, failSmoother: true });
     void t.host.handlers.engineConfigure(on, {});
-    const result = await t.host.handlers.analyseFrame(frame(), sender(1));
-    expect(result).toMatchObject({ status: 'analysed' });
-    expect(result.status === 'analysed' && result.faces[0]).not.toHaveProperty('smoothed');
+    const result = await t.host.handlers.analyzeFrame(frame(), sender(1));
+    expect(result).toMatchObject({ status: 'analyzed' });
+    expect(result.status === 'analyzed' && result.faces[0]).not.toHaveProperty('smoothed');
     expect(t.host.status().temporal).toMatchObject({
       available: false,
       inUse: false,
       note: 'The temporal model failed (LSTM session lost); showing per-frame results.',
     });
-    await t.host.handlers.analyseFrame(frame(), sender(1));
+    await t.host.handlers.analyzeFrame(frame(), sender(1));
     expect(t.smootherUpdates).toHaveLength(1);
   });
 });

@@ -125,7 +125,7 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
       return currentStatus();
     },
 
-    async engineAnalyseImage({ bytes, type }): Promise<ImageAnalysis> {
+    async engineAnalyzeImage({ bytes, type }): Promise<ImageAnalysis> {
       used();
       const result = await scheduler.submit({
         group: 'user',
@@ -168,7 +168,7 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
       return loaded.engine.classifyCrop({ width, height, data: pixels }, classifierId);
     },
 
-    async analyseFrame(frame, sender): Promise<FrameAnalysis> {
+    async analyzeFrame(frame, sender): Promise<FrameAnalysis> {
       used();
       const wireMs = deps.epochMs() - frame.sentAtEpochMs;
       const received = deps.nowMs();
@@ -191,14 +191,14 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
         run: async () => {
           const stages: StageTrace = {};
           const start = deps.nowMs();
-          const analysed = await analyzeVideoFrame(frame, image, streamId, stages);
+          const analyzed = await analyzeVideoFrame(frame, image, streamId, stages);
           const end = deps.nowMs();
           stats.record(end, end - start, { encodeMs: frame.encodeMs, wireMs, decodeMs });
-          return { ...analysed, latencyMs: end - start, queueMs: start - queuedAt, stages };
+          return { ...analyzed, latencyMs: end - start, queueMs: start - queuedAt, stages };
         },
       });
       if (result === DROPPED) return { status: 'dropped' };
-      return { status: 'analysed', wireMs, decodeMs, ...result };
+      return { status: 'analyzed', wireMs, decodeMs, ...result };
     },
   };
 

@@ -6,11 +6,11 @@ describe('RollingStats', () => {
     const stats = new RollingStats(3000);
     for (let i = 0; i < 20; i++) stats.record(1000 + i * 100, 40, { encodeMs: 2, wireMs: 5, decodeMs: 3 });
     const s = stats.snapshot(2900, 1);
-    expect(s.analysedFps).toBeCloseTo(20 / 1.9, 5);
+    expect(s.analyzedFps).toBeCloseTo(20 / 1.9, 5);
     expect(s.latencyMs).toBe(40);
     expect(s.transportMs).toBe(10);
     expect(s.transport).toEqual({ encodeMs: 2, wireMs: 5, decodeMs: 3 });
-    expect(s.framesAnalysed).toBe(20);
+    expect(s.framesAnalyzed).toBe(20);
     expect(s.framesDropped).toBe(1);
   });
 
@@ -19,10 +19,10 @@ describe('RollingStats', () => {
     stats.record(0, 500, { encodeMs: 1, wireMs: 1, decodeMs: 1 });
     stats.record(5000, 80);
     const s = stats.snapshot(5100, 0);
-    expect(s.analysedFps).toBe(0);
+    expect(s.analyzedFps).toBe(0);
     expect(s.transportMs).toBe(0);
     expect(s.latencyMs).toBe(80);
-    expect(s.framesAnalysed).toBe(2);
+    expect(s.framesAnalyzed).toBe(2);
   });
 
   it('keeps working past its ring capacity', () => {
@@ -30,6 +30,6 @@ describe('RollingStats', () => {
     for (let i = 0; i < 1000; i++) stats.record(i, i % 2 ? 10 : 30, { encodeMs: 0, wireMs: 0, decodeMs: 0 });
     const s = stats.snapshot(1000, 0);
     expect(s.latencyMs).toBe(20);
-    expect(s.framesAnalysed).toBe(1000);
+    expect(s.framesAnalyzed).toBe(1000);
   });
 });

@@ -64,11 +64,11 @@ export class RollingStats {
     const spanMs = Math.max(1000, nowMs - oldestFrame);
     const mean = (sum: number) => (frames === 0 ? 0 : sum / frames);
     return {
-      analysedFps: (frames * 1000) / spanMs,
+      analyzedFps: (frames * 1000) / spanMs,
       latencyMs: samples === 0 ? 0 : latencySum / samples,
       transportMs: mean(encode + wire + decode),
       transport: { encodeMs: mean(encode), wireMs: mean(wire), decodeMs: mean(decode) },
-      framesAnalysed: this.total,
+      framesAnalyzed: this.total,
       framesDropped,
     };
   }

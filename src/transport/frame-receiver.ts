@@ -35,11 +35,11 @@ const positiveInt = (n: unknown): n is number => Number.isInteger(n) && (n as nu
 export function assertFrameSizes(frame: FrameRequest): void {
   const { width, height, sourceWidth, sourceHeight } = frame;
   if (!positiveInt(width) || !positiveInt(height)) {
-    throw new Error(`analyseFrame: width and height must be positive integers, got ${width}x${height}`);
+    throw new Error(`analyzeFrame: width and height must be positive integers, got ${width}x${height}`);
   }
   if (!positiveInt(sourceWidth) || !positiveInt(sourceHeight)) {
     throw new Error(
-      `analyseFrame: sourceWidth and sourceHeight (the video's own size) must be positive integers, got ${sourceWidth}x${sourceHeight}`,
+      `analyzeFrame: sourceWidth and sourceHeight (the video's own size) must be positive integers, got ${sourceWidth}x${sourceHeight}`,
     );
   }
 }
@@ -55,7 +55,7 @@ export function createFrameReceiver(deps: FrameReceiverDeps): FrameReceiver {
           if (!(pixels instanceof Uint8ClampedArray) || pixels.length !== width * height * 4) {
             const got = pixels instanceof Uint8ClampedArray ? `${pixels.length} bytes` : kind(pixels);
             throw new Error(
-              `analyseFrame: expected ${width * height * 4} bytes of RGBA (${width}x${height}x4) as a Uint8ClampedArray, got ${got}. ${HINT}`,
+              `analyzeFrame: expected ${width * height * 4} bytes of RGBA (${width}x${height}x4) as a Uint8ClampedArray, got ${got}. ${HINT}`,
             );
           }
           return { width, height, data: pixels };
@@ -63,13 +63,13 @@ export function createFrameReceiver(deps: FrameReceiverDeps): FrameReceiver {
         case 'jpeg': {
           if (!(frame.bytes instanceof ArrayBuffer)) {
             throw new Error(
-              `analyseFrame: expected the JPEG as an ArrayBuffer, got ${kind(frame.bytes)}. ${HINT}`,
+              `analyzeFrame: expected the JPEG as an ArrayBuffer, got ${kind(frame.bytes)}. ${HINT}`,
             );
           }
           const image = await deps.decodeFrame(frame.bytes);
           if (image.width !== width || image.height !== height) {
             throw new Error(
-              `analyseFrame: the JPEG is ${image.width}x${image.height}, the request says ${width}x${height}`,
+              `analyzeFrame: the JPEG is ${image.width}x${image.height}, the request says ${width}x${height}`,
             );
           }
           return image;
@@ -77,14 +77,14 @@ export function createFrameReceiver(deps: FrameReceiverDeps): FrameReceiver {
         case 'vp8': {
           if (!(frame.chunk instanceof ArrayBuffer)) {
             throw new Error(
-              `analyseFrame: expected the VP8 chunk as an ArrayBuffer, got ${kind(frame.chunk)}. ${HINT}`,
+              `analyzeFrame: expected the VP8 chunk as an ArrayBuffer, got ${kind(frame.chunk)}. ${HINT}`,
             );
           }
           return deps.videoDecoders.decode(streamId, frame, width, height);
         }
         default:
           throw new Error(
-            `analyseFrame: unknown encoding ${JSON.stringify((frame as { encoding: unknown }).encoding)}; expected ${FRAME_ENCODINGS.map((e) => `'${e}'`).join(', ')}`,
+            `analyzeFrame: unknown encoding ${JSON.stringify((frame as { encoding: unknown }).encoding)}; expected ${FRAME_ENCODINGS.map((e) => `'${e}'`).join(', ')}`,
           );
       }
     },

@@ -14,8 +14,8 @@ const grabbed: GrabbedFrame = {
   encodeMs: 4,
   payload: { encoding: 'jpeg', bytes: new ArrayBuffer(3) },
 };
-const analysed: FrameAnalysis = {
-  status: 'analysed',
+const analyzed: FrameAnalysis = {
+  status: 'analyzed',
   faces: [],
   nextFrameSide: 256,
   latencyMs: 20,
@@ -28,7 +28,7 @@ function fakePort(reply: (frame: FrameRequest) => Promise<FrameAnalysis>) {
   const sent: FrameRequest[] = [];
   const client: FramesPortClient & { open: boolean } = {
     open: true,
-    request: ((_type: 'analyseFrame', frame: FrameRequest) => {
+    request: ((_type: 'analyzeFrame', frame: FrameRequest) => {
       sent.push(frame);
       return reply(frame);
     }) as FramesPortClient['request'],
@@ -39,15 +39,15 @@ function fakePort(reply: (frame: FrameRequest) => Promise<FrameAnalysis>) {
 
 describe('port transport', () => {
   it('starts the engine, connects once, and sends the frame with its timing', async () => {
-    const port = fakePort(() => Promise.resolve(analysed));
+    const port = fakePort(() => Promise.resolve(analyzed));
     const deps = {
       ensureEngine: vi.fn(() => Promise.resolve(absentEngineStatus())),
       connect: vi.fn(() => port.client),
       epochMs: () => 500,
     };
     const transport = createPortTransport(deps);
-    await expect(transport.analyse('v1', grabbed)).resolves.toEqual(analysed);
-    await transport.analyse('v1', grabbed);
+    await expect(transport.analyze('v1', grabbed)).resolves.toEqual(analyzed);
+    await transport.analyze('v1', grabbed);
     expect(deps.ensureEngine).toHaveBeenCalledTimes(1);
     expect(deps.connect).toHaveBeenCalledTimes(1);
     expect(port.sent[0]).toEqual({
@@ -67,15 +67,15 @@ describe('port transport', () => {
   it('keeps at most one frame per source in flight: a second one is refused, not queued', async () => {
     const answers: (() => void)[] = [];
     const answer = () => answers.shift()?.();
-    const port = fakePort(() => new Promise((resolve) => answers.push(() => resolve(analysed))));
+    const port = fakePort(() => new Promise((resolve) => answers.push(() => resolve(analyzed))));
     const transport = createPortTransport({
       ensureEngine: () => Promise.resolve(absentEngineStatus()),
       connect: () => port.client,
       epochMs: () => 0,
     });
-    const first = transport.analyse('v1', grabbed);
-    await expect(transport.analyse('v1', grabbed)).resolves.toEqual({ status: 'busy' });
-    const other = transport.analyse('v2', grabbed);
+    const first = transport.analyze('v1', grabbed);
+    await expect(transport.analyze('v1', grabbed)).resolves.toEqual({ status: 'busy' });
+    const other = transport.analyze('v2', grabbed);
     await vi.waitFor(() => expect(port.sent).toHaveLength(2));
     answer();
     await first;
@@ -88,9 +88,9 @@ describe('port transport', () => {
     let clock = 0;
     const dead = fakePort(() => {
       dead.client.open = false;
-      return Promise.reject(new NoReceiverError('analyseFrame', new Error('port closed')));
+      return Promise.reject(new NoReceiverError('analyzeFrame', new Error('port closed')));
     });
-    const alive = fakePort(() => Promise.resolve(analysed));
+    const alive = fakePort(() => Promise.resolve(analyzed));
     const clients = [dead.client, alive.client];
     const sleeps: number[] = [];
     const deps = {
@@ -106,9 +106,9 @@ describe('port transport', () => {
       },
     };
     const transport = createPortTransport(deps);
-    await expect(transport.analyse('v1', grabbed)).rejects.toBeInstanceOf(NoReceiverError);
+    await expect(transport.analyze('v1', grabbed)).rejects.toBeInstanceOf(NoReceiverError);
     clock += 200;
-    await expect(transport.analyse('v1', grabbed)).resolves.toEqual(analysed);
+    await expect(transport.analyze('v1', grabbed)).resolves.toEqual(analyzed);
     expect(deps.ensureEngine).toHaveBeenCalledTimes(2);
     expect(sleeps).toEqual([800]);
   });

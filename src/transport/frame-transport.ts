@@ -13,7 +13,7 @@ import type { GrabbedFrame } from './frame-grabber.ts';
 
 export interface FrameTransport {
   /** Sends one frame of `sourceId`; resolves 'busy' when that source already has a frame in flight. */
-  analyse(sourceId: string, frame: GrabbedFrame): Promise<FrameAnalysis | { status: 'busy' }>;
+  analyze(sourceId: string, frame: GrabbedFrame): Promise<FrameAnalysis | { status: 'busy' }>;
   /** Mean cost of moving one frame into the engine, ms: encoding here, messaging, decoding there. */
   readonly meanCostMs: number;
   close(): void;
@@ -65,7 +65,7 @@ export function createPortTransport(deps: PortTransportDeps): FrameTransport {
     get meanCostMs() {
       return meanCostMs;
     },
-    async analyse(sourceId, frame) {
+    async analyze(sourceId, frame) {
       if (closed) throw new Error('The frame transport is closed.');
       if (busy.has(sourceId)) return { status: 'busy' };
       busy.add(sourceId);
@@ -73,7 +73,7 @@ export function createPortTransport(deps: PortTransportDeps): FrameTransport {
         const port = await connected();
         const sentAt = deps.epochMs();
         const { width, height, sourceWidth, sourceHeight, encodeMs, payload } = frame;
-        const result = await port.request('analyseFrame', {
+        const result = await port.request('analyzeFrame', {
           ...payload,
           sourceId,
           width,
@@ -83,7 +83,7 @@ export function createPortTransport(deps: PortTransportDeps): FrameTransport {
           encodeMs,
           sentAtEpochMs: sentAt,
         });
-        if (result.status === 'analysed') {
+        if (result.status === 'analyzed') {
           const cost = encodeMs + result.wireMs + result.decodeMs;
           meanCostMs = meanCostMs === 0 ? cost : (1 - EMA) * meanCostMs + EMA * cost;
         }

@@ -83,7 +83,7 @@ export function createVp8Decoders(): VideoStreamDecoders {
             .then((image) => {
               if (image.width !== p.width || image.height !== p.height) {
                 throw new Error(
-                  `analyseFrame: the VP8 frame is ${image.width}x${image.height}, the request says ${p.width}x${p.height}`,
+                  `analyzeFrame: the VP8 frame is ${image.width}x${image.height}, the request says ${p.width}x${p.height}`,
                 );
               }
               p.resolve(image);
@@ -110,14 +110,14 @@ export function createVp8Decoders(): VideoStreamDecoders {
     decode(streamId, payload, width, height) {
       if (!(payload.chunk instanceof ArrayBuffer)) {
         throw new Error(
-          `analyseFrame: expected the VP8 chunk as an ArrayBuffer, got ${Object.prototype.toString.call(payload.chunk)}`,
+          `analyzeFrame: expected the VP8 chunk as an ArrayBuffer, got ${Object.prototype.toString.call(payload.chunk)}`,
         );
       }
       let stream = streams.get(streamId);
       if (payload.key) {
         const config = payload.config;
         if (!config || typeof config.codec !== 'string') {
-          throw new Error('analyseFrame: a VP8 key frame must carry its stream config (codec, coded size)');
+          throw new Error('analyzeFrame: a VP8 key frame must carry its stream config (codec, coded size)');
         }
         if (!stream || stream.decoder.state === 'closed') stream = open(streamId);
         else {

@@ -36,7 +36,7 @@ export function EngineStatusView({ status, error }: { status: EngineStatus | nul
         <dl class="stats" title="Over the last 3 seconds">
           <div>
             <dt>Analysed</dt>
-            <dd data-testid="fps">{stats.analysedFps > 0 ? `${stats.analysedFps.toFixed(1)} fps` : '–'}</dd>
+            <dd data-testid="fps">{stats.analyzedFps > 0 ? `${stats.analyzedFps.toFixed(1)} fps` : '–'}</dd>
           </div>
           <div>
             <dt>Latency</dt>

@@ -19,7 +19,7 @@ async function handlerTables(): Promise<Record<Receiver, object>> {
     ensure: unused,
     configure: unused,
     status: () => Promise.resolve(absentEngineStatus()),
-    analyseImage: unused,
+    analyzeImage: unused,
     modelsChanged: unused,
   };
   const tabs: TabStateStore = { get: unused, update: unused, remove: unused };

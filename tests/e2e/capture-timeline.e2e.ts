@@ -152,12 +152,12 @@ describe.skipIf(skip !== null)('screen snapshot of an unreadable video, and the 
       // Both copies of the clip paused on the same frame, so the live box of the readable one is where the
       // snapshot's box must be. Paused first, until the frame in flight is done (the engine's count stands
       // still); then the seek presents one new frame, which the readable video's source analyses.
-      const analysed = async () => (await engineStatus(ext.serviceWorker)).stats.framesAnalysed;
+      const analyzed = async () => (await engineStatus(ext.serviceWorker)).stats.framesAnalyzed;
       await tab.evaluate(() => document.querySelectorAll('video').forEach((v) => v.pause()));
-      let settled = await analysed();
+      let settled = await analyzed();
       for (let still = 0; still < 2;) {
         await tab.waitForTimeout(1000);
-        const now = await analysed();
+        const now = await analyzed();
         still = now === settled ? still + 1 : 0;
         settled = now;
       }
@@ -170,7 +170,7 @@ describe.skipIf(skip !== null)('screen snapshot of an unreadable video, and the 
           }),
         ),
       );
-      await waitFor(analysed, (n) => n > settled, 60_000, 'the analysis of the frame at 3 s');
+      await waitFor(analyzed, (n) => n > settled, 60_000, 'the analysis of the frame at 3 s');
       // A real click, as a user would (the button is in a closed shadow root).
       await tab.mouse.click(button.rect.x + button.rect.width / 2, button.rect.y + button.rect.height / 2);
       const shot = await waitFor(

@@ -168,7 +168,7 @@ describe.skipIf(skip !== null)('EMO-AffectNet temporal mode ("smoothed over 2 s"
       const status = await engineStatus(ext.serviceWorker);
       console.info(
         `[temporal e2e] smoothed over ${face.smoothedOver}: ${face.label} ${face.probability.toFixed(3)}; ` +
-          `analysed ${status.stats.analysedFps.toFixed(1)} fps, ${status.stats.latencyMs.toFixed(0)} ms per frame on ${status.provider}`,
+          `analysed ${status.stats.analyzedFps.toFixed(1)} fps, ${status.stats.latencyMs.toFixed(0)} ms per frame on ${status.provider}`,
       );
 
       // "Show all 7": the bars are the LSTM's probabilities (for people to look at; the snapshot has them).

@@ -112,11 +112,11 @@ function backgroundFacts(extPage: Page): Promise<BackgroundFacts> {
 }
 
 /** Runs the "Analyse emotions" context-menu handler in the background page, as a click on the image would. */
-function clickAnalyseEmotions(extPage: Page, tabId: number, srcUrl: string): Promise<ImageResult | null> {
+function clickAnalyzeEmotions(extPage: Page, tabId: number, srcUrl: string): Promise<ImageResult | null> {
   return extPage.evaluate(
     async (tabId, srcUrl) => {
       const bg = await (globalThis as unknown as ExtensionPageGlobal).browser.runtime.getBackgroundPage();
-      const info = { menuItemId: 'affect-lens-analyse-image', srcUrl, frameId: 0, mediaType: 'image' };
+      const info = { menuItemId: 'affect-lens-analyze-image', srcUrl, frameId: 0, mediaType: 'image' };
       const result = await bg.affectLensDebug.contextMenuClicked(info, { id: tabId });
       return JSON.parse(JSON.stringify(result)) as ImageResult | null;
     },
@@ -198,7 +198,7 @@ describe.skipIf(skip !== null)('Firefox build', () => {
     expect(facts.crossOriginIsolated).toBe(false);
     expect(facts.status.state).toBe('ready');
     expect(facts.status.provider).toBe('wasm');
-    expect(facts.status.stats.framesAnalysed).toBeGreaterThan(0);
+    expect(facts.status.stats.framesAnalyzed).toBeGreaterThan(0);
 
     await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'firefox-video-overlay.png') });
     await popup.bringToFront();
@@ -216,7 +216,7 @@ describe.skipIf(skip !== null)('Firefox build', () => {
     expect(tabId, `a tab for ${pageUrl}`).not.toBeNull();
 
     // The background fetches the image itself (host permission), decodes it and runs the engine there.
-    const result = await clickAnalyseEmotions(probe, tabId!, srcUrl);
+    const result = await clickAnalyzeEmotions(probe, tabId!, srcUrl);
     expect(result?.state, JSON.stringify(result)).toBe('done');
     if (result?.state !== 'done') return;
     expect(result.analysis.faces).toHaveLength((await annotatedFaceCounts()).get(IMAGE)!);

@@ -15,7 +15,7 @@ import {
   tabIdOf,
   type ExtensionBrowser,
 } from './helpers/browser.ts';
-import { clickAnalyseEmotions, describeOverlay, waitFor, openPopup } from './helpers/extension-calls.ts';
+import { clickAnalyzeEmotions, describeOverlay, waitFor, openPopup } from './helpers/extension-calls.ts';
 import { annotatedFaceCounts, FACE_IMAGES, missing } from './helpers/shared-data.ts';
 import { startServers, typeOf, type TestServers } from './helpers/servers.ts';
 
@@ -75,7 +75,7 @@ describe.skipIf(skip !== null)('right-click "Analyse emotions" on a cross-origin
     tabId = await tabIdOf(ext.serviceWorker, pageUrl);
 
     const started = Date.now();
-    const result = await clickAnalyseEmotions(ext.serviceWorker, tabId, srcUrl, pageUrl);
+    const result = await clickAnalyzeEmotions(ext.serviceWorker, tabId, srcUrl, pageUrl);
     const elapsedMs = Date.now() - started;
     expect(result?.state, JSON.stringify(result)).toBe('done');
     if (result?.state !== 'done') return;

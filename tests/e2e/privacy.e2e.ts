@@ -19,7 +19,7 @@ import {
   type ExtensionBrowser,
 } from './helpers/browser.ts';
 import {
-  clickAnalyseEmotions,
+  clickAnalyzeEmotions,
   describeOverlay,
   engineStatus,
   waitFor,
@@ -167,7 +167,7 @@ describe.skipIf(skip !== null)('privacy: no network request of its own', () => {
     );
 
     // Right-click "Analyse emotions" on the cross-origin photo.
-    const result = await clickAnalyseEmotions(ext.serviceWorker, tabId, imageUrl, pageUrl);
+    const result = await clickAnalyzeEmotions(ext.serviceWorker, tabId, imageUrl, pageUrl);
     expect(result?.state, JSON.stringify(result)).toBe('done');
 
     // The popup again, with the result and the engine's status; the overlay keeps running meanwhile.
@@ -177,7 +177,7 @@ describe.skipIf(skip !== null)('privacy: no network request of its own', () => {
     await popup.screenshot({ path: path.join(ARTIFACTS_DIR, 'privacy-popup.png'), fullPage: true });
     await page.bringToFront();
     await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'privacy-session.png') });
-    expect((await engineStatus(ext.serviceWorker)).stats.framesAnalysed).toBeGreaterThan(0);
+    expect((await engineStatus(ext.serviceWorker)).stats.framesAnalyzed).toBeGreaterThan(0);
     await popup.close();
 
     const ours = extensionRequests(recorder.requests, ext.extensionId);

@@ -221,7 +221,7 @@ describe.skipIf(skip !== null)('live overlay on a video call', () => {
       overlayFpsPerTile: fps,
       engine: {
         provider: status.provider,
-        analysedFps: round(status.stats.analysedFps),
+        analyzedFps: round(status.stats.analyzedFps),
         latencyMs: round(status.stats.latencyMs),
         transportMs: round(status.stats.transportMs),
         framesDropped: status.stats.framesDropped,

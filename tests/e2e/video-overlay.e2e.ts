@@ -81,13 +81,13 @@ function metricsOf(status: EngineStatus, encoding: string) {
     encoding,
     provider: status.provider,
     providerNote: status.providerNote,
-    analysedFps: round(status.stats.analysedFps),
+    analyzedFps: round(status.stats.analyzedFps),
     engineLatencyMs: round(status.stats.latencyMs),
     transportMsPerFrame: round(status.stats.transportMs),
     encodeMs: round(status.stats.transport.encodeMs),
     wireMs: round(status.stats.transport.wireMs),
     decodeMs: round(status.stats.transport.decodeMs),
-    framesAnalysed: status.stats.framesAnalysed,
+    framesAnalyzed: status.stats.framesAnalyzed,
     framesDropped: status.stats.framesDropped,
   };
 }
@@ -165,7 +165,7 @@ describe.skipIf(skip !== null)('live overlay on videos', () => {
     await page.waitForTimeout(6000);
     const status = await engineStatus(ext.serviceWorker);
     expect(status.state).toBe('ready');
-    expect(status.stats.analysedFps).toBeGreaterThan(0);
+    expect(status.stats.analyzedFps).toBeGreaterThan(0);
     // At most one frame per source in flight: the host never had to replace a waiting frame.
     expect(status.stats.framesDropped).toBe(0);
     await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'video-overlay.png') });

@@ -14,7 +14,7 @@ import {
   tabIdOf,
   type ExtensionBrowser,
 } from './helpers/browser.ts';
-import { clickAnalyseEmotions, engineStatus, storeSettings, waitFor } from './helpers/extension-calls.ts';
+import { clickAnalyzeEmotions, engineStatus, storeSettings, waitFor } from './helpers/extension-calls.ts';
 import { annotatedFaceCounts, FACE_IMAGES, missing } from './helpers/shared-data.ts';
 import { startServers, typeOf, type TestServers } from './helpers/servers.ts';
 
@@ -61,7 +61,7 @@ describe.skipIf(skip !== null)('the engine on WebGPU', () => {
       const tabId = await tabIdOf(ext.serviceWorker, pageUrl);
 
       // Reference: "Auto" skips the software adapter and runs on WebAssembly.
-      const onWasm = await clickAnalyseEmotions(ext.serviceWorker, tabId, srcUrl, pageUrl);
+      const onWasm = await clickAnalyzeEmotions(ext.serviceWorker, tabId, srcUrl, pageUrl);
       expect((await engineStatus(ext.serviceWorker)).provider).toBe('wasm');
 
       // "Runs on: WebGPU": the engine reloads on the software adapter.
@@ -75,7 +75,7 @@ describe.skipIf(skip !== null)('the engine on WebGPU', () => {
       );
       const loadMs = Date.now() - started;
       expect(status.adapter).toMatch(/software/);
-      const onGpu = await clickAnalyseEmotions(ext.serviceWorker, tabId, srcUrl, pageUrl);
+      const onGpu = await clickAnalyzeEmotions(ext.serviceWorker, tabId, srcUrl, pageUrl);
       expect((await engineStatus(ext.serviceWorker)).provider).toBe('webgpu');
 
       expect(onWasm?.state, JSON.stringify(onWasm)).toBe('done');

@@ -26,7 +26,7 @@ type WorkerGlobal = { chrome: ChromeInWorker; affectLensDebug: DebugHooks };
 const TAG = 'affect-lens/1';
 
 /** Runs the "Analyse emotions" context-menu handler exactly as a click on the image would. */
-export function clickAnalyseEmotions(
+export function clickAnalyzeEmotions(
   sw: Worker,
   tabId: number,
   srcUrl: string,
@@ -36,7 +36,7 @@ export function clickAnalyseEmotions(
     ({ tabId, srcUrl, pageUrl }) =>
       (globalThis as unknown as WorkerGlobal).affectLensDebug.contextMenuClicked(
         {
-          menuItemId: 'affect-lens-analyse-image',
+          menuItemId: 'affect-lens-analyze-image',
           srcUrl,
           pageUrl,
           frameId: 0,
