@@ -4,7 +4,7 @@
  */
 import sharp from 'sharp';
 import type { Face } from '../ml/engine-api.ts';
-import type { RgbaImage } from '../ml/types.ts';
+import type { PxBox, RgbaImage } from '../ml/types.ts';
 
 /** Box colours, one per face in turn; chosen to stay visible on skin, sky and dark backgrounds. */
 const FACE_COLOURS = ['#00e5ff', '#ffd600', '#ff4081', '#76ff03', '#ff9100', '#d500f9'] as const;
@@ -13,15 +13,8 @@ const KEYPOINT_COLOURS = ['#ff1744', '#2979ff', '#00e676', '#ffea00', '#ff6d00',
 /** DejaVu Sans Mono's advance width is 0.602 em, so a monospace label's width is known without measuring. */
 const MONO_ADVANCE_EM = 0.61;
 
-interface Rect {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-}
-
-function overlaps(a: Rect, b: Rect): boolean {
-  return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+function overlaps(a: PxBox, b: PxBox): boolean {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 }
 
 function escapeXml(text: string): string {
@@ -58,8 +51,8 @@ export function overlaySvg(width: number, height: number, faces: readonly Face[]
   }
   // Boxes and keypoints first, labels last, so no box is drawn over a label.
   const labels: string[] = [];
-  const placed: Rect[] = [];
-  const faceRects = faces.map((f): Rect => ({ x: f.box.x, y: f.box.y, w: f.box.width, h: f.box.height }));
+  const placed: PxBox[] = [];
+  const faceRects = faces.map((f) => f.box);
   faces.forEach((face, index) => {
     const colour = FACE_COLOURS[index % FACE_COLOURS.length] ?? '#00e5ff';
     const { x, y, width: w, height: h } = face.box;
@@ -82,16 +75,16 @@ export function overlaySvg(width: number, height: number, faces: readonly Face[]
     const candidates = [y - labelH, y + h, y].filter((v) => v >= 0 && v + labelH <= height).map(clampY);
     if (candidates.length === 0) candidates.push(clampY(y));
     const otherFaces = faceRects.filter((_, other) => other !== index);
-    const cost = (r: Rect): number =>
+    const cost = (r: PxBox): number =>
       (placed.some((q) => overlaps(r, q)) ? 2 : 0) + (otherFaces.some((q) => overlaps(r, q)) ? 1 : 0);
-    let spot: Rect = { x: labelX, y: candidates[0] ?? 0, w: labelW, h: labelH };
+    let spot: PxBox = { x: labelX, y: candidates[0] ?? 0, width: labelW, height: labelH };
     for (const cy of candidates) {
-      const r = { x: labelX, y: cy, w: labelW, h: labelH };
+      const r = { x: labelX, y: cy, width: labelW, height: labelH };
       if (cost(r) < cost(spot)) spot = r;
     }
     placed.push(spot);
     labels.push(
-      `<rect x="${fmt(spot.x)}" y="${fmt(spot.y)}" width="${fmt(spot.w)}" height="${spot.h}" fill="${colour}"/>`,
+      `<rect x="${fmt(spot.x)}" y="${fmt(spot.y)}" width="${fmt(spot.width)}" height="${spot.height}" fill="${colour}"/>`,
       `<text x="${fmt(spot.x + pad)}" y="${fmt(spot.y + pad + fontSize * 0.8)}" fill="#000">${escapeXml(text)}</text>`,
     );
   });
