@@ -4,29 +4,24 @@
  * optionally bars for all seven. A face with the temporal model's result ("smoothed over 2 s") shows it with
  * the span it covers ("2 s") after the probability.
  */
-import { type Emotion, type EmotionScores, EMOTIONS } from '../ml/emotions.ts';
 import type { PxBox } from '../ml/types.ts';
 import type { FrameTiming } from '../protocol/frames.ts';
-import type { CssRect } from '../protocol/geometry.ts';
+import type { CssRect, CssSize } from '../protocol/geometry.ts';
 import type { OverlaySnapshot } from '../protocol/overlay.ts';
-import { EMOTION_COLORS, EMOTION_LABELS, percent } from '../ui/emotion-style.ts';
+import { createFaceNode, type FaceNode, type ShownFace, showFace, smoothedOver } from './face-node.ts';
 import { mediaSrcOf } from './media-src.ts';
 import { flipX, isMirroredX } from './mirror.ts';
 import type { FrameTimings } from './frame-timings.ts';
 import { fittedRect, mapSourceBox, parseObjectFit } from './object-fit.ts';
-import { contentBoxOf } from './picture-rect.ts';
-import { BARS_HEIGHT_PX, BARS_WIDTH_PX } from './overlay-style.ts';
-import { spanLabel } from './span-label.ts';
+import { ancestorClipOf, contentBoxOf } from './picture-rect.ts';
+import { BARS_SIZES, FACE_BORDER_PX } from './overlay-style.ts';
+import { intersectRects, layoutFaces, type LayoutFace } from './overlay-layout.ts';
 
-export interface OverlayFace {
+export interface OverlayFace extends ShownFace {
   /** Stable across frames for a tracked face (its DOM node is reused). */
   id: number;
   /** Source pixels (of the analysed image or frame). */
   box: PxBox;
-  top: { emotion: Emotion; probability: number };
-  emotions: EmotionScores;
-  /** When `emotions` is the temporal model's result: the stream time it covers, ms. */
-  smoothedSpanMs?: number | null;
 }
 
 export interface NoticeAction {
@@ -43,18 +38,10 @@ export interface OverlayHost {
   detach(overlay: MediaOverlay): void;
 }
 
-interface FaceNode {
-  root: HTMLDivElement;
-  name: HTMLSpanElement;
-  probability: HTMLSpanElement;
-  /** The temporal mode's span ("2 s"); hidden for per-frame results. */
-  span: HTMLSpanElement;
-  bars: HTMLDivElement;
-  barFills: Map<Emotion, { fill: HTMLElement; value: HTMLElement }>;
-}
-
-const smoothedOver = (face: OverlayFace): string | null =>
-  face.smoothedSpanMs === undefined || face.smoothedSpanMs === null ? null : spanLabel(face.smoothedSpanMs);
+const rectOf = (el: Element): CssRect => {
+  const r = el.getBoundingClientRect();
+  return { x: r.x, y: r.y, width: r.width, height: r.height };
+};
 
 const px = (n: number) => `${Math.round(n * 10) / 10}px`;
 
@@ -66,6 +53,9 @@ export class MediaOverlay {
   private sourceHeight = 0;
   private readonly nodes = new Map<number, FaceNode>();
   private lastRect: CssRect | null = null;
+  private readonly labelSizes = new Map<string, CssSize>();
+  /** The visible picture at the last layout, local CSS pixels; null when none of it is on screen. */
+  private picture: CssRect | null = null;
   private dirty = true;
   private noticeText: string | null = null;
   /** Results drawn so far (one per analysed frame of a video): the overlay's update rate, for tests. */
@@ -162,41 +152,48 @@ export class MediaOverlay {
     const fit = parseObjectFit(style.objectFit || (this.kind === 'video' ? 'contain' : 'fill'));
     const local: CssRect = { x: 0, y: 0, width: content.width, height: content.height };
     const fitted = fittedRect(local, this.sourceWidth, this.sourceHeight, fit);
-    // A mirrored self view (scaleX(-1)) shows the face on the other side of the same box.
     const mirrored = isMirroredX(style.transform);
+    // What of the picture is on screen: letterboxing, the element's box, its scroll containers and the
+    // viewport clip it.
+    const viewport: CssRect = { x: -content.x, y: -content.y, width: innerWidth, height: innerHeight };
+    const ancestors = ancestorClipOf(el);
+    const scrolled = ancestors && { ...ancestors, x: ancestors.x - content.x, y: ancestors.y - content.y };
+    const picture = intersectRects(intersectRects(intersectRects(fitted, local), viewport), scrolled);
+    this.picture = picture;
     const seen = new Set<number>();
+    const layoutInput: LayoutFace[] = [];
+    const nodesOf = new Map<number, { node: FaceNode; face: OverlayFace }>();
     for (const face of this.faces) {
       seen.add(face.id);
       const node = this.nodes.get(face.id) ?? this.createFaceNode(face.id);
+      showFace(node, face, showAll);
       const mapped = mapSourceBox(face.box, this.sourceWidth, this.sourceHeight, fitted);
-      const b = mirrored ? flipX(mapped, local.width) : mapped;
+      // A mirrored self view (scaleX(-1)) shows the face on the other side of the same box.
+      const box = mirrored ? flipX(mapped, local.width) : mapped;
+      layoutInput.push({ id: face.id, box, label: this.labelSize(node) });
+      nodesOf.set(face.id, { node, face });
+    }
+    const layouts = picture
+      ? layoutFaces(layoutInput, picture, showAll ? BARS_SIZES : null)
+      : layoutInput.map((f) => ({ id: f.id, box: null, label: null, bars: null }));
+    for (const l of layouts) {
+      const { node } = nodesOf.get(l.id)!;
+      node.root.hidden = l.box === null;
+      if (!l.box || !l.label) continue;
       const s = node.root.style;
-      s.left = px(b.x);
-      s.top = px(b.y);
-      s.width = px(b.width);
-      s.height = px(b.height);
-      s.setProperty('--c', EMOTION_COLORS[face.top.emotion]);
-      node.root.classList.toggle('label-inside', b.y < 22);
-      // The probabilities go below the box, or above it near the bottom, and never past the right edge.
-      node.root.classList.toggle(
-        'bars-above',
-        b.y + b.height + BARS_HEIGHT_PX > local.height && b.y > BARS_HEIGHT_PX,
-      );
-      node.root.classList.toggle('bars-right', b.x + BARS_WIDTH_PX > local.width);
-      node.name.textContent = EMOTION_LABELS[face.top.emotion];
-      node.probability.textContent = percent(face.top.probability);
-      const over = smoothedOver(face);
-      node.span.hidden = over === null;
-      node.span.textContent = over ?? '';
-      node.span.title = over === null ? '' : `smoothed over ${over} (EMO-AffectNet LSTM)`;
-      node.bars.hidden = !showAll;
-      if (showAll) {
-        for (const e of EMOTIONS) {
-          const bar = node.barFills.get(e);
-          if (!bar) continue;
-          bar.fill.style.width = `${(face.emotions[e] * 100).toFixed(1)}%`;
-          bar.value.textContent = percent(face.emotions[e]);
-        }
+      s.left = px(l.box.x);
+      s.top = px(l.box.y);
+      s.width = px(l.box.width);
+      s.height = px(l.box.height);
+      // Children are placed from the box's padding edge, inside its border.
+      const origin = { x: l.box.x + FACE_BORDER_PX, y: l.box.y + FACE_BORDER_PX };
+      node.label.style.left = px(l.label.x - origin.x);
+      node.label.style.top = px(l.label.y - origin.y);
+      node.label.dataset.placement = l.label.placement;
+      if (l.bars) {
+        node.bars.style.left = px(l.bars.x - origin.x);
+        node.bars.style.top = px(l.bars.y - origin.y);
+        node.bars.classList.toggle('compact', l.bars.compact);
       }
     }
     for (const [id, node] of this.nodes) {
@@ -210,6 +207,18 @@ export class MediaOverlay {
     }
   }
 
+  /** The label's size as drawn, measured once per text (a layout read) and cached. */
+  private labelSize(node: FaceNode): CssSize {
+    const key = node.label.textContent ?? '';
+    let size = this.labelSizes.get(key);
+    if (!size) {
+      size = { width: node.label.offsetWidth, height: node.label.offsetHeight };
+      if (this.labelSizes.size > 64) this.labelSizes.clear();
+      this.labelSizes.set(key, size);
+    }
+    return size;
+  }
+
   snapshot(): OverlaySnapshot['overlays'][number] {
     const faces = [...this.nodes.entries()].map(([id, node]) => {
       const face = this.faces.find((f) => f.id === id);
@@ -220,6 +229,8 @@ export class MediaOverlay {
         smoothedOver: face ? smoothedOver(face) : null,
         emotions: face ? { ...face.emotions } : null,
         rect: { x: r.x, y: r.y, width: r.width, height: r.height },
+        labelRect: rectOf(node.label),
+        barsRect: node.bars.hidden ? null : rectOf(node.bars),
       };
     });
     const r = this.element.getBoundingClientRect();
@@ -229,6 +240,10 @@ export class MediaOverlay {
       src: mediaSrcOf(this.element),
       rect: { x: r.x, y: r.y, width: r.width, height: r.height },
       faces,
+      picture:
+        this.picture && this.lastRect
+          ? { ...this.picture, x: this.picture.x + this.lastRect.x, y: this.picture.y + this.lastRect.y }
+          : null,
       notice: this.noticeText,
       framesShown: this.framesShown,
       noticeAction:
@@ -243,37 +258,8 @@ export class MediaOverlay {
   }
 
   private createFaceNode(id: number): FaceNode {
-    const root = document.createElement('div');
-    root.className = 'face';
-    const label = document.createElement('div');
-    label.className = 'label';
-    const name = document.createElement('span');
-    const probability = document.createElement('span');
-    probability.className = 'p';
-    const span = document.createElement('span');
-    span.className = 'span';
-    span.hidden = true;
-    label.append(name, probability, span);
-    const bars = document.createElement('div');
-    bars.className = 'bars';
-    const barFills = new Map<Emotion, { fill: HTMLElement; value: HTMLElement }>();
-    for (const e of EMOTIONS) {
-      const row = document.createElement('div');
-      row.className = 'bar';
-      const text = document.createElement('span');
-      text.textContent = EMOTION_LABELS[e];
-      const track = document.createElement('i');
-      const fill = document.createElement('b');
-      fill.style.background = EMOTION_COLORS[e];
-      track.append(fill);
-      const value = document.createElement('em');
-      row.append(text, track, value);
-      bars.append(row);
-      barFills.set(e, { fill, value });
-    }
-    root.append(label, bars);
-    this.root.append(root);
-    const node = { root, name, probability, span, bars, barFills };
+    const node = createFaceNode();
+    this.root.append(node.root);
     this.nodes.set(id, node);
     return node;
   }

@@ -30,3 +30,35 @@ export function pictureRectOf(video: HTMLVideoElement): CssRect {
   const fit = parseObjectFit(getComputedStyle(video).objectFit || 'contain');
   return fittedRect(contentBoxOf(video), video.videoWidth, video.videoHeight, fit);
 }
+
+/**
+ * The part of the viewport that the element's scroll containers let through (each ancestor whose overflow
+ * clips: its padding box), viewport CSS pixels; null when they hide it entirely. The viewport itself is not
+ * included. A fixed-position ancestor chain is followed as it is; clip-path and masks are not considered.
+ */
+export function ancestorClipOf(element: Element): CssRect | null {
+  // Unclipped: far larger than any page (finite, so that x + width stays a number).
+  let clip: CssRect = { x: -1e7, y: -1e7, width: 2e7, height: 2e7 };
+  for (
+    let a = element.parentElement;
+    a && a !== document.documentElement && a !== document.body;
+    a = a.parentElement
+  ) {
+    const style = getComputedStyle(a);
+    if (style.overflowX === 'visible' && style.overflowY === 'visible') continue;
+    const r = a.getBoundingClientRect();
+    const box = {
+      x: r.left + a.clientLeft,
+      y: r.top + a.clientTop,
+      width: a.clientWidth,
+      height: a.clientHeight,
+    };
+    const x0 = Math.max(clip.x, box.x);
+    const y0 = Math.max(clip.y, box.y);
+    const x1 = Math.min(clip.x + clip.width, box.x + box.width);
+    const y1 = Math.min(clip.y + clip.height, box.y + box.height);
+    if (!(x1 > x0 && y1 > y0)) return null;
+    clip = { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+  }
+  return clip;
+}

@@ -44,7 +44,15 @@ export interface OverlaySnapshot {
       /** The seven probabilities shown (the bars): the temporal model's when smoothedOver is set. */
       emotions: EmotionScores | null;
       rect: CssRect;
+      /** Where the label and the bars are drawn (the bars null when hidden). */
+      labelRect?: CssRect;
+      barsRect?: CssRect | null;
     }[];
+    /**
+     * The part of the media's picture on screen (after object-fit, clipped to the element and the viewport);
+     * every box, label and bar is inside it. null when none of it is on screen.
+     */
+    picture?: CssRect | null;
     /** Shown instead of faces when the media cannot be analysed (cross-origin without CORS, DRM, errors). */
     notice: string | null;
     /** Results drawn over the element so far (one per analysed frame for a video). */
