@@ -152,4 +152,62 @@ describe('FaceTracker', () => {
   ])('rejects %s', (_name, options) => {
     expect(() => new FaceTracker(options)).toThrow();
   });
+
+  describe('hysteresis of the shown emotion', () => {
+    /** A face whose probabilities are `a` for happiness and `b` for sadness (the rest shared). */
+    const mixed = (a: number, b: number): Face => {
+      const rest = (1 - a - b) / (EMOTIONS.length - 2);
+      const emotions = Object.fromEntries(
+        EMOTIONS.map((e) => [e, e === 'happiness' ? a : e === 'sadness' ? b : rest]),
+      ) as EmotionScores;
+      return {
+        ...face(0, 0, 50),
+        emotions,
+        top: { emotion: a >= b ? 'happiness' : 'sadness', probability: Math.max(a, b) },
+      };
+    };
+    const run = (frames: Face[], options: { switchAfterMs: number; switchMargin: number }) => {
+      const tracker = new FaceTracker({ smoothing: 0, ...options });
+      return frames.map((f, i) => {
+        const [shown] = tracker.update([f], i * FRAME);
+        return [shown!.top.emotion, shown!.top.probability] as const;
+      });
+    };
+
+    it('keeps the shown emotion through a short, small lead of another', () => {
+      const frames = [mixed(0.6, 0.3), mixed(0.4, 0.45), mixed(0.6, 0.3)];
+      const shown = run(frames, { switchAfterMs: 300, switchMargin: 0.5 });
+      expect(shown.map(([e]) => e)).toEqual(['happiness', 'happiness', 'happiness']);
+      // Text, colour and bars come from one result: the probability is the shown emotion's own.
+      expect(shown[1]![1]).toBeCloseTo(0.4);
+    });
+
+    it('switches once the new leader has led for switchAfterMs', () => {
+      const frames = [mixed(0.6, 0.3), ...Array.from({ length: 6 }, () => mixed(0.35, 0.5))];
+      const shown = run(frames, { switchAfterMs: 300, switchMargin: 0.5 }).map(([e]) => e);
+      // Led from frame 1 (67 ms); 300 ms later is frame 6 (400 ms > 367 ms).
+      expect(shown.indexOf('sadness')).toBe(6);
+    });
+
+    it('switches at once when the new leader leads by switchMargin', () => {
+      const frames = [mixed(0.6, 0.3), mixed(0.1, 0.8)];
+      expect(run(frames, { switchAfterMs: 300, switchMargin: 0.5 }).map(([e]) => e)).toEqual([
+        'happiness',
+        'sadness',
+      ]);
+    });
+
+    it('0 ms: the leader is always shown (no hysteresis)', () => {
+      const frames = [mixed(0.6, 0.3), mixed(0.4, 0.45)];
+      expect(run(frames, { switchAfterMs: 0, switchMargin: 1 }).map(([e]) => e)).toEqual([
+        'happiness',
+        'sadness',
+      ]);
+    });
+
+    it('refuses options out of range', () => {
+      expect(() => new FaceTracker({ switchAfterMs: -1 })).toThrow(/switchAfterMs/);
+      expect(() => new FaceTracker({ switchMargin: 2 })).toThrow(/switchMargin/);
+    });
+  });
 });

@@ -21,12 +21,22 @@ export interface TrackerOptions {
   minIoU: number;
   /** How long a track stays visible after its face was last detected, ms. */
   holdMs: number;
+  /**
+   * Hysteresis of the shown emotion: another emotion replaces it once it has led for `switchAfterMs`
+   * (continuously), or at once when it leads by `switchMargin` (probability). 0 and 0: the leader is shown.
+   * Defaults measured by `npm run measure:hysteresis` (README: fewer changes within a steady shot, at most
+   * 0.1 s more to follow a real change).
+   */
+  switchAfterMs: number;
+  switchMargin: number;
 }
 
 export const DEFAULT_TRACKER_OPTIONS: Readonly<TrackerOptions> = Object.freeze({
   smoothing: 0.6,
   minIoU: 0.3,
   holdMs: 500,
+  switchAfterMs: 300,
+  switchMargin: 0.5,
 });
 
 /** Smoothing is defined per frame at 15 fps and scaled to the actual interval, so it feels the same at any rate. */
@@ -58,6 +68,9 @@ interface Track {
   lastSeenMs: number;
   hits: number;
   smoothedSpanMs: number | null;
+  /** The emotion that leads but is not shown yet, and since when; null when the shown one leads. */
+  challenger: Emotion | null;
+  challengerSinceMs: number;
 }
 
 function topOf(scores: EmotionScores, into: { emotion: Emotion; probability: number }): void {
@@ -72,6 +85,9 @@ function checkOptions(o: TrackerOptions): void {
     throw new Error(`smoothing must be within 0..0.95, got ${o.smoothing}`);
   if (!(o.minIoU > 0 && o.minIoU < 1)) throw new Error(`minIoU must be within (0, 1), got ${o.minIoU}`);
   if (!(o.holdMs >= 0)) throw new Error(`holdMs must be >= 0, got ${o.holdMs}`);
+  if (!(o.switchAfterMs >= 0)) throw new Error(`switchAfterMs must be >= 0, got ${o.switchAfterMs}`);
+  if (!(o.switchMargin >= 0 && o.switchMargin <= 1))
+    throw new Error(`switchMargin must be within 0..1, got ${o.switchMargin}`);
 }
 
 /** Size of an analysed frame, px. */
@@ -159,7 +175,7 @@ export class FaceTracker {
         if (sum > 0) for (const e of EMOTIONS) track.emotions[e] /= sum;
       }
       track.smoothedSpanMs = face.smoothed?.spanMs ?? null;
-      topOf(track.emotions, track.top);
+      this.updateShown(track, timestampMs);
       track.score = face.score;
       track.lastSeenMs = timestampMs;
       track.hits++;
@@ -179,10 +195,38 @@ export class FaceTracker {
         lastSeenMs: timestampMs,
         hits: 1,
         smoothedSpanMs: face.smoothed?.spanMs ?? null,
+        challenger: null,
+        challengerSinceMs: timestampMs,
       });
     }
     this.tracks = this.tracks.filter((t) => timestampMs - t.lastSeenMs <= this.options.holdMs);
     return this.tracks;
+  }
+
+  /**
+   * The shown emotion with hysteresis: the leader replaces it after leading for switchAfterMs, or at once by
+   * switchMargin; the shown probability is always the shown emotion's current one (text, colour and bars
+   * come from the same smoothed result).
+   */
+  private updateShown(track: Track, timestampMs: number): void {
+    const { switchAfterMs, switchMargin } = this.options;
+    const leader = { emotion: track.top.emotion, probability: 0 };
+    topOf(track.emotions, leader);
+    const shown = track.top.emotion;
+    if (leader.emotion === shown) {
+      track.challenger = null;
+    } else {
+      if (track.challenger !== leader.emotion) {
+        track.challenger = leader.emotion;
+        track.challengerSinceMs = timestampMs;
+      }
+      const lead = track.emotions[leader.emotion] - track.emotions[shown];
+      if (lead >= switchMargin || timestampMs - track.challengerSinceMs >= switchAfterMs) {
+        track.top.emotion = leader.emotion;
+        track.challenger = null;
+      }
+    }
+    track.top.probability = track.emotions[track.top.emotion];
   }
 
   /** The faces currently shown (after the last update). */

@@ -70,7 +70,7 @@ export class VideoSource {
     const settings = deps.settings();
     this.grabber = new FrameGrabber(settings.frameEncoding);
     this.encoding = settings.frameEncoding;
-    this.tracker = new FaceTracker({ smoothing: settings.smoothing });
+    this.tracker = new FaceTracker({ smoothing: settings.smoothing, switchAfterMs: settings.labelSwitchMs });
     this.lifetime = childController(deps.ctx);
     const signal = this.lifetime.signal;
     // A new source or a seek starts over: old tracks would be wrong, and a new src may be readable.
@@ -100,7 +100,7 @@ export class VideoSource {
 
   /** Settings changed: smoothing and encoding apply to the next frame, the rate cap to the next send. */
   applySettings(settings: Settings): void {
-    this.tracker.setOptions({ smoothing: settings.smoothing });
+    this.tracker.setOptions({ smoothing: settings.smoothing, switchAfterMs: settings.labelSwitchMs });
     if (settings.frameEncoding !== this.encoding) {
       this.encoding = settings.frameEncoding;
       this.grabber.close();

@@ -25,6 +25,7 @@ describe('validateSettings', () => {
     ['minScore', 2, /minScore: expected a number in 0.3..0.95/],
     ['minScore', 'high', /minScore/],
     ['smoothing', -1, /smoothing: expected a number in 0..0.95/],
+    ['labelSwitchMs', 5000, /labelSwitchMs: expected a number in 0..1000/],
     ['maxFps', 0, /maxFps: expected a number in 1..30/],
     ['showAllProbabilities', 'yes', /showAllProbabilities: expected true or false/],
     ['temporalSmoothing', 1, /temporalSmoothing: expected true or false, got 1/],

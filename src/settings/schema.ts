@@ -15,6 +15,12 @@ export interface Settings {
    * Applied to boxes and probabilities of each tracked face.
    */
   smoothing: number;
+  /**
+   * How long another emotion must lead before the label shows it, ms, 0..1000 (a lead of 0.5 switches at
+   * once). 300 chosen by `npm run measure:hysteresis` (README): fewer changes within a steady shot for at
+   * most 0.1 s more lag after a real change. 0 shows the leader of every frame.
+   */
+  labelSwitchMs: number;
   /** Show bars for all 7 emotions instead of the top one only. */
   showAllProbabilities: boolean;
   /**
@@ -41,6 +47,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   classifierId: null,
   minScore: 0.5,
   smoothing: 0.6,
+  labelSwitchMs: 300,
   showAllProbabilities: false,
   temporalSmoothing: false,
   maxFps: 15,
@@ -51,6 +58,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
 export const SETTING_LIMITS = {
   minScore: { min: 0.3, max: 0.95, step: 0.05 },
   smoothing: { min: 0, max: 0.95, step: 0.05 },
+  labelSwitchMs: { min: 0, max: 1000, step: 50 },
   maxFps: { min: 1, max: 30, step: 1 },
 } as const;
 
@@ -96,6 +104,7 @@ export function validateSettings(raw: unknown): ValidatedSettings {
   }
   settings.minScore = numberIn(r, 'minScore', problems) ?? settings.minScore;
   settings.smoothing = numberIn(r, 'smoothing', problems) ?? settings.smoothing;
+  settings.labelSwitchMs = numberIn(r, 'labelSwitchMs', problems) ?? settings.labelSwitchMs;
   const maxFps = numberIn(r, 'maxFps', problems);
   if (maxFps !== undefined) settings.maxFps = Math.round(maxFps);
   if (r.showAllProbabilities !== undefined) {

@@ -13,7 +13,11 @@ interface Props {
 }
 
 export function SettingsForm({ settings, classifiers, activeClassifier, temporal, update }: Props) {
-  const number = (key: 'minScore' | 'smoothing' | 'maxFps', label: string, format: (v: number) => string) => (
+  const number = (
+    key: 'minScore' | 'smoothing' | 'labelSwitchMs' | 'maxFps',
+    label: string,
+    format: (v: number) => string,
+  ) => (
     <label class="row">
       <span>{label}</span>
       <input
@@ -67,6 +71,7 @@ export function SettingsForm({ settings, classifiers, activeClassifier, temporal
       )}
       {number('minScore', 'Detection threshold', (v) => v.toFixed(2))}
       {number('smoothing', 'Smoothing', (v) => v.toFixed(2))}
+      {number('labelSwitchMs', 'Label hold', (v) => `${v} ms`)}
       {number('maxFps', 'Max analysis rate', (v) => `${v} fps`)}
       <label class="row check">
         <input
