@@ -13,6 +13,8 @@ import { loadSettings, watchSettings } from '../settings/storage.ts';
 import { createPortTransport, type FrameTransport } from '../transport/frame-transport.ts';
 import { childController, type ContentContext } from './content-context.ts';
 import { showImageResult } from './image-results.ts';
+import { mediaNameOf } from './media-name.ts';
+import { mediaSrcOf } from './media-src.ts';
 import { isVideo, watchElements } from './media-watcher.ts';
 import type { MediaOverlay } from './media-overlay.ts';
 import { OverlayLayer } from './overlay-layer.ts';
@@ -37,13 +39,13 @@ export function contentHandlers(deps: {
   isEnabled(): boolean;
   layer: OverlayLayer;
   /** The timeline of the video analysed most recently (none while the overlay is off). */
-  timeline?: () => VideoTimeline | null;
+  timeline?: (src?: string) => VideoTimeline | null;
 }): HandlersFor<'content'> {
   return {
     overlaySetEnabled: ({ enabled }) => deps.setEnabled(enabled),
     overlayShowImageResult: (result) => ({ matched: showImageResult(deps.layer, document, result) }),
     overlayDescribe: () => deps.layer.snapshot(deps.isEnabled()),
-    timelineDescribe: () => deps.timeline?.() ?? null,
+    timelineDescribe: (req) => deps.timeline?.(req?.src) ?? null,
   };
 }
 
@@ -123,12 +125,25 @@ export function startContent(ctx: ContentContext): void {
     else stopVideos();
   };
 
-  const timeline = (): VideoTimeline | null => {
-    let latest: VideoSource | null = null;
-    for (const source of live?.sources.values() ?? []) {
-      if (source.history.lastWallTimeMs > (latest?.history.lastWallTimeMs ?? -Infinity)) latest = source;
-    }
-    return latest?.timeline() ?? null;
+  const timeline = (src?: string): VideoTimeline | null => {
+    const recorded = [...(live?.sources.values() ?? [])].filter((s) => s.history.lastWallTimeMs > -Infinity);
+    const named = recorded.map((source, i) => ({
+      source,
+      src: mediaSrcOf(source.video),
+      name: mediaNameOf(source.video, i, recorded.length),
+    }));
+    const latest = named.reduce<(typeof named)[number] | null>(
+      (best, n) =>
+        n.source.history.lastWallTimeMs > (best?.source.history.lastWallTimeMs ?? -Infinity) ? n : best,
+      null,
+    );
+    const chosen = named.find((n) => src !== undefined && n.src === src) ?? latest;
+    return (
+      chosen?.source.timeline(
+        chosen.name,
+        named.map(({ src, name }) => ({ src, name })),
+      ) ?? null
+    );
   };
 
   // Handlers first, synchronously: the background may message this script as soon as it is injected.

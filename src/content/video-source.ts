@@ -108,10 +108,12 @@ export class VideoSource {
     }
   }
 
-  timeline(): VideoTimeline {
+  timeline(name: string, videos: VideoTimeline['videos']): VideoTimeline {
     const { bucketMs, windowMs } = this.history.options;
     return {
       src: mediaSrcOf(this.video),
+      name,
+      videos,
       bucketMs,
       windowMs,
       samples: this.history.samples(),

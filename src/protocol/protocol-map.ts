@@ -57,8 +57,11 @@ export interface ProtocolMap {
   /** Draws a right-click result over every <img> showing `srcUrl`; returns how many were found. */
   overlayShowImageResult(result: ImageResult): { matched: number };
   overlayDescribe(): OverlaySnapshot;
-  /** The emotion timeline of the video most recently analysed in the frame; null when there is none. */
-  timelineDescribe(): VideoTimeline | null;
+  /**
+   * The emotion timeline of the video `src` names (VideoTimeline.videos), else of the one most recently
+   * analysed in the frame; null when there is none.
+   */
+  timelineDescribe(req?: { src?: string }): VideoTimeline | null;
 }
 
 export type MessageType = keyof ProtocolMap;

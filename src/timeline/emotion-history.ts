@@ -44,8 +44,12 @@ export interface TimelineSample {
 }
 
 export interface VideoTimeline {
-  /** The video's URL (currentSrc). */
+  /** The video's URL (currentSrc), or `mediastream:<id>` for a call tile: its key in `videos`. */
   src: string;
+  /** What the user sees it as: its title, a call tile's participant, or "Video 2 of 3 on example.com". */
+  name: string;
+  /** Every video of the frame that has a timeline, to pick from (this one included). */
+  videos: { src: string; name: string }[];
   bucketMs: number;
   windowMs: number;
   /** Oldest first; the newest bucket, still filling, is included. */

@@ -15,6 +15,8 @@ const emotions = (happiness: number): EmotionScores => ({
 
 const timeline: VideoTimeline = {
   src: 'https://media.example/clips/talk%20show.webm?x=1',
+  name: 'Talk show',
+  videos: [{ src: 'https://media.example/clips/talk%20show.webm?x=1', name: 'Talk show' }],
   bucketMs: 500,
   windowMs: 300_000,
   samples: [

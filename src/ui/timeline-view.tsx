@@ -9,6 +9,7 @@ import { chartLines, mainFaceSamples } from '../timeline/chart-lines.ts';
 import { exportFileName, timelineCsv, timelineJson } from '../timeline/timeline-export.ts';
 import { downloadText } from './download.ts';
 import { EMOTION_COLORS, EMOTION_LABELS } from './emotion-style.ts';
+import { useState } from 'preact/hooks';
 import { usePolling } from './use-polling.ts';
 import './timeline.css';
 
@@ -29,28 +30,48 @@ function exportAs(timeline: VideoTimeline, kind: 'csv' | 'json') {
 }
 
 export function TimelineView({ tabId }: { tabId: number | null }) {
+  /** The video the user picked (its src key); null follows the one analysed most recently. */
+  const [picked, setPicked] = useState<string | null>(null);
   // The top frame's content script: it has the tab's viewport and, usually, its videos.
   const timeline = usePolling(
-    tabId === null ? null : () => sendToTab({ tabId, frameId: 0 }, 'timelineDescribe'),
+    tabId === null
+      ? null
+      : () => sendToTab({ tabId, frameId: 0 }, 'timelineDescribe', picked === null ? {} : { src: picked }),
     1000,
-    [tabId],
+    [tabId, picked],
   );
   const value = timeline.value;
   const lines = value
     ? chartLines(mainFaceSamples(value.samples), { width: WIDTH - 2 * PAD, height: HEIGHT - 2 * PAD }, GAP_MS)
     : null;
-  const name = value?.src.split(/[?#]/)[0]?.split('/').pop() || value?.src || '';
+  const videos = value?.videos ?? [];
 
   return (
     <section class="timeline" data-testid="timeline">
       <h2>
         Timeline{' '}
-        {name && (
-          <span class="file" title={value?.src}>
-            {name}
+        {value && videos.length <= 1 && (
+          <span class="file" title={value.src}>
+            {value.name}
           </span>
         )}
       </h2>
+      {value && videos.length > 1 && (
+        <label class="pick">
+          <span>Video</span>
+          <select
+            data-testid="timeline-video"
+            value={value.src}
+            onChange={(e) => setPicked(e.currentTarget.value)}
+          >
+            {videos.map((v) => (
+              <option key={v.src} value={v.src}>
+                {v.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
       {!lines || !value ? (
         <p class="note">
           {timeline.error

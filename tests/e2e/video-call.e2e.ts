@@ -213,6 +213,22 @@ describe.skipIf(skip !== null)('live overlay on a video call', () => {
       }),
     );
     for (const t of TILES) expect(fps[t], `tile ${t} keeps being analysed`).toBeGreaterThan(0);
+
+    // The popup's timeline names each tile by its participant, as the page shows them, and lets the user pick.
+    const timelinePopup = await openPopup(ext, tabId);
+    const picker = timelinePopup.getByTestId('timeline-video');
+    await expect
+      .poll(async () => (await picker.locator('option').allTextContents()).sort(), { timeout: 10_000 })
+      .toEqual(['You', 'ana', 'ben']);
+    await picker.selectOption({ label: 'ben' });
+    await expect
+      .poll(() => picker.evaluate((s: HTMLSelectElement) => s.selectedOptions[0]?.text))
+      .toBe('ben');
+    await timelinePopup
+      .locator('main')
+      .screenshot({ path: path.join(ARTIFACTS_DIR, 'video-call-popup.png') });
+    await timelinePopup.close();
+    await page.bringToFront();
     const status = await engineStatus(ext.serviceWorker);
     Object.assign(metrics, {
       clip: `${path.basename(TALKING_VIDEO)}, first ${CLIP.seconds} s, ${CLIP.width}x${CLIP.height} @ ${CLIP.fps} fps (fake camera)`,
