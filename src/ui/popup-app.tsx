@@ -68,6 +68,7 @@ export function App() {
         <label class="switch">
           <input
             type="checkbox"
+            role="switch"
             name="overlay"
             checked={pendingOverlay ?? tab.value?.overlay ?? false}
             disabled={!ready}

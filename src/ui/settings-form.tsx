@@ -34,7 +34,7 @@ export function SettingsForm({ settings, classifiers, activeClassifier, temporal
   );
   return (
     <form class="settings" onSubmit={(e) => e.preventDefault()}>
-      <label class="row">
+      <label class="row stack">
         <span>Classifier</span>
         <select
           name="classifierId"
