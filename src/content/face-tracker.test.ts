@@ -189,6 +189,20 @@ describe('FaceTracker', () => {
       expect(shown.indexOf('sadness')).toBe(6);
     });
 
+    it('switches when two others take turns leading past switchAfterMs', () => {
+      const turns = (i: number): Face => {
+        const lead: Emotion = i % 2 === 0 ? 'fear' : 'anger';
+        const emotions = Object.fromEntries(
+          EMOTIONS.map((e) => [e, e === lead ? 0.4 : e === 'happiness' ? 0.2 : 0.08]),
+        ) as EmotionScores;
+        return { ...face(0, 0, 50), emotions, top: { emotion: lead, probability: 0.4 } };
+      };
+      const frames = [mixed(0.6, 0.3), ...Array.from({ length: 8 }, (_, i) => turns(i))];
+      const shown = run(frames, { switchAfterMs: 300, switchMargin: 0.5 }).map(([e]) => e);
+      expect(shown.slice(0, 6).every((e) => e === 'happiness')).toBe(true);
+      expect(shown.at(-1)).not.toBe('happiness');
+    });
+
     it('switches at once when the new leader leads by switchMargin', () => {
       const frames = [mixed(0.6, 0.3), mixed(0.1, 0.8)];
       expect(run(frames, { switchAfterMs: 300, switchMargin: 0.5 }).map(([e]) => e)).toEqual([

@@ -22,8 +22,8 @@ export interface TrackerOptions {
   /** How long a track stays visible after its face was last detected, ms. */
   holdMs: number;
   /**
-   * Hysteresis of the shown emotion: another emotion replaces it once it has led for `switchAfterMs`
-   * (continuously), or at once when it leads by `switchMargin` (probability). 0 and 0: the leader is shown.
+   * Hysteresis of the shown emotion: the leader replaces it once the shown one has not led for
+   * `switchAfterMs`, or at once when the leader leads by `switchMargin` (probability). 0 and 0: the leader is shown.
    * Defaults measured by `npm run measure:hysteresis` (README: fewer changes within a steady shot, at most
    * 0.1 s more to follow a real change).
    */
@@ -36,7 +36,7 @@ export const DEFAULT_TRACKER_OPTIONS: Readonly<TrackerOptions> = Object.freeze({
   minIoU: 0.3,
   holdMs: 500,
   switchAfterMs: 300,
-  switchMargin: 0.5,
+  switchMargin: 0.25,
 });
 
 /** Smoothing is defined per frame at 15 fps and scaled to the actual interval, so it feels the same at any rate. */
@@ -68,7 +68,7 @@ interface Track {
   lastSeenMs: number;
   hits: number;
   smoothedSpanMs: number | null;
-  /** The emotion that leads but is not shown yet, and since when; null when the shown one leads. */
+  /** The emotion that leads but is not shown yet; null when the shown one leads. Since: the shown one's last lead. */
   challenger: Emotion | null;
   challengerSinceMs: number;
 }
@@ -216,10 +216,10 @@ export class FaceTracker {
     if (leader.emotion === shown) {
       track.challenger = null;
     } else {
-      if (track.challenger !== leader.emotion) {
-        track.challenger = leader.emotion;
-        track.challengerSinceMs = timestampMs;
-      }
+      // Since when the shown emotion has not led (whichever others took turns): a shown emotion that two
+      // others overtake in turn must not stay forever.
+      if (track.challenger === null) track.challengerSinceMs = timestampMs;
+      track.challenger = leader.emotion;
       const lead = track.emotions[leader.emotion] - track.emotions[shown];
       if (lead >= switchMargin || timestampMs - track.challengerSinceMs >= switchAfterMs) {
         track.top.emotion = leader.emotion;

@@ -16,8 +16,8 @@ export interface Settings {
    */
   smoothing: number;
   /**
-   * How long another emotion must lead before the label shows it, ms, 0..1000 (a lead of 0.5 switches at
-   * once). 300 chosen by `npm run measure:hysteresis` (README): fewer changes within a steady shot for at
+   * How long the shown emotion may trail before the label shows the leader, ms, 0..1000 (a lead of 0.25
+   * switches at once). 300 chosen by `npm run measure:hysteresis` (README): fewer changes within a steady shot for at
    * most 0.1 s more lag after a real change. 0 shows the leader of every frame.
    */
   labelSwitchMs: number;

@@ -15,6 +15,7 @@ import {
   tabIdOf,
   type ExtensionBrowser,
 } from './helpers/browser.ts';
+import { layoutProblems } from './helpers/overlay-geometry.ts';
 import { clickAnalyzeEmotions, describeOverlay, waitFor, openPopup } from './helpers/extension-calls.ts';
 import { annotatedFaceCounts, FACE_IMAGES, missing } from './helpers/shared-data.ts';
 import { startServers, typeOf, type TestServers } from './helpers/servers.ts';
@@ -100,6 +101,8 @@ describe.skipIf(skip !== null)('right-click "Analyse emotions" on a cross-origin
       expect(face.rect.x + face.rect.width).toBeLessThanOrEqual(img.x + img.width + 1);
       expect(face.rect.y + face.rect.height).toBeLessThanOrEqual(img.y + img.height + 1);
     }
+    // A photo from another site (its own origin): every box and label inside the picture, none on another.
+    expect(layoutProblems(shown, { bars: false })).toEqual([]);
     await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'image-context-menu.png') });
 
     // Scroll: the boxes move with the image.

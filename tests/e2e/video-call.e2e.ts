@@ -25,6 +25,7 @@ import {
 import { CALL_PAGE_HTML } from './helpers/call-page.ts';
 import { describeOverlay, engineStatus, waitFor, openPopup } from './helpers/extension-calls.ts';
 import { ffmpegMissing, missing, rgbaFramesOf, TALKING_VIDEO, y4mOf } from './helpers/shared-data.ts';
+import { layoutProblems } from './helpers/overlay-geometry.ts';
 import { startServers, type TestServers } from './helpers/servers.ts';
 
 const CLIP = { seconds: 3, fps: 15, width: 640, height: 360 };
@@ -199,6 +200,8 @@ describe.skipIf(skip !== null)('live overlay on a video call', () => {
       ).toBeGreaterThanOrEqual(MIN_IOU);
     }
     await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'video-call.png') });
+    // Every tile's box and label inside that tile's picture (issue 13).
+    expect(layoutProblems(settled, { bars: false })).toEqual([]);
 
     // Boxes drawn per second per tile, over 5 s.
     const before = await describeOverlay(ext.serviceWorker, tabId);
