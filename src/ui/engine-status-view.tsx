@@ -37,6 +37,15 @@ export function EngineStatusView({ status, error }: { status: EngineStatus | nul
           <div>
             <dt>Analysed</dt>
             <dd data-testid="fps">{stats.analyzedFps > 0 ? `${stats.analyzedFps.toFixed(1)} fps` : '–'}</dd>
+            {stats.latencyMs > 0 && (
+              <dd
+                class="capacity"
+                data-testid="capacity"
+                title="What the engine could analyse: 1000 / latency"
+              >
+                of {Math.round(1000 / stats.latencyMs)} possible
+              </dd>
+            )}
           </div>
           <div>
             <dt>Latency</dt>

@@ -14,6 +14,11 @@ export function ImageResultView({ result }: { result: ImageResult }) {
       </h2>
       {result.state === 'pending' && <p>Analysing…</p>}
       {result.state === 'failed' && <p class="error">{result.error}</p>}
+      {result.state === 'done' && (
+        <p class="note" data-testid="image-time">
+          Analysed in {Math.round(result.analysis.latencyMs)} ms on this device
+        </p>
+      )}
       {result.state === 'done' && result.analysis.faces.length === 0 && <p>No face found.</p>}
       {result.state === 'done' && result.analysis.faces.length > 0 && (
         <ol class="faces" data-testid="image-faces">
