@@ -74,7 +74,12 @@ async function framesOf(clip: string): Promise<RgbaImage[]> {
   return frames;
 }
 
-const topOf = (face: Face | undefined): Emotion | null => face?.top.emotion ?? null;
+/** The face a shot is about: the largest (the shown label is the largest tracked face's too). */
+function largest<F extends { box: { width: number; height: number } }>(faces: readonly F[]): F | undefined {
+  let best: F | undefined;
+  for (const f of faces) if (!best || f.box.width * f.box.height > best.box.width * best.box.height) best = f;
+  return best;
+}
 
 function majority(labels: (Emotion | null)[]): Emotion | null {
   const counts = new Map<Emotion, number>();
@@ -88,9 +93,7 @@ function majority(labels: (Emotion | null)[]): Emotion | null {
 function shownLabels(frames: AnalysedFrame[], setting: (typeof SETTINGS)[number]): (Emotion | null)[] {
   const tracker = new FaceTracker({ ...DEFAULT_TRACKER_OPTIONS, ...setting });
   return frames.map((f, i) => {
-    const shown = tracker.update(f.faces, i * FRAME_MS);
-    const largest = [...shown].sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height)[0];
-    return largest?.top.emotion ?? null;
+    return largest(tracker.update(f.faces, i * FRAME_MS))?.top.emotion ?? null;
   });
 }
 
@@ -103,7 +106,7 @@ function shotMetrics(frames: AnalysedFrame[], shown: (Emotion | null)[]) {
   let flicker = 0;
   const lags: number[] = [];
   for (const indices of shots.values()) {
-    const target = majority(indices.map((i) => topOf(frames[i]!.faces[0])));
+    const target = majority(indices.map((i) => largest(frames[i]!.faces)?.top.emotion ?? null));
     const first = indices.findIndex((i) => shown[i] === target);
     lags.push(first === -1 ? SHOT_S * 1000 : first * FRAME_MS);
     if (first === -1) continue;

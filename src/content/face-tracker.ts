@@ -73,11 +73,15 @@ interface Track {
   challengerSinceMs: number;
 }
 
-function topOf(scores: EmotionScores, into: { emotion: Emotion; probability: number }): void {
+function leaderOf(scores: EmotionScores): Emotion {
   let best: Emotion = EMOTIONS[0];
   for (const e of EMOTIONS) if (scores[e] > scores[best]) best = e;
-  into.emotion = best;
-  into.probability = scores[best];
+  return best;
+}
+
+function topOf(scores: EmotionScores, into: { emotion: Emotion; probability: number }): void {
+  into.emotion = leaderOf(scores);
+  into.probability = scores[into.emotion];
 }
 
 function checkOptions(o: TrackerOptions): void {
@@ -210,19 +214,18 @@ export class FaceTracker {
    */
   private updateShown(track: Track, timestampMs: number): void {
     const { switchAfterMs, switchMargin } = this.options;
-    const leader = { emotion: track.top.emotion, probability: 0 };
-    topOf(track.emotions, leader);
+    const leader = leaderOf(track.emotions);
     const shown = track.top.emotion;
-    if (leader.emotion === shown) {
+    if (leader === shown) {
       track.challenger = null;
     } else {
       // Since when the shown emotion has not led (whichever others took turns): a shown emotion that two
       // others overtake in turn must not stay forever.
       if (track.challenger === null) track.challengerSinceMs = timestampMs;
-      track.challenger = leader.emotion;
-      const lead = track.emotions[leader.emotion] - track.emotions[shown];
+      track.challenger = leader;
+      const lead = track.emotions[leader] - track.emotions[shown];
       if (lead >= switchMargin || timestampMs - track.challengerSinceMs >= switchAfterMs) {
-        track.top.emotion = leader.emotion;
+        track.top.emotion = leader;
         track.challenger = null;
       }
     }

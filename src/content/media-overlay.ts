@@ -147,6 +147,8 @@ export class MediaOverlay {
       this.lastRect = content;
     }
     if (!moved && !this.dirty && !forceFaces) return;
+    // A pass for a move only (scrolling) repositions; the faces' contents change with a new result or setting.
+    const refill = this.dirty || forceFaces;
     this.dirty = false;
 
     const fit = parseObjectFit(style.objectFit || (this.kind === 'video' ? 'contain' : 'fill'));
@@ -162,40 +164,40 @@ export class MediaOverlay {
     this.picture = picture;
     const seen = new Set<number>();
     const layoutInput: LayoutFace[] = [];
-    const nodesOf = new Map<number, { node: FaceNode; face: OverlayFace }>();
+    const faceNodes: FaceNode[] = [];
     for (const face of this.faces) {
       seen.add(face.id);
       const node = this.nodes.get(face.id) ?? this.createFaceNode(face.id);
-      showFace(node, face, showAll);
+      if (refill) showFace(node, face, showAll);
       const mapped = mapSourceBox(face.box, this.sourceWidth, this.sourceHeight, fitted);
       // A mirrored self view (scaleX(-1)) shows the face on the other side of the same box.
       const box = mirrored ? flipX(mapped, local.width) : mapped;
       layoutInput.push({ id: face.id, box, label: this.labelSize(node) });
-      nodesOf.set(face.id, { node, face });
+      faceNodes.push(node);
     }
-    const layouts = picture
-      ? layoutFaces(layoutInput, picture, showAll ? BARS_SIZES : null)
-      : layoutInput.map((f) => ({ id: f.id, box: null, label: null, bars: null }));
-    for (const l of layouts) {
-      const { node } = nodesOf.get(l.id)!;
-      node.root.hidden = l.box === null;
-      if (!l.box || !l.label) continue;
+    // In the faces' order, one layout per face.
+    const layouts = picture ? layoutFaces(layoutInput, picture, showAll ? BARS_SIZES : null) : null;
+    faceNodes.forEach((node, i) => {
+      const l = layouts?.[i];
+      node.root.hidden = !l?.box;
+      if (!l?.box) return;
       const s = node.root.style;
       s.left = px(l.box.x);
       s.top = px(l.box.y);
       s.width = px(l.box.width);
       s.height = px(l.box.height);
       // Children are placed from the box's padding edge, inside its border.
-      const origin = { x: l.box.x + FACE_BORDER_PX, y: l.box.y + FACE_BORDER_PX };
-      node.label.style.left = px(l.label.x - origin.x);
-      node.label.style.top = px(l.label.y - origin.y);
+      const originX = l.box.x + FACE_BORDER_PX;
+      const originY = l.box.y + FACE_BORDER_PX;
+      node.label.style.left = px(l.label.x - originX);
+      node.label.style.top = px(l.label.y - originY);
       node.label.dataset.placement = l.label.placement;
       if (l.bars) {
-        node.bars.style.left = px(l.bars.x - origin.x);
-        node.bars.style.top = px(l.bars.y - origin.y);
+        node.bars.style.left = px(l.bars.x - originX);
+        node.bars.style.top = px(l.bars.y - originY);
         node.bars.classList.toggle('compact', l.bars.compact);
       }
-    }
+    });
     for (const [id, node] of this.nodes) {
       if (seen.has(id)) continue;
       node.root.remove();

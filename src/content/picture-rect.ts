@@ -6,6 +6,7 @@
  */
 import type { CssRect } from '../protocol/geometry.ts';
 import { fittedRect, parseObjectFit } from './object-fit.ts';
+import { intersectRects } from './overlay-layout.ts';
 
 /** The element's content box (inside border and padding); `style` when the caller has it already. */
 export function contentBoxOf(
@@ -53,12 +54,9 @@ export function ancestorClipOf(element: Element): CssRect | null {
       width: a.clientWidth,
       height: a.clientHeight,
     };
-    const x0 = Math.max(clip.x, box.x);
-    const y0 = Math.max(clip.y, box.y);
-    const x1 = Math.min(clip.x + clip.width, box.x + box.width);
-    const y1 = Math.min(clip.y + clip.height, box.y + box.height);
-    if (!(x1 > x0 && y1 > y0)) return null;
-    clip = { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+    const inside = intersectRects(clip, box);
+    if (!inside) return null;
+    clip = inside;
   }
   return clip;
 }
