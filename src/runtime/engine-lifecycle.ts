@@ -17,8 +17,6 @@ export interface EngineLifecycle {
   readonly config: EngineConfig;
   /** The engine, loading it if needed (requests wait for the load). */
   engine(): Promise<LoadedEngine>;
-  /** The engine once ready; null while absent, loading or failed. */
-  ready(): LoadedEngine | null;
   /** The classifier in use: the configured one when the engine has it, else the engine's default. */
   classifierIdFor(loaded: LoadedEngine): string;
   /** The temporal model runs on video frames now (available, switched on, its classifier in use). */
@@ -179,7 +177,6 @@ export function createEngineLifecycle(
       return config;
     },
     engine: () => loading ?? startLoading(),
-    ready: () => current,
     classifierIdFor,
     temporalInUse,
     temporalFailed(loaded, message) {

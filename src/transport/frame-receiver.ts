@@ -32,7 +32,7 @@ const kind = (value: unknown) => Object.prototype.toString.call(value);
 const positiveInt = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 1;
 
 /** Checks the frame's sizes: the frame's own, and the source's it was scaled from (faces come back in those). */
-export function assertFrameSizes(frame: FrameRequest): void {
+function assertFrameSizes(frame: FrameRequest): void {
   const { width, height, sourceWidth, sourceHeight } = frame;
   if (!positiveInt(width) || !positiveInt(height)) {
     throw new Error(`analyzeFrame: width and height must be positive integers, got ${width}x${height}`);
