@@ -21,6 +21,9 @@ const ORT_RUNTIME_FILES = [
   'ort-wasm-simd-threaded.wasm',
 ];
 
+/** Where the EMO-AffectNet weights download from (src/ui/use-emo-affectnet-install.ts DOWNLOAD_ORIGINS). */
+const DOWNLOAD_HOSTS = 'https://huggingface.co https://*.huggingface.co https://*.hf.co';
+
 export default defineConfig({
   srcDir: '.',
   entrypointsDir: 'entrypoints',
@@ -56,15 +59,18 @@ export default defineConfig({
       // Chrome hosts the engine in an offscreen document; Firefox runs it in the background page.
       ...(browser === 'firefox' ? [] : ['offscreen']),
     ],
-    // Any origin: the background fetches right-clicked images itself (CORS does not apply to extension
-    // fetches with host permission), and the content script runs wherever the user watches video.
-    host_permissions: ['<all_urls>'],
-    // Asked for on the options page when the user clicks "Download" (EMO-AffectNet's weights on Hugging Face
-    // and the CDN its resolve URLs redirect to). Covered by <all_urls> while that is granted; it matters
-    // where the user restricted the extension's site access.
-    optional_host_permissions: ['https://*.huggingface.co/*', 'https://*.hf.co/*'],
-    // onnxruntime-web compiles WebAssembly; nothing else is relaxed (no remote code, no eval).
-    content_security_policy: { extension_pages: "script-src 'self' 'wasm-unsafe-eval'; object-src 'self';" },
+    // No host permission at install: nothing runs in a page until the user asks. The popup's switch, the
+    // keyboard command and the context menu grant `activeTab` for that tab, and the background injects the
+    // page script then (`scripting`). "Always on for this site" asks for that one origin at run time
+    // (src/site-access), and the EMO-AffectNet download for Hugging Face's (src/ui/use-emo-affectnet-install.ts).
+    optional_host_permissions: ['*://*/*'],
+    // onnxruntime-web compiles WebAssembly; nothing else is relaxed (no remote code, no eval). Extension pages
+    // and the service worker connect only to the extension itself and, for the EMO-AffectNet download the
+    // user starts, to Hugging Face and the CDN its resolve URLs redirect to: no frame or image can be sent
+    // anywhere else, whatever a bug or a page tries.
+    content_security_policy: {
+      extension_pages: `script-src 'self' 'wasm-unsafe-eval'; object-src 'self'; connect-src 'self' ${DOWNLOAD_HOSTS};`,
+    },
     commands: {
       'toggle-overlay': {
         suggested_key: { default: 'Alt+Shift+E' },

@@ -23,7 +23,6 @@ import {
 import { engineConfigOf } from '../src/settings/schema.ts';
 import { loadSettings, watchSettings } from '../src/settings/storage.ts';
 import { openCapture } from '../src/transport/capture-image.ts';
-import { fetchImage } from '../src/transport/fetch-image.ts';
 
 const MENU_ID = 'affect-lens-analyze-image';
 const COMMAND_TOGGLE = 'toggle-overlay';
@@ -67,11 +66,10 @@ export default defineBackground({
       engine,
       tabs: sessionTabStates(),
       sendToTab,
-      fetchImage: (url) => fetchImage(url),
       async injectContentScript({ tabId, frameId }) {
         await browser.scripting.executeScript({
           target: frameId === undefined ? { tabId, allFrames: true } : { tabId, frameIds: [frameId] },
-          files: ['/content-scripts/content.js'],
+          files: ['/page-overlay.js'],
         });
       },
       async showOverlayBadge(tabId, on) {

@@ -6,7 +6,7 @@ import type { EngineClient } from './engine-client.ts';
 import { NoReceiverError } from '../messaging/envelope.ts';
 import type { TabTarget } from '../messaging/messenger.ts';
 import { absentEngineStatus } from '../protocol/engine-status.ts';
-import type { ImageAnalysis } from '../protocol/overlay.ts';
+import type { ImageAnalysis, ImageResult } from '../protocol/overlay.ts';
 import type { MessageType } from '../protocol/protocol-map.ts';
 import { sessionTabStates } from './tab-states.ts';
 
@@ -34,7 +34,14 @@ interface Sent {
   data: unknown;
 }
 
-function setup(options: { contentScriptMissing?: boolean; analysis?: ImageAnalysis | Error } = {}) {
+function setup(
+  options: {
+    contentScriptMissing?: boolean;
+    analysis?: ImageAnalysis | Error;
+    /** What the frame answers to overlayAnalyzeImage (default: the analysis, read from the page). */
+    page?: (srcUrl: string) => Promise<ImageResult>;
+  } = {},
+) {
   const sent: Sent[] = [];
   let injected: TabTarget[] = [];
   let hasContentScript = !options.contentScriptMissing;
@@ -49,11 +56,6 @@ function setup(options: { contentScriptMissing?: boolean; analysis?: ImageAnalys
       return a instanceof Error ? Promise.reject(a) : Promise.resolve(a);
     },
   };
-  const fetchImage = vi.fn((url: string) =>
-    url.includes('404')
-      ? Promise.reject(new Error('Could not download the image: HTTP 404 Not Found.'))
-      : Promise.resolve({ bytes: new ArrayBuffer(8), type: 'image/jpeg' }),
-  );
   const injectContentScript = vi.fn((target: TabTarget) => {
     injected = [...injected, target];
     hasContentScript = true;
@@ -67,46 +69,78 @@ function setup(options: { contentScriptMissing?: boolean; analysis?: ImageAnalys
       if (!hasContentScript)
         return Promise.reject(new NoReceiverError(type, new Error('Receiving end does not exist.')));
       sent.push({ target, type, data });
+      if (type === 'overlayAnalyzeImage') {
+        const { srcUrl } = data as { srcUrl: string };
+        const analysis = options.analysis ?? { width: 100, height: 80, faces: [face], latencyMs: 12 };
+        const answer =
+          options.page?.(srcUrl) ??
+          Promise.resolve<ImageResult>(
+            analysis instanceof Error
+              ? { srcUrl, state: 'failed', error: analysis.message }
+              : { srcUrl, state: 'done', analysis, route: 'page' },
+          );
+        return answer;
+      }
       return Promise.resolve(type === 'overlayShowImageResult' ? { matched: 1 } : undefined);
     }) as BackgroundDeps['sendToTab'],
-    fetchImage,
     injectContentScript,
     showOverlayBadge,
+    imageAnswerTimeoutMs: 50,
   };
-  const mocks = { ensure, fetchImage, injectContentScript, showOverlayBadge };
+  const mocks = { ensure, injectContentScript, showOverlayBadge };
   return { background: createBackground(deps), mocks, sent, injected: () => injected };
 }
 
 describe('background', () => {
   beforeEach(() => fakeBrowser.reset());
 
-  it('analyses a right-clicked image: "pending" then the faces go to the tab, and the popup can read them', async () => {
-    const { background, sent, mocks } = setup();
+  it('has the frame that shows a right-clicked image analyse it, and keeps the result for the popup', async () => {
+    const { background, sent } = setup();
     const result = await background.analyzeImage({ tabId: 5, frameId: 2 }, 'https://elsewhere.example/a.jpg');
-    expect(result).toMatchObject({ state: 'done', analysis: { faces: [face] } });
-    expect(mocks.fetchImage).toHaveBeenCalledWith('https://elsewhere.example/a.jpg');
-    expect(sent.map((s) => [s.type, (s.data as { state: string }).state, s.target])).toEqual([
-      ['overlayShowImageResult', 'pending', { tabId: 5, frameId: 2 }],
-      ['overlayShowImageResult', 'done', { tabId: 5, frameId: 2 }],
+    expect(result).toMatchObject({ state: 'done', route: 'page', analysis: { faces: [face] } });
+    expect(sent.map((s) => [s.type, s.data, s.target])).toEqual([
+      ['overlayAnalyzeImage', { srcUrl: 'https://elsewhere.example/a.jpg' }, { tabId: 5, frameId: 2 }],
     ]);
     await expect(background.handlers.getTabState({ tabId: 5 }, {})).resolves.toMatchObject({
-      lastImage: { state: 'done' },
+      lastImage: { state: 'done', route: 'page' },
     });
   });
 
-  it('shows a failed download or analysis as the error, over the image and in the tab state', async () => {
-    const { background, sent } = setup();
-    const result = await background.analyzeImage({ tabId: 1 }, 'https://x.example/404.jpg');
-    expect(result).toMatchObject({ srcUrl: 'https://x.example/404.jpg', state: 'failed' });
-    expect(result.state === 'failed' && result.error).toMatch(/404/);
-    expect(sent.at(-1)?.data).toEqual(result);
-
-    const broken = setup({ analysis: new Error('engine failed to load') });
-    await expect(
-      broken.background.analyzeImage({ tabId: 1 }, 'https://x.example/a.jpg'),
-    ).resolves.toMatchObject({
+  it("keeps the frame's failure as it said it, for the popup", async () => {
+    const broken = setup({
+      analysis: new Error('The page shows no picture for this image (it did not load).'),
+    });
+    await expect(broken.background.analyzeImage({ tabId: 1 }, 'https://x.example/404.jpg')).resolves.toEqual({
+      srcUrl: 'https://x.example/404.jpg',
       state: 'failed',
-      error: 'engine failed to load',
+      error: 'The page shows no picture for this image (it did not load).',
+    });
+    await expect(broken.background.handlers.getTabState({ tabId: 1 }, {})).resolves.toMatchObject({
+      lastImage: { state: 'failed' },
+    });
+  });
+
+  it('ends an analysis whose frame never answers, and says so over the image', async () => {
+    const { background, sent } = setup({ page: () => new Promise<ImageResult>(() => undefined) });
+    const result = await background.analyzeImage({ tabId: 3, frameId: 0 }, 'https://x.example/a.jpg');
+    expect(result).toEqual({
+      srcUrl: 'https://x.example/a.jpg',
+      state: 'failed',
+      error: 'The page did not answer in time (it may have navigated away).',
+    });
+    expect(sent.at(-1)).toMatchObject({ type: 'overlayShowImageResult', data: result });
+    await expect(background.handlers.getTabState({ tabId: 3 }, {})).resolves.toMatchObject({
+      lastImage: result,
+    });
+  });
+
+  it('says plainly that a page the browser keeps extensions out of cannot be analysed', async () => {
+    const { background, mocks } = setup({ contentScriptMissing: true });
+    mocks.injectContentScript.mockRejectedValueOnce(new Error('Cannot access a chrome:// URL'));
+    await expect(background.analyzeImage({ tabId: 2 }, 'chrome://settings/a.png')).resolves.toMatchObject({
+      state: 'failed',
+      error:
+        'Affect Lens cannot run on this page (the browser keeps extensions out of it), or the page went away.',
     });
   });
 
@@ -114,7 +148,7 @@ describe('background', () => {
     const { background, sent, injected } = setup({ contentScriptMissing: true });
     await background.analyzeImage({ tabId: 4, frameId: 0 }, 'https://x.example/a.jpg');
     expect(injected()).toEqual([{ tabId: 4, frameId: 0 }]);
-    expect(sent).toHaveLength(2);
+    expect(sent.map((s) => s.type)).toEqual(['overlayAnalyzeImage']);
   });
 
   it('switches the overlay per tab, tells the tab, starts the engine and marks the toolbar button', async () => {

@@ -10,19 +10,19 @@ import { type TabTarget, sendToTab } from '../messaging/messenger.ts';
 import type { ImageResult, TabState } from '../protocol/overlay.ts';
 import { snapshotHandlers, type ScreenCapture } from './snapshot-handlers.ts';
 import type { TabStateStore } from './tab-states.ts';
-import type { FetchedImage } from '../transport/fetch-image.ts';
 
 export interface BackgroundDeps {
   engine: EngineClient;
   tabs: TabStateStore;
   sendToTab: typeof sendToTab;
-  fetchImage: (url: string) => Promise<FetchedImage>;
   /** Injects the content script into a tab (one frame, or all frames) that has none yet. */
   injectContentScript: (target: TabTarget) => Promise<void>;
   /** Shows the overlay state on the toolbar button of the tab. */
   showOverlayBadge: (tabId: number, on: boolean) => Promise<void>;
   /** tabs.captureVisibleTab and cropping, for "Analyse what's on screen" (src/background/snapshot-handlers.ts). */
   screenCapture?: ScreenCapture;
+  /** How long to wait for a frame's image analysis (default IMAGE_ANSWER_TIMEOUT_MS). */
+  imageAnswerTimeoutMs?: number;
 }
 
 export interface Background {
@@ -35,6 +35,27 @@ export interface Background {
 }
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** The background stops waiting for a frame's image analysis (which times out by itself at 30 s), ms. */
+export const IMAGE_ANSWER_TIMEOUT_MS = 35_000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms))),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** Why a page could not be asked, for people (the browser's own wording says nothing to them). */
+function pageError(error: unknown): string {
+  if (
+    error instanceof NoReceiverError ||
+    /Cannot access|cannot be scripted|Missing host permission/i.test(errorText(error))
+  )
+    return 'Affect Lens cannot run on this page (the browser keeps extensions out of it), or the page went away.';
+  return errorText(error);
+}
 
 export function createBackground(deps: BackgroundDeps): Background {
   /**
@@ -74,17 +95,26 @@ export function createBackground(deps: BackgroundDeps): Background {
     }
   };
 
+  /**
+   * The frame that shows the image reads and analyses it (src/content/image-analysis.ts: the extension has no
+   * host permission to download it); the background keeps the result for the popup. The frame's analysis
+   * ends by itself; IMAGE_ANSWER_TIMEOUT_MS bounds the wait here too, for a frame that went away.
+   */
   const analyzeImage = async (target: TabTarget, srcUrl: string): Promise<ImageResult> => {
-    await show(target, { srcUrl, state: 'pending' });
+    await deps.tabs.update(target.tabId, { lastImage: { srcUrl, state: 'pending' } });
     let result: ImageResult;
     try {
-      const image = await deps.fetchImage(srcUrl);
-      const analysis = await deps.engine.analyzeImage(image);
-      result = { srcUrl, state: 'done', analysis };
+      result = await withTimeout(
+        deliver(target, 'overlayAnalyzeImage', { srcUrl }),
+        deps.imageAnswerTimeoutMs ?? IMAGE_ANSWER_TIMEOUT_MS,
+        'The page did not answer in time (it may have navigated away).',
+      );
     } catch (error) {
-      result = { srcUrl, state: 'failed', error: errorText(error) };
+      result = { srcUrl, state: 'failed', error: pageError(error) };
+      await show(target, result);
+      return result;
     }
-    await show(target, result);
+    await deps.tabs.update(target.tabId, { lastImage: result });
     return result;
   };
 

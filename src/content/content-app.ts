@@ -1,17 +1,20 @@
 /**
  * The content script: answers the background (overlay on/off, right-click results, what is shown), keeps a
- * VideoSource per <video> while the overlay is on, and applies settings live. Started by
- * entrypoints/content/index.ts with WXT's context; stops cleanly when that context is invalidated.
+ * VideoSource per <video> while the overlay is on, and applies settings live. Injected by the background
+ * when the user asks (entrypoints/page-overlay.ts); stops cleanly when its context is invalidated.
  */
 import { connectFramesPort } from '../messaging/frames-port.ts';
 import { isContextInvalidated } from '../messaging/envelope.ts';
 import { registerHandlers, sendMessage } from '../messaging/messenger.ts';
+import type { ImageResult } from '../protocol/overlay.ts';
 import type { HandlersFor } from '../protocol/protocol-map.ts';
 import type { VideoTimeline } from '../timeline/emotion-history.ts';
 import { DEFAULT_SETTINGS, type Settings } from '../settings/schema.ts';
 import { loadSettings, watchSettings } from '../settings/storage.ts';
 import { createPortTransport, type FrameTransport } from '../transport/frame-transport.ts';
 import { childController, type ContentContext } from './content-context.ts';
+import { fetchImage } from '../transport/fetch-image.ts';
+import { analyzeImageInPage } from './image-analysis.ts';
 import { showImageResult } from './image-results.ts';
 import { mediaNameOf } from './media-name.ts';
 import { mediaSrcOf } from './media-src.ts';
@@ -40,10 +43,16 @@ export function contentHandlers(deps: {
   layer: OverlayLayer;
   /** The timeline of the video analysed most recently (none while the overlay is off). */
   timeline?: (src?: string) => VideoTimeline | null;
+  /** The context menu's analysis of an image of this frame (src/content/image-analysis.ts). */
+  analyzeImage?: (srcUrl: string) => Promise<ImageResult>;
 }): HandlersFor<'content'> {
   return {
     overlaySetEnabled: ({ enabled }) => deps.setEnabled(enabled),
     overlayShowImageResult: (result) => ({ matched: showImageResult(deps.layer, document, result) }),
+    overlayAnalyzeImage: ({ srcUrl }) =>
+      deps.analyzeImage
+        ? deps.analyzeImage(srcUrl)
+        : { srcUrl, state: 'failed', error: 'Images cannot be analysed here.' },
     overlayDescribe: () => deps.layer.snapshot(deps.isEnabled()),
     timelineDescribe: (req) => deps.timeline?.(req?.src) ?? null,
   };
@@ -147,9 +156,19 @@ export function startContent(ctx: ContentContext): void {
   };
 
   // Handlers first, synchronously: the background may message this script as soon as it is injected.
+  const analyzeImage = (srcUrl: string) =>
+    analyzeImageInPage(srcUrl, {
+      ctx,
+      layer,
+      doc: document,
+      isTopFrame: window.top === window,
+      capture: (req) => sendMessage('captureTabRegion', req),
+      analyze: (req) => sendMessage('analyzeSnapshot', req),
+      download: (url) => fetchImage(url),
+    });
   registerHandlers(
     'content',
-    contentHandlers({ setEnabled, layer, isEnabled: () => enabled, timeline }),
+    contentHandlers({ setEnabled, layer, isEnabled: () => enabled, timeline, analyzeImage }),
     ctx.signal,
   );
   watchSettings((next) => {

@@ -1,16 +1,22 @@
 /**
  * Shows a right-click result over every <img> of this document that displays the analysed URL: "Analysing…"
- * while pending, a box per face when done (or "No face found"), the error when it failed.
+ * while pending, a box per face when done (or "No face found"), the error when it failed (with a retry).
  */
 import type { ImageResult } from '../protocol/overlay.ts';
+import type { NoticeAction } from './media-overlay.ts';
 import type { OverlayLayer } from './overlay-layer.ts';
 
 export function imagesShowing(doc: Document, srcUrl: string): HTMLImageElement[] {
-  return [...doc.images].filter((img) => img.currentSrc === srcUrl || img.src === srcUrl);
+  return [...doc.querySelectorAll('img')].filter((img) => img.currentSrc === srcUrl || img.src === srcUrl);
 }
 
-/** Returns how many images show `result.srcUrl` in this document. */
-export function showImageResult(layer: OverlayLayer, doc: Document, result: ImageResult): number {
+/** Returns how many images show `result.srcUrl` in this document. `retry` is offered with a failure. */
+export function showImageResult(
+  layer: OverlayLayer,
+  doc: Document,
+  result: ImageResult,
+  retry?: NoticeAction,
+): number {
   const images = imagesShowing(doc, result.srcUrl);
   for (const img of images) {
     const overlay = layer.attach(img, 'image');
@@ -20,7 +26,7 @@ export function showImageResult(layer: OverlayLayer, doc: Document, result: Imag
         break;
       case 'failed':
         overlay.setFaces([], 0, 0);
-        overlay.setNotice(`Affect Lens could not analyse this image: ${result.error}`);
+        overlay.setNotice(`Affect Lens could not analyse this image: ${result.error}`, retry);
         break;
       case 'done': {
         const { analysis } = result;

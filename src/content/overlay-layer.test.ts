@@ -13,6 +13,7 @@ function fakeContext() {
     isValid: true,
     requestAnimationFrame: (cb) => frames.push(cb),
     setTimeout: (handler, ms) => window.setTimeout(handler, ms),
+    setInterval: (handler, ms) => window.setInterval(handler, ms),
     onInvalidated: (cb) => {
       controller.signal.addEventListener('abort', cb);
       return () => undefined;

@@ -26,10 +26,16 @@ export function contentBoxOf(
   };
 }
 
-/** The video's picture in viewport CSS pixels (its content box when the video has no size yet). */
-export function pictureRectOf(video: HTMLVideoElement): CssRect {
-  const fit = parseObjectFit(getComputedStyle(video).objectFit || 'contain');
-  return fittedRect(contentBoxOf(video), video.videoWidth, video.videoHeight, fit);
+/**
+ * The picture of a video (object-fit's default: contain) or an image (default: fill) in viewport CSS pixels;
+ * its content box when the media has no size yet.
+ */
+export function pictureRectOf(media: HTMLVideoElement | HTMLImageElement): CssRect {
+  const isVideo = media instanceof HTMLVideoElement;
+  const fit = parseObjectFit(getComputedStyle(media).objectFit || (isVideo ? 'contain' : 'fill'));
+  const width = isVideo ? media.videoWidth : media.naturalWidth;
+  const height = isVideo ? media.videoHeight : media.naturalHeight;
+  return fittedRect(contentBoxOf(media), width, height, fit);
 }
 
 /**

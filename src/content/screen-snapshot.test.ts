@@ -11,6 +11,7 @@ const ctx: ContentContext = {
   isValid: true,
   requestAnimationFrame: (cb) => window.setTimeout(() => cb(0), 0),
   setTimeout: (handler, ms) => window.setTimeout(handler, ms),
+  setInterval: (handler, ms) => window.setInterval(handler, ms),
   onInvalidated: () => () => undefined,
 };
 

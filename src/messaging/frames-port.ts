@@ -7,6 +7,8 @@
 import { browser, type Browser } from 'wxt/browser';
 import { NoReceiverError, RemoteError, serializeError, type SerializedError } from './envelope.ts';
 import type { HandlersFor, MessageSender, ArgsOf, MessagesVia, ResultOf } from '../protocol/protocol-map.ts';
+import { payloadProblem } from '../protocol/payload-checks.ts';
+import { ownIdentity, senderRole } from './sender-role.ts';
 
 export const FRAMES_PORT = 'affect-lens/frames';
 
@@ -103,11 +105,18 @@ export function serveFramesPort(
   const ports = new Set<Port>();
   const onConnect = (port: Port) => {
     if (port.name !== FRAMES_PORT) return;
-    ports.add(port);
     const sender: MessageSender = port.sender ?? {};
+    // Only content scripts stream frames: any other sender's port is closed unanswered.
+    if (senderRole(sender, ownIdentity()) !== 'content') {
+      port.disconnect();
+      return;
+    }
+    ports.add(port);
     port.onMessage.addListener((message: unknown) => {
+      if (typeof message !== 'object' || message === null) return;
       const req = message as PortRequest;
-      const handler = handlers[req.type];
+      if (!Number.isSafeInteger(req.id)) return;
+      const handler = Object.hasOwn(handlers, req.type) ? handlers[req.type] : undefined;
       const reply = (body: { res: unknown } | { err: SerializedError }) => {
         // The client may have gone while we worked; its port then throws on postMessage.
         try {
@@ -119,6 +128,11 @@ export function serveFramesPort(
       };
       if (typeof handler !== 'function') {
         reply({ err: { name: 'Error', message: `No frames-port handler for "${String(req.type)}"` } });
+        return;
+      }
+      const problem = payloadProblem(req.type, req.data);
+      if (problem !== null) {
+        reply({ err: { name: 'AccessError', message: problem } });
         return;
       }
       Promise.resolve()

@@ -40,7 +40,11 @@ test('wrong payloads and channels do not compile', () => {
 
 test('receivers and channels partition the messages', () => {
   expectTypeOf<MessagesTo<'content'>>().toEqualTypeOf<
-    'overlaySetEnabled' | 'overlayShowImageResult' | 'overlayDescribe' | 'timelineDescribe'
+    | 'overlaySetEnabled'
+    | 'overlayShowImageResult'
+    | 'overlayAnalyzeImage'
+    | 'overlayDescribe'
+    | 'timelineDescribe'
   >();
   expectTypeOf<MessagesVia<'frames-port'>>().toEqualTypeOf<'analyzeFrame'>();
   expectTypeOf<ReturnType<HandlersFor<'engine'>['analyzeFrame']>>().toEqualTypeOf<

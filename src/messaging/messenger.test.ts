@@ -2,7 +2,7 @@ import { fakeBrowser } from '@webext-core/fake-browser';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { NoReceiverError, RemoteError } from './envelope.ts';
 import { registerHandlers, sendMessage } from './messenger.ts';
-import type { HandlersFor } from '../protocol/protocol-map.ts';
+import type { HandlersFor, MessageSender } from '../protocol/protocol-map.ts';
 import { absentEngineStatus } from '../protocol/engine-status.ts';
 
 vi.mock('wxt/browser', async () => ({ browser: (await import('@webext-core/fake-browser')).fakeBrowser }));
@@ -21,10 +21,32 @@ const backgroundHandlers = (
   ...overrides,
 });
 
+const base = fakeBrowser.runtime.getURL('/');
+const POPUP: MessageSender = { id: fakeBrowser.runtime.id, url: `${base}popup.html` };
+const CONTENT: MessageSender = {
+  id: fakeBrowser.runtime.id,
+  url: 'https://video.example/',
+  tab: { id: 5 } as MessageSender['tab'],
+};
+
+/** fakeBrowser's runtime.sendMessage, with the sender the browser would set (fakeBrowser's is `{}`). */
+function sendAs(sender: MessageSender) {
+  vi.spyOn(fakeBrowser.runtime, 'sendMessage').mockImplementation(async (message: unknown) => {
+    let respond!: (reply: unknown) => void;
+    const reply = new Promise((resolve) => (respond = resolve));
+    const results: unknown[] = await fakeBrowser.runtime.onMessage.trigger(message, sender as never, respond);
+    if (!results.some((r) => r === true))
+      throw new Error('Could not establish connection. Receiving end does not exist.');
+    return reply;
+  });
+}
+
 describe('messenger', () => {
   let controller: AbortController;
   beforeEach(() => {
     fakeBrowser.reset();
+    vi.restoreAllMocks();
+    sendAs(POPUP);
     controller = new AbortController();
   });
   afterEach(() => controller.abort());
@@ -81,7 +103,32 @@ describe('messenger', () => {
       controller.signal,
     );
     registerHandlers('background', backgroundHandlers(), controller.signal);
+    sendAs(CONTENT);
     await expect(sendMessage('getOverlayForSender')).resolves.toEqual({ enabled: false });
+  });
+
+  it('refuses, before any handler runs, a message its sender may not send', async () => {
+    const setOverlay = vi.fn(() => ({ tabId: 3, overlay: true, lastImage: null }));
+    registerHandlers('background', backgroundHandlers({ setOverlay }), controller.signal);
+    sendAs(CONTENT);
+    const error = await sendMessage('setOverlay', { tabId: 3, enabled: true }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RemoteError);
+    expect(error).toMatchObject({
+      name: 'AccessError',
+      message: '"setOverlay" may be sent by an extension page, not by a content script.',
+    });
+    expect(setOverlay).not.toHaveBeenCalled();
+  });
+
+  it('refuses a payload of the wrong shape with what is wrong', async () => {
+    const getTabState = vi.fn(() => ({ tabId: 3, overlay: true, lastImage: null }));
+    registerHandlers('background', backgroundHandlers({ getTabState }), controller.signal);
+    const error = await sendMessage('getTabState', { tabId: 'all' as never }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      name: 'AccessError',
+      message: '"getTabState" payload refused: tabId: must be a tab id (an integer ≥ 0).',
+    });
+    expect(getTabState).not.toHaveBeenCalled();
   });
 
   it('says NoReceiverError when nobody answers', async () => {

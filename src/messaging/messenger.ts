@@ -24,6 +24,8 @@ import {
   type Receiver,
   type ResultOf,
 } from '../protocol/protocol-map.ts';
+import { payloadProblem } from '../protocol/payload-checks.ts';
+import { ownIdentity, refusal, senderRole } from './sender-role.ts';
 
 function rethrow(type: MessageType, error: unknown): never {
   const message = error instanceof Error ? error.message : String(error);
@@ -68,8 +70,21 @@ export async function sendToTab<K extends MessagesVia<'tab'>>(
 }
 
 /**
+ * Why a message may not reach its handler: a sender whose role MESSAGES does not list for it (a content
+ * script asking the engine directly, another extension), or a payload of the wrong shape. null: deliver it.
+ * The frames port applies the same gate to each request.
+ */
+export function gate(type: MessageType, data: unknown, sender: MessageSender): string | null {
+  const entry = MESSAGES[type];
+  return refusal(type, entry.from, senderRole(sender, ownIdentity())) ?? payloadProblem(type, data);
+}
+
+/** A refusal as it reaches the sender: a RemoteError named AccessError. */
+const refused = (message: string): Reply => ({ err: { name: 'AccessError', message } });
+
+/**
  * Answers every message addressed to `receiver` with `handlers`, until `signal` aborts. Handler errors are
- * sent back as data and rethrown at the sender.
+ * sent back as data and rethrown at the sender; so is a refusal by the gate, before any handler runs.
  */
 export function registerHandlers<R extends Receiver>(
   receiver: R,
@@ -83,6 +98,11 @@ export function registerHandlers<R extends Receiver>(
     if (entry?.to !== receiver || entry.via === 'frames-port') return undefined;
     const handler = table[message.type];
     if (!handler) return undefined;
+    const problem = gate(message.type, message.data, sender);
+    if (problem !== null) {
+      sendResponse(refused(problem));
+      return true;
+    }
     // sendResponse + `return true` is the one reply style that Chrome, Firefox, the polyfill and fakeBrowser
     // all accept.
     Promise.resolve()

@@ -15,10 +15,23 @@ export interface ImageAnalysis {
   latencyMs: number;
 }
 
+/**
+ * How a right-clicked image's pixels were read: `page`, the pixels the page displays (same origin, or CORS);
+ * `screen`, a capture of the visible tab cut to the image (the page does not let extensions read it); or
+ * `download`, fetched again without cookies (the image is not on screen). See src/content/image-analysis.ts.
+ */
+export type ImageRoute = 'page' | 'screen' | 'download';
+
+export const IMAGE_ROUTE_TEXT: Record<ImageRoute, string> = {
+  page: 'read from the page',
+  screen: 'read from a capture of the screen (the site does not let extensions read this image)',
+  download: 'downloaded again, without your cookies (the image was not on screen)',
+};
+
 /** What the content script and the popup get for a right-clicked image, as the analysis proceeds. */
 export type ImageResult =
   | { srcUrl: string; state: 'pending' }
-  | { srcUrl: string; state: 'done'; analysis: ImageAnalysis }
+  | { srcUrl: string; state: 'done'; analysis: ImageAnalysis; route: ImageRoute }
   | { srcUrl: string; state: 'failed'; error: string };
 
 export interface TabState {

@@ -56,6 +56,12 @@ export interface ProtocolMap {
   overlaySetEnabled(req: { enabled: boolean }): void;
   /** Draws a right-click result over every <img> showing `srcUrl`; returns how many were found. */
   overlayShowImageResult(result: ImageResult): { matched: number };
+  /**
+   * The context menu's "Analyse emotions" on an image of this frame: reads its pixels (the page's, else a
+   * capture of the screen, else a download), has the engine analyse them, draws the result and returns it.
+   * Always ends: a result, or `failed` with what happened.
+   */
+  overlayAnalyzeImage(req: { srcUrl: string }): ImageResult;
   overlayDescribe(): OverlaySnapshot;
   /**
    * The emotion timeline of the video `src` names (VideoTimeline.videos), else of the one most recently
@@ -68,27 +74,41 @@ export type MessageType = keyof ProtocolMap;
 export type Receiver = 'background' | 'engine' | 'content';
 /** runtime: runtime.sendMessage; tab: tabs.sendMessage; frames-port: the long-lived frames port. */
 export type Channel = 'runtime' | 'tab' | 'frames-port';
+/**
+ * Who sent a message, as src/messaging/sender-role.ts tells from the browser's MessageSender: `page` is an
+ * extension page of ours (popup, options page), `content` a content script (of the tab in `sender.tab`),
+ * `background` the service worker (Firefox: the background page), `engine` the offscreen document.
+ */
+export type SenderRole = 'page' | 'content' | 'background' | 'engine';
 
+/**
+ * Who answers each message, over which channel, and who may send it: anything else is refused by the one
+ * listener (src/messaging). A content script speaks only for its own tab (the handlers read `sender.tab`), so
+ * no message from one lets it read or switch another tab, or drive the engine directly.
+ */
 export const MESSAGES = {
-  ensureEngine: { to: 'background', via: 'runtime' },
-  getEngineStatus: { to: 'background', via: 'runtime' },
-  getTabState: { to: 'background', via: 'runtime' },
-  setOverlay: { to: 'background', via: 'runtime' },
-  getOverlayForSender: { to: 'background', via: 'runtime' },
-  captureTabRegion: { to: 'background', via: 'runtime' },
-  analyzeSnapshot: { to: 'background', via: 'runtime' },
-  userModelsChanged: { to: 'background', via: 'runtime' },
-  engineConfigure: { to: 'engine', via: 'runtime' },
-  engineStatus: { to: 'engine', via: 'runtime' },
-  engineAnalyzeImage: { to: 'engine', via: 'runtime' },
-  analyzeFrame: { to: 'engine', via: 'frames-port' },
-  engineModelsChanged: { to: 'engine', via: 'runtime' },
-  engineClassifyCrop: { to: 'engine', via: 'runtime' },
-  overlaySetEnabled: { to: 'content', via: 'tab' },
-  overlayShowImageResult: { to: 'content', via: 'tab' },
-  overlayDescribe: { to: 'content', via: 'tab' },
-  timelineDescribe: { to: 'content', via: 'tab' },
-} as const satisfies Record<MessageType, { to: Receiver; via: Channel }>;
+  ensureEngine: { to: 'background', via: 'runtime', from: ['page', 'content'] },
+  getEngineStatus: { to: 'background', via: 'runtime', from: ['page'] },
+  getTabState: { to: 'background', via: 'runtime', from: ['page'] },
+  setOverlay: { to: 'background', via: 'runtime', from: ['page'] },
+  getOverlayForSender: { to: 'background', via: 'runtime', from: ['content'] },
+  captureTabRegion: { to: 'background', via: 'runtime', from: ['content'] },
+  analyzeSnapshot: { to: 'background', via: 'runtime', from: ['content'] },
+  userModelsChanged: { to: 'background', via: 'runtime', from: ['page'] },
+  engineConfigure: { to: 'engine', via: 'runtime', from: ['background'] },
+  engineStatus: { to: 'engine', via: 'runtime', from: ['background'] },
+  engineAnalyzeImage: { to: 'engine', via: 'runtime', from: ['background'] },
+  analyzeFrame: { to: 'engine', via: 'frames-port', from: ['content'] },
+  engineModelsChanged: { to: 'engine', via: 'runtime', from: ['background'] },
+  // Diagnostics: DevTools of the service worker and the E2E tests.
+  engineClassifyCrop: { to: 'engine', via: 'runtime', from: ['background'] },
+  overlaySetEnabled: { to: 'content', via: 'tab', from: ['background'] },
+  overlayShowImageResult: { to: 'content', via: 'tab', from: ['background'] },
+  overlayAnalyzeImage: { to: 'content', via: 'tab', from: ['background'] },
+  overlayDescribe: { to: 'content', via: 'tab', from: ['background', 'page'] },
+  // The popup's timeline view asks the tab directly.
+  timelineDescribe: { to: 'content', via: 'tab', from: ['page'] },
+} as const satisfies Record<MessageType, { to: Receiver; via: Channel; from: readonly SenderRole[] }>;
 
 type Messages = typeof MESSAGES;
 export type MessagesTo<R extends Receiver> = {

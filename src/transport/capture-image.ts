@@ -17,8 +17,7 @@ export async function openCapture(dataUrl: string): Promise<CaptureImage> {
   if (!dataUrl.startsWith('data:image/')) {
     throw new Error(`Expected the capture as a data:image/ URL, got "${dataUrl.slice(0, 30)}…"`);
   }
-  const blob = await (await fetch(dataUrl)).blob();
-  const bitmap = await createImageBitmap(blob);
+  const bitmap = await createImageBitmap(dataUrlBlob(dataUrl));
   return {
     width: bitmap.width,
     height: bitmap.height,
@@ -31,4 +30,18 @@ export async function openCapture(dataUrl: string): Promise<CaptureImage> {
     },
     close: () => bitmap.close(),
   };
+}
+
+/**
+ * A base64 data: URL as a Blob, decoded here rather than with fetch(): the extension's CSP allows connections
+ * only to the extension itself (and the model host), and data: is not one of them.
+ */
+export function dataUrlBlob(dataUrl: string): Blob {
+  const comma = dataUrl.indexOf(',');
+  const header = dataUrl.slice(5, comma);
+  if (comma < 0 || !header.endsWith(';base64')) throw new Error('Expected a base64 data: URL.');
+  const binary = atob(dataUrl.slice(comma + 1));
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return new Blob([bytes], { type: header.slice(0, -';base64'.length) });
 }

@@ -1,5 +1,5 @@
 /** The last right-clicked image of this tab and what was found in it. */
-import type { ImageResult } from '../protocol/overlay.ts';
+import { IMAGE_ROUTE_TEXT, type ImageResult } from '../protocol/overlay.ts';
 import { EMOTION_COLORS, EMOTION_LABELS, percent } from './emotion-style.ts';
 
 export function ImageResultView({ result }: { result: ImageResult }) {
@@ -16,7 +16,8 @@ export function ImageResultView({ result }: { result: ImageResult }) {
       {result.state === 'failed' && <p class="error">{result.error}</p>}
       {result.state === 'done' && (
         <p class="note" data-testid="image-time">
-          Analysed in {Math.round(result.analysis.latencyMs)} ms on this device
+          Analysed in {Math.round(result.analysis.latencyMs)} ms on this device;{' '}
+          <span data-testid="image-route">{IMAGE_ROUTE_TEXT[result.route]}</span>
         </p>
       )}
       {result.state === 'done' && result.analysis.faces.length === 0 && <p>No face found.</p>}

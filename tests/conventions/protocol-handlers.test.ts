@@ -27,7 +27,6 @@ async function handlerTables(): Promise<Record<Receiver, object>> {
     engine,
     tabs,
     sendToTab: unused,
-    fetchImage: unused,
     injectContentScript: unused,
     showOverlayBadge: unused,
   });

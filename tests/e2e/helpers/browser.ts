@@ -67,6 +67,8 @@ export async function launchWithExtension(
       '--disable-quic',
       '--enable-unsafe-webgpu',
       '--autoplay-policy=no-user-gesture-required',
+      // CDP's Extensions.triggerAction: a click on the toolbar button (tests/e2e/helpers/extension-calls.ts).
+      '--enable-unsafe-extension-debugging',
       `--disable-extensions-except=${EXTENSION_DIR}`,
       `--load-extension=${EXTENSION_DIR}`,
       ...extraArgs,

@@ -67,7 +67,39 @@ export async function describeOverlay(sw: Worker, tabId: number, frameId = 0): P
   return r.res;
 }
 
-/** Switches the overlay on for `tabId` with the popup's own toggle, then brings `page` back to the front. */
+/**
+ * Clicks the extension's toolbar button over `page`, as a user does (CDP's Extensions.triggerAction; a
+ * headless browser has no toolbar to click). Chrome then grants `activeTab` for the tab, which is what lets
+ * the extension script it and capture it, and opens the action popup, which this closes again.
+ */
+export async function clickToolbarButton(ext: ExtensionBrowser, page: Page): Promise<void> {
+  const browser = ext.context.browser();
+  if (!browser) throw new Error('no browser behind the context');
+  const cdp = await browser.newBrowserCDPSession();
+  try {
+    await page.bringToFront();
+    type Targets = { targetInfos: { targetId: string; type: string; url: string }[] };
+    const tabs = (await cdp.send('Target.getTargets', { filter: [{ type: 'tab' }] })) as Targets;
+    const tab = tabs.targetInfos.find((t) => t.url === page.url());
+    if (!tab) throw new Error(`no tab target for ${page.url()}`);
+    await cdp.send(
+      'Extensions.triggerAction' as never,
+      { id: ext.extensionId, targetId: tab.targetId } as never,
+    );
+    const popupUrl = `chrome-extension://${ext.extensionId}/popup.html`;
+    const popup = await waitFor(
+      async () =>
+        ((await cdp.send('Target.getTargets')) as Targets).targetInfos.find((t) => t.url === popupUrl),
+      (t) => t !== undefined,
+      5000,
+      'the action popup',
+    );
+    await cdp.send('Target.closeTarget', { targetId: popup!.targetId });
+  } finally {
+    await cdp.detach();
+  }
+}
+
 /**
  * The popup for `tabId`, opened as a page as wide as the real popup, once it is ready: the tab's state has
  * loaded and the toggle shows it (it is disabled until then).
@@ -80,7 +112,12 @@ export async function openPopup(ext: ExtensionBrowser, tabId: number, height = 6
   return popup;
 }
 
+/**
+ * Switches the overlay on for `tabId` as a user does: a click on the toolbar button (the gesture that grants
+ * the extension this tab), then the popup's switch; then brings `page` back to the front.
+ */
 export async function turnOverlayOn(ext: ExtensionBrowser, tabId: number, page: Page): Promise<void> {
+  await clickToolbarButton(ext, page);
   const popup = await openPopup(ext, tabId);
   await popup.locator('input[name=overlay]').check();
   await popup.close();
