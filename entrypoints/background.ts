@@ -103,6 +103,9 @@ export default defineBackground({
       })();
     });
     browser.tabs.onRemoved.addListener((tabId) => void background.tabClosed(tabId));
+    browser.tabs.onUpdated.addListener((tabId, change) => {
+      if (change.status === 'complete') void background.tabLoaded(tabId);
+    });
     watchSettings((settings) => {
       void engine
         .status()

@@ -10,6 +10,7 @@ import type { EngineStatus } from '../../src/protocol/engine-status.ts';
 import type { FrameEncoding, FrameTiming } from '../../src/protocol/frames.ts';
 import { tabIdOf, type ExtensionBrowser } from '../../tests/e2e/helpers/browser.ts';
 import {
+  clickToolbarButton,
   checkEngineIdle,
   describeOverlay,
   engineStatus,
@@ -88,7 +89,7 @@ export async function measureAffectLens(
     const v = document.getElementById('clip') as HTMLVideoElement | null;
     return !!v && v.currentTime > 0.2 && !v.paused;
   });
-  const tabId = await tabIdOf(sw, pageUrl);
+  const tabId = await tabIdOf(sw, page);
   if (options.maxFps !== undefined) await storeSettings(sw, { maxFps: options.maxFps });
   if (options.encoding !== undefined) await storeSettings(sw, { frameEncoding: options.encoding });
 
@@ -100,6 +101,8 @@ export async function measureAffectLens(
 
   /** Clicks the popup's toggle (as a user would) and returns the click's time; the video tab is then in front. */
   const toggle = async (on: boolean): Promise<number> => {
+    // The toolbar button first, as a user clicks it: it grants the tab (activeTab) and opens the popup.
+    await clickToolbarButton(ext, page);
     const popup = await ext.context.newPage();
     await popup.goto(`chrome-extension://${ext.extensionId}/popup.html?tab=${tabId}`);
     await popup.locator('main[data-ready=true]').waitFor({ timeout: 30_000 });

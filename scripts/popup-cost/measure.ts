@@ -41,7 +41,7 @@ try {
   const page = await ext.context.newPage();
   const url = `${servers.pageOrigin}/clip.html`;
   await page.goto(url);
-  const tabId = await tabIdOf(ext.serviceWorker, url);
+  const tabId = await tabIdOf(ext.serviceWorker, page);
   await turnOverlayOn(ext, tabId, page);
   await page.waitForTimeout(5000);
   const block = async (): Promise<number> => {

@@ -188,6 +188,25 @@ describe('background', () => {
     await expect(background.setOverlay(2, true)).resolves.toMatchObject({ overlay: true });
   });
 
+  it('puts the page script into a newly loaded page of a tab whose overlay is on, where it may', async () => {
+    const { background, mocks } = setup();
+    await background.tabLoaded(7);
+    expect(mocks.injectContentScript).not.toHaveBeenCalled();
+    await background.setOverlay(7, true);
+    await background.tabLoaded(7);
+    expect(mocks.injectContentScript).toHaveBeenCalledWith({ tabId: 7 });
+    await expect(background.handlers.getTabState({ tabId: 7 }, {})).resolves.toMatchObject({ overlay: true });
+  });
+
+  it('switches the overlay off when the tab went to a page it may not script', async () => {
+    const { background, mocks } = setup();
+    await background.setOverlay(7, true);
+    mocks.injectContentScript.mockRejectedValueOnce(new Error('Cannot access contents of the page.'));
+    await background.tabLoaded(7);
+    await expect(background.handlers.getTabState({ tabId: 7 }, {})).resolves.toMatchObject({ overlay: false });
+    expect(mocks.showOverlayBadge).toHaveBeenLastCalledWith(7, false);
+  });
+
   it('serialises quick updates of one tab', async () => {
     const { background } = setup();
     await Promise.all([

@@ -31,6 +31,12 @@ export interface Background {
   analyzeImage: (target: TabTarget, srcUrl: string) => Promise<ImageResult>;
   setOverlay: (tabId: number, enabled: boolean) => Promise<TabState>;
   toggleOverlay: (tabId: number) => Promise<TabState>;
+  /**
+   * A tab finished loading a page (tabs.onUpdated, status "complete"). With its overlay on, the page script
+   * goes into the new page when the extension may still script it (the same site, a site the user allowed);
+   * otherwise the overlay goes off for the tab, badge included: a new site needs a new click.
+   */
+  tabLoaded: (tabId: number) => Promise<void>;
   tabClosed: (tabId: number) => Promise<void>;
 }
 
@@ -139,6 +145,16 @@ export function createBackground(deps: BackgroundDeps): Background {
     async toggleOverlay(tabId) {
       const { overlay } = await deps.tabs.get(tabId);
       return setOverlay(tabId, !overlay);
+    },
+    async tabLoaded(tabId) {
+      if (!(await deps.tabs.get(tabId)).overlay) return;
+      try {
+        await deps.injectContentScript({ tabId });
+      } catch (error) {
+        console.info(`Affect Lens: overlay off in tab ${tabId}, the new page is not granted (${errorText(error)})`);
+        await deps.tabs.update(tabId, { overlay: false });
+        await deps.showOverlayBadge(tabId, false).catch(() => undefined);
+      }
     },
     tabClosed: (tabId) => deps.tabs.remove(tabId),
   };

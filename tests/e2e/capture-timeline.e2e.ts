@@ -19,7 +19,13 @@ import {
   tabIdOf,
   type ExtensionBrowser,
 } from './helpers/browser.ts';
-import { describeOverlay, engineStatus, waitFor, openPopup } from './helpers/extension-calls.ts';
+import {
+  clickToolbarButton,
+  describeOverlay,
+  engineStatus,
+  openPopup,
+  waitFor,
+} from './helpers/extension-calls.ts';
 import { ffmpegMissing, missing, TALKING_VIDEO, webmOf } from './helpers/shared-data.ts';
 import { startServers, type TestServers } from './helpers/servers.ts';
 
@@ -127,8 +133,10 @@ describe.skipIf(skip !== null)('screen snapshot of an unreadable video, and the 
       await tab.waitForFunction(() =>
         [...document.querySelectorAll('video')].every((v) => v.currentTime > 0.2 && !v.paused),
       );
-      tabId = await tabIdOf(ext.serviceWorker, pageUrl);
+      tabId = await tabIdOf(ext.serviceWorker, tab);
 
+      // A click on the toolbar button grants the tab (activeTab), then the popup's switch.
+      await clickToolbarButton(ext, tab);
       popup = await openPopup(ext, tabId);
       const toggle = popup.locator('input[name=overlay]');
       await expect.poll(() => toggle.isEnabled(), { timeout: 5000 }).toBe(true);

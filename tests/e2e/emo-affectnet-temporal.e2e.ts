@@ -31,11 +31,12 @@ import {
   type ExtensionBrowser,
 } from './helpers/browser.ts';
 import {
+  clickToolbarButton,
   describeOverlay,
   engineStatus,
+  openPopup,
   storeSettings,
   waitFor,
-  openPopup,
 } from './helpers/extension-calls.ts';
 import { ffmpegMissing, missing, TALKING_VIDEO, webmOf } from './helpers/shared-data.ts';
 import { startServers, type TestServers } from './helpers/servers.ts';
@@ -133,9 +134,11 @@ describe.skipIf(skip !== null)('EMO-AffectNet temporal mode ("smoothed over 2 s"
       const page = await ext.context.newPage();
       await page.goto(pageUrl);
       await page.waitForFunction(() => document.querySelector('video')!.currentTime > 0.2);
-      const tabId = await tabIdOf(ext.serviceWorker, pageUrl);
+      const tabId = await tabIdOf(ext.serviceWorker, page);
 
       // The popup's switch, enabled now that the engine has a temporal model.
+      // A click on the toolbar button grants the tab (activeTab), then the popup's switch.
+      await clickToolbarButton(ext, page);
       const popup = await openPopup(ext, tabId, 700);
       const toggle = popup.locator('input[name=temporalSmoothing]');
       await expect.poll(() => toggle.isEnabled(), { timeout: 30_000 }).toBe(true);

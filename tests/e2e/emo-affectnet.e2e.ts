@@ -161,7 +161,7 @@ describe.skipIf(skip !== null)('EMO-AffectNet from the options page', () => {
         'the engine to load with emo-affectnet',
       );
       console.info(`[emo-affectnet e2e] engine load with emo-affectnet: ${Date.now() - loadStarted} ms`);
-      const optionsTab = await tabIdOf(ext.serviceWorker, optionsUrl);
+      const optionsTab = await tabIdOf(ext.serviceWorker, options);
       const popup = await ext.context.newPage();
       await popup.goto(`chrome-extension://${ext.extensionId}/popup.html?tab=${optionsTab}`);
       // Chosen with the options page's button (the popup's list is checked below).

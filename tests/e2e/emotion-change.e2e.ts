@@ -65,7 +65,7 @@ describe.skipIf(skip !== null)('top emotion over a crying-then-laughing clip', (
     const pageUrl = `${servers.pageOrigin}/clip.html`;
     await page.goto(pageUrl);
     await page.waitForFunction(() => (document.getElementById('clip') as HTMLVideoElement).readyState >= 2);
-    const tabId = await tabIdOf(ext.serviceWorker, pageUrl);
+    const tabId = await tabIdOf(ext.serviceWorker, page);
 
     await turnOverlayOn(ext, tabId, page);
     // The engine loads on the first frame: show the first picture until a face is on it, then play.
@@ -115,7 +115,7 @@ describe.skipIf(skip !== null)('top emotion over a crying-then-laughing clip', (
   });
 
   it('lists the default classifier in the popup, beside face-api and mini-Xception', async () => {
-    const tabId = await tabIdOf(ext.serviceWorker, `${servers.pageOrigin}/clip.html`);
+    const tabId = await tabIdOf(ext.serviceWorker, page);
     const popup = await openPopup(ext, tabId);
     await popup.waitForSelector('.status[data-state="ready"]', { timeout: 60_000 });
     const options = await popup.$$eval('select[name="classifierId"] option', (list) =>

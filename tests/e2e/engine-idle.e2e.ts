@@ -58,7 +58,7 @@ describe.skipIf(skip !== null)('an idle engine is unloaded and comes back', () =
     const sw = ext.serviceWorker;
     const pageUrl = `${servers.pageOrigin}/idle.html`;
     await page.goto(pageUrl);
-    const tabId = await tabIdOf(sw, pageUrl);
+    const tabId = await tabIdOf(sw, page);
     await turnOverlayOn(ext, tabId, page);
     const boxesDrawnSince = async (sinceEpochMs: number) =>
       (await describeOverlay(sw, tabId)).overlays.some((o) =>

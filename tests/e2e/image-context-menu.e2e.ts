@@ -1,8 +1,10 @@
 /**
  * Right-click an image -> "Analyse emotions": an image from a second origin without CORS (the page itself
- * cannot read its pixels) gets a box per face over it, the boxes follow the image when the page scrolls, and
- * the popup lists the result. The context menu is triggered through its own onClicked handler in the
- * service worker (`affectLensDebug.contextMenuClicked`): automation cannot click native menus.
+ * cannot read its pixels, and the extension has no host permission to download it) is read from a capture
+ * of the screen; it gets a box per face over it, the boxes follow the image when the page scrolls, and the
+ * popup lists the result and says how the image was read. The context menu is triggered through its own
+ * onClicked handler in the service worker (`affectLensDebug.contextMenuClicked`): automation cannot click
+ * native menus, so the test first grants the tab as that click does (activeTab), with the toolbar button.
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -16,7 +18,13 @@ import {
   type ExtensionBrowser,
 } from './helpers/browser.ts';
 import { layoutProblems } from './helpers/overlay-geometry.ts';
-import { clickAnalyzeEmotions, describeOverlay, waitFor, openPopup } from './helpers/extension-calls.ts';
+import {
+  clickAnalyzeEmotions,
+  clickToolbarButton,
+  describeOverlay,
+  openPopup,
+  waitFor,
+} from './helpers/extension-calls.ts';
 import { annotatedFaceCounts, FACE_IMAGES, missing } from './helpers/shared-data.ts';
 import { startServers, typeOf, type TestServers } from './helpers/servers.ts';
 
@@ -45,7 +53,8 @@ describe.skipIf(skip !== null)('right-click "Analyse emotions" on a cross-origin
     servers.mediaRoutes[`/${IMAGE}`] = { file: path.join(FACE_IMAGES, IMAGE), type: typeOf(IMAGE) };
     srcUrl = `${servers.mediaOrigin}/${IMAGE}`;
     servers.pageRoutes['/image.html'] = { body: imagePage(srcUrl), type: 'text/html; charset=utf-8' };
-    ext = await launchWithExtension();
+    // The real window size: tabs.captureVisibleTab captures the window, not an emulated viewport.
+    ext = await launchWithExtension(['--window-size=1100,760'], { viewport: null });
     page = await ext.context.newPage();
   });
 
@@ -73,13 +82,16 @@ describe.skipIf(skip !== null)('right-click "Analyse emotions" on a cross-origin
       }
     });
     expect(pageCanRead).toBe(false);
-    tabId = await tabIdOf(ext.serviceWorker, pageUrl);
+    tabId = await tabIdOf(ext.serviceWorker, page);
+    // The menu click grants the tab to the extension (activeTab); automation grants it with the toolbar button.
+    await clickToolbarButton(ext, page);
 
     const started = Date.now();
     const result = await clickAnalyzeEmotions(ext.serviceWorker, tabId, srcUrl, pageUrl);
     const elapsedMs = Date.now() - started;
     expect(result?.state, JSON.stringify(result)).toBe('done');
     if (result?.state !== 'done') return;
+    expect(result.route, 'a cross-origin image without CORS is read from the screen').toBe('screen');
     expect(result.analysis.faces).toHaveLength(expectedFaces!);
     expect(result.analysis.width).toBe(500);
 
@@ -119,12 +131,15 @@ describe.skipIf(skip !== null)('right-click "Analyse emotions" on a cross-origin
     const after = scrolled.overlays[0]!.faces.map((f) => f.rect.y).sort((a, b) => a - b);
     after.forEach((y, i) => expect(y).toBeCloseTo(before[i]! - 150, 0));
     await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'image-context-menu-scrolled.png') });
-    console.info(`Right-click analysis of ${IMAGE}: ${elapsedMs} ms (fetch, engine start, analysis)`);
+    console.info(
+      `Right-click analysis of ${IMAGE}: ${elapsedMs} ms (screen capture, engine start, analysis)`,
+    );
 
     // The popup lists the result for this tab.
     const popup = await openPopup(ext, tabId);
     await popup.getByTestId('image-faces').waitFor();
     expect(await popup.getByTestId('image-faces').locator('li').count()).toBe(expectedFaces);
+    expect(await popup.getByTestId('image-route').textContent()).toMatch(/capture of the screen/);
     await popup.getByTestId('provider').waitFor();
     await popup.screenshot({ path: path.join(ARTIFACTS_DIR, 'popup-image-result.png'), fullPage: true });
     await popup.close();

@@ -77,7 +77,7 @@ describe.skipIf(skip !== null)('overlay layout: labels and bars inside the pictu
         ),
       );
     });
-    const tabId = await tabIdOf(ext.serviceWorker, pageUrl);
+    const tabId = await tabIdOf(ext.serviceWorker, page);
     await storeSettings(ext.serviceWorker, { showAllProbabilities: true });
     await turnOverlayOn(ext, tabId, page);
     const snapshot: OverlaySnapshot = await waitFor(

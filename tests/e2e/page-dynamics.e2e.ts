@@ -107,7 +107,7 @@ describe.skipIf(skip !== null)('overlay on pages that change', () => {
     page = await ext.context.newPage();
     const pageUrl = `${servers.pageOrigin}/app.html`;
     await page.goto(pageUrl);
-    tabId = await tabIdOf(ext.serviceWorker, servers.pageOrigin);
+    tabId = await tabIdOf(ext.serviceWorker, page);
 
     await turnOverlayOn(ext, tabId, page);
   });

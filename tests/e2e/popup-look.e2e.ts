@@ -49,7 +49,7 @@ describe.skipIf(skip !== null)('popup look', () => {
     const page = await ext.context.newPage();
     const url = `${servers.pageOrigin}/plain.html`;
     await page.goto(url);
-    tabId = await tabIdOf(ext.serviceWorker, url);
+    tabId = await tabIdOf(ext.serviceWorker, page);
   });
 
   afterAll(async () => {

@@ -20,10 +20,11 @@ import {
 } from './helpers/browser.ts';
 import {
   clickAnalyzeEmotions,
+  clickToolbarButton,
   describeOverlay,
   engineStatus,
-  waitFor,
   openPopup,
+  waitFor,
 } from './helpers/extension-calls.ts';
 import {
   extensionRequests,
@@ -151,9 +152,11 @@ describe.skipIf(skip !== null)('privacy: no network request of its own', () => {
       const v = document.getElementById('talk') as HTMLVideoElement;
       return v.currentTime > 0.2 && (document.getElementById('photo') as HTMLImageElement).complete;
     });
-    const tabId = await tabIdOf(ext.serviceWorker, pageUrl);
+    const tabId = await tabIdOf(ext.serviceWorker, page);
 
     // Overlay on with the popup's toggle.
+    // A click on the toolbar button grants the tab (activeTab), then the popup's switch.
+    await clickToolbarButton(ext, page);
     const popup = await openPopup(ext, tabId);
     const toggle = popup.locator('input[name=overlay]');
     await expect.poll(() => toggle.isEnabled(), { timeout: 5000 }).toBe(true);

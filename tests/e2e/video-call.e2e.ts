@@ -23,7 +23,13 @@ import {
   type ExtensionBrowser,
 } from './helpers/browser.ts';
 import { CALL_PAGE_HTML } from './helpers/call-page.ts';
-import { describeOverlay, engineStatus, waitFor, openPopup } from './helpers/extension-calls.ts';
+import {
+  clickToolbarButton,
+  describeOverlay,
+  engineStatus,
+  openPopup,
+  waitFor,
+} from './helpers/extension-calls.ts';
 import { ffmpegMissing, missing, rgbaFramesOf, TALKING_VIDEO, y4mOf } from './helpers/shared-data.ts';
 import { layoutProblems } from './helpers/overlay-geometry.ts';
 import { startServers, type TestServers } from './helpers/servers.ts';
@@ -150,9 +156,11 @@ describe.skipIf(skip !== null)('live overlay on a video call', () => {
   it('boxes the face on every tile, each in its own overlay, as participants join', async () => {
     const pageUrl = `${servers.pageOrigin}/call.html`;
     await page.goto(pageUrl);
-    tabId = await tabIdOf(ext.serviceWorker, pageUrl);
+    tabId = await tabIdOf(ext.serviceWorker, page);
 
     // The overlay goes on before anyone joins (the popup's own toggle), as a user would before a call.
+    // A click on the toolbar button grants the tab (activeTab), then the popup's switch.
+    await clickToolbarButton(ext, page);
     const popup = await openPopup(ext, tabId);
     const toggle = popup.locator('input[name=overlay]');
     await expect.poll(() => toggle.isEnabled(), { timeout: 5000 }).toBe(true);

@@ -23,11 +23,12 @@ import {
   type ExtensionBrowser,
 } from './helpers/browser.ts';
 import {
+  clickToolbarButton,
   describeOverlay,
   engineStatus,
+  openPopup,
   storeSettings,
   waitFor,
-  openPopup,
 } from './helpers/extension-calls.ts';
 import { ffmpegMissing, missing, SHARED_DATA, TALKING_VIDEO, webmOf } from './helpers/shared-data.ts';
 import { startServers, type TestServers } from './helpers/servers.ts';
@@ -131,9 +132,11 @@ describe.skipIf(skip !== null)('live overlay on videos', () => {
     await page.waitForFunction(() =>
       [...document.querySelectorAll('video')].every((v) => v.currentTime > 0.2 && !v.paused),
     );
-    tabId = await tabIdOf(ext.serviceWorker, pageUrl);
+    tabId = await tabIdOf(ext.serviceWorker, page);
 
     // Switch the overlay on with the popup's own toggle.
+    // A click on the toolbar button grants the tab (activeTab), then the popup's switch.
+    await clickToolbarButton(ext, page);
     const popup = await openPopup(ext, tabId);
     const toggle = popup.locator('input[name=overlay]');
     await expect.poll(() => toggle.isEnabled(), { timeout: 5000 }).toBe(true);
@@ -271,7 +274,7 @@ describe.skipIf(skip !== null)('live overlay on videos', () => {
     await page.goto(pageUrl);
     // The overlay stays on for this tab across navigations.
     await page.evaluate(() => (document.getElementById('clip') as HTMLVideoElement).play());
-    const leaveTab = await tabIdOf(ext.serviceWorker, pageUrl);
+    const leaveTab = await tabIdOf(ext.serviceWorker, page);
     await waitFor(
       () => describeOverlay(ext.serviceWorker, leaveTab),
       (s) => (overlayOf(s, `${servers.pageOrigin}/leave.webm`)?.faces.length ?? 0) === 1,

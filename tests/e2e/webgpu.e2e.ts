@@ -58,7 +58,7 @@ describe.skipIf(skip !== null)('the engine on WebGPU', () => {
       const srcUrl = `${servers.mediaOrigin}/${IMAGE}`;
       await page.goto(pageUrl);
       await page.waitForFunction(() => (document.getElementById('photo') as HTMLImageElement).complete);
-      const tabId = await tabIdOf(ext.serviceWorker, pageUrl);
+      const tabId = await tabIdOf(ext.serviceWorker, page);
 
       // Reference: "Auto" skips the software adapter and runs on WebAssembly.
       const onWasm = await clickAnalyzeEmotions(ext.serviceWorker, tabId, srcUrl, pageUrl);

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Worker } from 'playwright-core';
+import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const EXTENSION_DIR = path.join(REPO_ROOT, '.output/chrome-mv3');
@@ -88,14 +88,18 @@ export async function launchWithExtension(
   };
 }
 
-/** The id of the tab whose URL starts with `urlPrefix`, asked from the service worker. */
-export async function tabIdOf(sw: Worker, urlPrefix: string): Promise<number> {
-  const id = await sw.evaluate(async (prefix) => {
-    type Tab = { id?: number; url?: string };
+/**
+ * The id of the tab that shows `page`: brought to the front, it is the active tab. (The extension has no
+ * host permission, so tabs.query does not give it the URLs of web pages to look for.)
+ */
+export async function tabIdOf(sw: Worker, page: Page): Promise<number> {
+  await page.bringToFront();
+  const id = await sw.evaluate(async () => {
+    type Tab = { id?: number };
     const { chrome } = globalThis as unknown as { chrome: { tabs: { query(q: object): Promise<Tab[]> } } };
-    const tabs = await chrome.tabs.query({});
-    return tabs.find((t) => t.url?.startsWith(prefix))?.id ?? null;
-  }, urlPrefix);
-  if (id === null) throw new Error(`No tab with a URL starting ${urlPrefix}`);
+    const [tab] = await chrome.tabs.query({ active: true, lastFocusedWindow: true });
+    return tab?.id ?? null;
+  });
+  if (id === null) throw new Error(`No active tab for ${page.url()}`);
   return id;
 }
