@@ -14,7 +14,13 @@ import {
   tabIdOf,
   type ExtensionBrowser,
 } from './helpers/browser.ts';
-import { clickAnalyzeEmotions, engineStatus, storeSettings, waitFor } from './helpers/extension-calls.ts';
+import {
+  clickAnalyzeEmotions,
+  clickToolbarButton,
+  engineStatus,
+  storeSettings,
+  waitFor,
+} from './helpers/extension-calls.ts';
 import { annotatedFaceCounts, FACE_IMAGES, missing } from './helpers/shared-data.ts';
 import { startServers, typeOf, type TestServers } from './helpers/servers.ts';
 
@@ -37,9 +43,10 @@ describe.skipIf(skip !== null)('the engine on WebGPU', () => {
   beforeAll(async () => {
     await mkdir(ARTIFACTS_DIR, { recursive: true });
     servers = await startServers();
-    servers.mediaRoutes[`/${IMAGE}`] = { file: path.join(FACE_IMAGES, IMAGE), type: typeOf(IMAGE) };
+    servers.pageRoutes[`/${IMAGE}`] = { file: path.join(FACE_IMAGES, IMAGE), type: typeOf(IMAGE) };
     servers.pageRoutes['/image.html'] = {
-      body: `<!doctype html><img id="photo" src="${servers.mediaOrigin}/${IMAGE}" width="500" height="375">`,
+      // Same origin: the page script reads the pixels the page shows (route "page").
+      body: `<!doctype html><img id="photo" src="/${IMAGE}" width="500" height="375">`,
       type: 'text/html',
     };
     ext = await launchWithExtension();
@@ -55,10 +62,12 @@ describe.skipIf(skip !== null)('the engine on WebGPU', () => {
     async () => {
       const page = await ext.context.newPage();
       const pageUrl = `${servers.pageOrigin}/image.html`;
-      const srcUrl = `${servers.mediaOrigin}/${IMAGE}`;
+      const srcUrl = `${servers.pageOrigin}/${IMAGE}`;
       await page.goto(pageUrl);
       await page.waitForFunction(() => (document.getElementById('photo') as HTMLImageElement).complete);
       const tabId = await tabIdOf(ext.serviceWorker, page);
+      // The menu click grants the tab (activeTab); automation grants it with the toolbar button.
+      await clickToolbarButton(ext, page);
 
       // Reference: "Auto" skips the software adapter and runs on WebAssembly.
       const onWasm = await clickAnalyzeEmotions(ext.serviceWorker, tabId, srcUrl, pageUrl);
@@ -79,6 +88,7 @@ describe.skipIf(skip !== null)('the engine on WebGPU', () => {
       expect((await engineStatus(ext.serviceWorker)).provider).toBe('webgpu');
 
       expect(onWasm?.state, JSON.stringify(onWasm)).toBe('done');
+      expect(onWasm?.state === 'done' && onWasm.route).toBe('page');
       expect(onGpu?.state, JSON.stringify(onGpu)).toBe('done');
       if (onWasm?.state !== 'done' || onGpu?.state !== 'done') return;
       const expected = (await annotatedFaceCounts()).get(IMAGE)!;
