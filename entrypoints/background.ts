@@ -22,6 +22,13 @@ import {
 } from '../src/runtime/offscreen-document.ts';
 import { engineConfigOf } from '../src/settings/schema.ts';
 import { loadSettings, watchSettings } from '../src/settings/storage.ts';
+import {
+  isAlwaysOn,
+  siteName,
+  sitePattern,
+  syncAlwaysOnScript,
+  watchSiteAccess,
+} from '../src/site-access/site-access.ts';
 import { openCapture } from '../src/transport/capture-image.ts';
 
 const MENU_ID = 'affect-lens-analyze-image';
@@ -75,12 +82,29 @@ export default defineBackground({
       async showOverlayBadge(tabId, on) {
         await browser.action.setBadgeText({ tabId, text: on ? 'ON' : '' });
       },
+      siteAccess: {
+        async ofTab(tabId) {
+          // The URL is visible for a tab the user granted (activeTab: the popup is open on it) or allowed.
+          const pattern = sitePattern((await browser.tabs.get(tabId)).url);
+          if (pattern === null) return null;
+          return { pattern, name: siteName(pattern), alwaysOn: await isAlwaysOn(pattern.slice(0, -1)) };
+        },
+        isAlwaysOn,
+      },
       screenCapture: {
         captureVisibleTab: (windowId) => browser.tabs.captureVisibleTab(windowId, { format: 'png' }),
         openCapture,
       },
     });
     registerHandlers('background', background.handlers, signal);
+
+    // "Always on for this site": the registered page script follows the user's choice and the grants.
+    const syncSites = () =>
+      void syncAlwaysOnScript().catch((error: unknown) =>
+        console.warn('Affect Lens: could not update the always-on sites', error),
+      );
+    syncSites();
+    watchSiteAccess(syncSites, signal);
 
     const contextMenuClicked = (info: Browser.contextMenus.OnClickData, tab?: Browser.tabs.Tab) => {
       if (info.menuItemId !== MENU_ID || tab?.id === undefined || !info.srcUrl) return Promise.resolve(null);

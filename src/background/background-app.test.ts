@@ -88,7 +88,12 @@ function setup(
     imageAnswerTimeoutMs: 50,
   };
   const mocks = { ensure, injectContentScript, showOverlayBadge };
-  return { background: createBackground(deps), mocks, sent, injected: () => injected };
+  return {
+    background: Object.assign(createBackground(deps), { deps }),
+    mocks,
+    sent,
+    injected: () => injected,
+  };
 }
 
 describe('background', () => {
@@ -182,10 +187,43 @@ describe('background', () => {
     });
   });
 
-  it('keeps the overlay state when the tab cannot be scripted', async () => {
+  it('switches back off and says why when the tab may not be scripted', async () => {
     const { background, mocks } = setup({ contentScriptMissing: true });
+    mocks.injectContentScript.mockRejectedValueOnce(
+      new Error(
+        'Cannot access contents of the page. Extension manifest must request permission to access the respective host.',
+      ),
+    );
+    await expect(background.setOverlay(2, true)).rejects.toThrow(
+      /has no access to this page yet: click its toolbar button/,
+    );
+    await expect(background.handlers.getTabState({ tabId: 2 }, {})).resolves.toMatchObject({
+      overlay: false,
+    });
+    expect(mocks.showOverlayBadge).toHaveBeenLastCalledWith(2, false);
     mocks.injectContentScript.mockRejectedValueOnce(new Error('Cannot access a chrome:// URL'));
-    await expect(background.setOverlay(2, true)).resolves.toMatchObject({ overlay: true });
+    await expect(background.setOverlay(2, true)).rejects.toThrow(/the browser keeps extensions out of it/);
+  });
+
+  it('turns the overlay on in the top frame of an always-on site, and only there', async () => {
+    const { background, mocks } = setup();
+    const siteAccess = {
+      ofTab: vi.fn(() => Promise.resolve(null)),
+      isAlwaysOn: vi.fn((url: string | undefined) =>
+        Promise.resolve(url?.startsWith('https://call.example/') ?? false),
+      ),
+    };
+    const withSites = createBackground({ ...background.deps, siteAccess });
+    const top = { tab: { id: 9 } as never, frameId: 0, url: 'https://call.example/room' };
+    await expect(withSites.handlers.getOverlayForSender(undefined, { ...top, frameId: 2 })).resolves.toEqual({
+      enabled: false,
+    });
+    await expect(
+      withSites.handlers.getOverlayForSender(undefined, { ...top, url: 'https://other.example/' }),
+    ).resolves.toEqual({ enabled: false });
+    await expect(withSites.handlers.getOverlayForSender(undefined, top)).resolves.toEqual({ enabled: true });
+    await expect(withSites.handlers.getTabState({ tabId: 9 }, {})).resolves.toMatchObject({ overlay: true });
+    expect(mocks.showOverlayBadge).toHaveBeenLastCalledWith(9, true);
   });
 
   it('puts the page script into a newly loaded page of a tab whose overlay is on, where it may', async () => {
@@ -203,7 +241,9 @@ describe('background', () => {
     await background.setOverlay(7, true);
     mocks.injectContentScript.mockRejectedValueOnce(new Error('Cannot access contents of the page.'));
     await background.tabLoaded(7);
-    await expect(background.handlers.getTabState({ tabId: 7 }, {})).resolves.toMatchObject({ overlay: false });
+    await expect(background.handlers.getTabState({ tabId: 7 }, {})).resolves.toMatchObject({
+      overlay: false,
+    });
     expect(mocks.showOverlayBadge).toHaveBeenLastCalledWith(7, false);
   });
 

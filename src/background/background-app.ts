@@ -7,7 +7,7 @@ import type { EngineClient } from './engine-client.ts';
 import { isContextInvalidated, NoReceiverError } from '../messaging/envelope.ts';
 import type { HandlersFor, ArgsOf, MessagesVia } from '../protocol/protocol-map.ts';
 import { type TabTarget, sendToTab } from '../messaging/messenger.ts';
-import type { ImageResult, TabState } from '../protocol/overlay.ts';
+import type { ImageResult, SiteAccess, TabState } from '../protocol/overlay.ts';
 import { snapshotHandlers, type ScreenCapture } from './snapshot-handlers.ts';
 import type { TabStateStore } from './tab-states.ts';
 
@@ -21,6 +21,11 @@ export interface BackgroundDeps {
   showOverlayBadge: (tabId: number, on: boolean) => Promise<void>;
   /** tabs.captureVisibleTab and cropping, for "Analyse what's on screen" (src/background/snapshot-handlers.ts). */
   screenCapture?: ScreenCapture;
+  /** "Always on for this site" (src/site-access); without it no site is. */
+  siteAccess?: {
+    ofTab: (tabId: number) => Promise<SiteAccess | null>;
+    isAlwaysOn: (url: string | undefined) => Promise<boolean>;
+  };
   /** How long to wait for a frame's image analysis (default IMAGE_ANSWER_TIMEOUT_MS). */
   imageAnswerTimeoutMs?: number;
 }
@@ -54,13 +59,13 @@ function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promi
 }
 
 /** Why a page could not be asked, for people (the browser's own wording says nothing to them). */
-function pageError(error: unknown): string {
-  if (
-    error instanceof NoReceiverError ||
-    /Cannot access|cannot be scripted|Missing host permission/i.test(errorText(error))
-  )
+export function pageError(error: unknown): string {
+  const text = errorText(error);
+  if (/Cannot access contents|must request permission|Missing host permission/i.test(text))
+    return 'Affect Lens has no access to this page yet: click its toolbar button while on the page (or press its keyboard shortcut), or switch on "Always on for this site".';
+  if (error instanceof NoReceiverError || /Cannot access|cannot be scripted|extensions gallery/i.test(text))
     return 'Affect Lens cannot run on this page (the browser keeps extensions out of it), or the page went away.';
-  return errorText(error);
+  return text;
 }
 
 export function createBackground(deps: BackgroundDeps): Background {
@@ -85,9 +90,12 @@ export function createBackground(deps: BackgroundDeps): Background {
     try {
       await deliver({ tabId }, 'overlaySetEnabled', { enabled });
     } catch (error) {
-      // A page the extension cannot script: the state is kept, the page just shows nothing.
-      if (!isContextInvalidated(error))
-        console.info(`Affect Lens: tab ${tabId} has no overlay (${errorText(error)})`);
+      // Switching off a page without the script, or an extension being reloaded: nothing to undo.
+      if (!enabled || isContextInvalidated(error)) return state;
+      // A page the extension may not script: the switch goes back off, and the user is told why.
+      await deps.tabs.update(tabId, { overlay: false });
+      await deps.showOverlayBadge(tabId, false).catch(() => undefined);
+      throw new Error(pageError(error));
     }
     return state;
   };
@@ -130,10 +138,22 @@ export function createBackground(deps: BackgroundDeps): Background {
     userModelsChanged: () => deps.engine.modelsChanged(),
     getTabState: ({ tabId }) => deps.tabs.get(tabId),
     setOverlay: ({ tabId, enabled }) => setOverlay(tabId, enabled),
+    getSiteAccess: ({ tabId }) => deps.siteAccess?.ofTab(tabId) ?? null,
     async getOverlayForSender(_data, sender) {
       const tabId = sender.tab?.id;
       if (tabId === undefined) return { enabled: false };
-      return { enabled: (await deps.tabs.get(tabId)).overlay };
+      const { overlay } = await deps.tabs.get(tabId);
+      if (overlay) return { enabled: true };
+      // The page script started by itself in the top frame of an always-on site: the overlay comes on.
+      if (sender.frameId === 0 && (await deps.siteAccess?.isAlwaysOn(sender.url))) {
+        await deps.tabs.update(tabId, { overlay: true });
+        await deps.showOverlayBadge(tabId, true).catch(() => undefined);
+        void deps.engine
+          .ensure()
+          .catch((error: unknown) => console.warn('Affect Lens: engine start failed', error));
+        return { enabled: true };
+      }
+      return { enabled: false };
     },
     ...snapshotHandlers({ engine: deps.engine, capture: deps.screenCapture }),
   };
@@ -151,7 +171,9 @@ export function createBackground(deps: BackgroundDeps): Background {
       try {
         await deps.injectContentScript({ tabId });
       } catch (error) {
-        console.info(`Affect Lens: overlay off in tab ${tabId}, the new page is not granted (${errorText(error)})`);
+        console.info(
+          `Affect Lens: overlay off in tab ${tabId}, the new page is not granted (${errorText(error)})`,
+        );
         await deps.tabs.update(tabId, { overlay: false });
         await deps.showOverlayBadge(tabId, false).catch(() => undefined);
       }

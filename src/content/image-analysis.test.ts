@@ -116,6 +116,19 @@ describe('analyzeImageInPage', () => {
     expect(deps.download).toHaveBeenCalledWith(SRC);
   });
 
+  it('downloads when the screen capture is refused, and says why the capture failed if that fails too', async () => {
+    const capture = vi.fn(() =>
+      Promise.reject(new Error('The browser did not take the snapshot: Missing activeTab permission')),
+    );
+    const { deps } = setup({ readPixels: () => Promise.resolve(null), capture });
+    await expect(analyzeImageInPage(SRC, deps)).resolves.toMatchObject({
+      state: 'failed',
+      error: 'The browser did not take the snapshot: Missing activeTab permission',
+    });
+    deps.download = vi.fn(() => Promise.resolve({ bytes: new ArrayBuffer(4), type: 'image/jpeg' }));
+    await expect(analyzeImageInPage(SRC, deps)).resolves.toMatchObject({ state: 'done', route: 'download' });
+  });
+
   it('retries once when the connection to the engine was lost, then succeeds', async () => {
     const analyze = vi
       .fn<ImageAnalysisDeps['analyze']>()

@@ -150,6 +150,7 @@ async function analyzeShown(srcUrl: string, deps: ImageAnalysisDeps): Promise<Im
   const img = imagesShowing(deps.doc, srcUrl)[0];
   let route: ImageRoute;
   let analysis: ImageAnalysis | null = null;
+  let screenError: string | null = null;
   if (img) {
     const pixels = await (deps.readPixels ?? readDisplayedPixels)(img);
     if (pixels) {
@@ -157,7 +158,13 @@ async function analyzeShown(srcUrl: string, deps: ImageAnalysisDeps): Promise<Im
       analysis = await analyzeWithRetry(deps, pixels);
     } else if (deps.isTopFrame) {
       route = 'screen';
-      analysis = await analyzeFromScreen(img, deps);
+      try {
+        analysis = await analyzeFromScreen(img, deps);
+      } catch (error) {
+        // The capture was refused (the browser's rate limit, no grant): the download may still work.
+        if (isContextInvalidated(error)) throw error;
+        screenError = errorText(error);
+      }
     }
   }
   if (!analysis) {
@@ -166,6 +173,7 @@ async function analyzeShown(srcUrl: string, deps: ImageAnalysisDeps): Promise<Im
       analysis = await analyzeWithRetry(deps, await deps.download(srcUrl));
     } catch (error) {
       if (!img) throw error;
+      if (screenError !== null) throw new Error(screenError);
       throw new Error(
         `${errorText(error)} Scroll the image into view and try again: the extension can then read it from the screen.`,
       );

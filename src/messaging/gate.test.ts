@@ -30,6 +30,7 @@ const VALID: Record<MessageType, unknown> = {
   getEngineStatus: undefined,
   getTabState: { tabId: 3 },
   setOverlay: { tabId: 3, enabled: true },
+  getSiteAccess: { tabId: 3 },
   getOverlayForSender: undefined,
   captureTabRegion: {
     region: { x: 0, y: 10, width: 320, height: 180 },
@@ -142,6 +143,7 @@ describe('gate', () => {
     // Messages naming a tab come only from extension pages; content scripts speak for sender.tab.
     expect(MESSAGES.getTabState.from).toEqual(['page']);
     expect(MESSAGES.setOverlay.from).toEqual(['page']);
+    expect(MESSAGES.getSiteAccess.from).toEqual(['page']);
   });
 
   it.each(INVALID)('refuses a bad "%s" payload: %j', (type, data) => {

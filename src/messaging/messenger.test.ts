@@ -14,6 +14,7 @@ const backgroundHandlers = (
   getEngineStatus: () => absentEngineStatus(),
   getTabState: ({ tabId }) => ({ tabId, overlay: true, lastImage: null }),
   setOverlay: ({ tabId, enabled }) => ({ tabId, overlay: enabled, lastImage: null }),
+  getSiteAccess: () => null,
   getOverlayForSender: () => ({ enabled: false }),
   captureTabRegion: () => Promise.reject(new Error('not used by this test')),
   analyzeSnapshot: () => Promise.reject(new Error('not used by this test')),

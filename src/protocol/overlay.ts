@@ -34,6 +34,16 @@ export type ImageResult =
   | { srcUrl: string; state: 'done'; analysis: ImageAnalysis; route: ImageRoute }
   | { srcUrl: string; state: 'failed'; error: string };
 
+/** The site of a tab, for the popup's "Always on for this site" (src/site-access). */
+export interface SiteAccess {
+  /** Match pattern: "https://example.com/*". */
+  pattern: string;
+  /** For people: "example.com". */
+  name: string;
+  /** The user chose it and the browser grants it: the overlay comes on by itself there. */
+  alwaysOn: boolean;
+}
+
 export interface TabState {
   tabId: number;
   overlay: boolean;

@@ -91,6 +91,7 @@ export const PAYLOAD_CHECKS: Record<MessageType, PayloadCheck> = {
   getEngineStatus: none,
   getTabState: fields({ tabId }),
   setOverlay: fields({ tabId, enabled: boolean }),
+  getSiteAccess: fields({ tabId }),
   getOverlayForSender: none,
   captureTabRegion: fields({ region: nested(rect), viewport: nested(size) }),
   analyzeSnapshot: encodedImage,

@@ -10,7 +10,7 @@ import type { VideoTimeline } from '../timeline/emotion-history.ts';
 import type { CaptureRequest, CapturedRegion } from './capture.ts';
 import type { EngineConfig, EngineStatus } from './engine-status.ts';
 import type { FrameAnalysis, FrameRequest } from './frames.ts';
-import type { ImageAnalysis, ImageResult, OverlaySnapshot, TabState } from './overlay.ts';
+import type { ImageAnalysis, ImageResult, OverlaySnapshot, SiteAccess, TabState } from './overlay.ts';
 
 export interface ProtocolMap {
   // Answered by the background (sent from content scripts and the popup).
@@ -20,6 +20,8 @@ export interface ProtocolMap {
   getEngineStatus(): EngineStatus;
   getTabState(req: { tabId: number }): TabState;
   setOverlay(req: { tabId: number; enabled: boolean }): TabState;
+  /** The tab's site and whether it is always on; null where no site permission applies or the URL is hidden. */
+  getSiteAccess(req: { tabId: number }): SiteAccess | null;
   /** For a content script: is the overlay on in the sender's tab? */
   getOverlayForSender(): { enabled: boolean };
   /**
@@ -91,6 +93,7 @@ export const MESSAGES = {
   getEngineStatus: { to: 'background', via: 'runtime', from: ['page'] },
   getTabState: { to: 'background', via: 'runtime', from: ['page'] },
   setOverlay: { to: 'background', via: 'runtime', from: ['page'] },
+  getSiteAccess: { to: 'background', via: 'runtime', from: ['page'] },
   getOverlayForSender: { to: 'background', via: 'runtime', from: ['content'] },
   captureTabRegion: { to: 'background', via: 'runtime', from: ['content'] },
   analyzeSnapshot: { to: 'background', via: 'runtime', from: ['content'] },

@@ -1,4 +1,5 @@
-/** The options page: models the user installs on this device (today EMO-AffectNet). */
+/** The options page: models the user installs on this device (today EMO-AffectNet), and always-on sites. */
+import { AlwaysOnSites } from './always-on-sites.tsx';
 import { EmoAffectNetPanel } from './emo-affectnet-panel.tsx';
 import { useEmoAffectNetInstall } from './use-emo-affectnet-install.ts';
 import './theme.css';
@@ -14,6 +15,7 @@ export function App() {
         face-api's and mini-Xception. A larger one, trained on AffectNet, can be added here.
       </p>
       <EmoAffectNetPanel install={install} />
+      <AlwaysOnSites />
     </main>
   );
 }

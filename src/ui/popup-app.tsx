@@ -8,6 +8,7 @@ import { sendMessage } from '../messaging/messenger.ts';
 import { EngineStatusView } from './engine-status-view.tsx';
 import { ImageResultView } from './image-result-view.tsx';
 import { SettingsForm } from './settings-form.tsx';
+import { SiteAccessView } from './site-access-view.tsx';
 import { temporalToggleOf } from './temporal-toggle.ts';
 import { TimelineView } from './timeline-view.tsx';
 import { usePolling } from './use-polling.ts';
@@ -38,6 +39,9 @@ export function App() {
   }, []);
   const engine = usePolling(() => sendMessage('getEngineStatus'), 700, []);
   const tab = usePolling(tabId === null ? null : () => sendMessage('getTabState', { tabId }), 1000, [tabId]);
+  const site = usePolling(tabId === null ? null : () => sendMessage('getSiteAccess', { tabId }), 5000, [
+    tabId,
+  ]);
   const { settings, update, error: settingsError } = useSettings();
 
   const toggle = (enabled: boolean) => {
@@ -78,6 +82,15 @@ export function App() {
         </label>
       </header>
       {toggleError && <p class="error">{toggleError}</p>}
+      {site.value && (
+        <SiteAccessView
+          site={site.value}
+          onChanged={(alwaysOn) => {
+            site.refresh();
+            if (alwaysOn && !(tab.value?.overlay ?? false)) toggle(true);
+          }}
+        />
+      )}
       <EngineStatusView status={engine.value} error={engine.error} />
       {tab.value?.lastImage && <ImageResultView result={tab.value.lastImage} />}
       <TimelineView tabId={tabId} />

@@ -1,7 +1,8 @@
 /**
- * The Firefox build (`npm run build:firefox`) in Debian's Firefox ESR: the overlay is switched on with the
- * popup's own toggle (the popup opened as a tab, `?tab=<id>`), a same-origin video gets a box around the face,
- * and the engine runs in the background page (Firefox has no offscreen documents) on WebAssembly, single-
+ * The Firefox build (`npm run build:firefox`) in Debian's Firefox ESR: without a site granted the extension
+ * sees nothing of a page; with it, the popup's "Always on for this site" (the popup opened as a tab,
+ * `?tab=<id>`) switches the overlay on, a same-origin video gets a box around the face, and after a reload
+ * the box comes back with no click; the engine runs in the background page (Firefox has no offscreen documents) on WebAssembly, single-
  * threaded (extension pages are not cross-origin isolated in Firefox); a right-clicked cross-origin image is
  * analysed there too; and Mozilla's addons-linter accepts the build. Screenshots land in test-results/e2e/.
  */
@@ -20,6 +21,7 @@ import {
   FIREFOX_EXTENSION_DIR,
   firefoxUnavailable,
   launchFirefoxWithExtension,
+  waitForSelectorIn,
   type FirefoxWithExtension,
 } from './helpers/firefox.ts';
 import {
@@ -135,7 +137,11 @@ describe.skipIf(skip !== null)('Firefox build', () => {
     servers = await startServers();
     servers.pageRoutes['/talk.webm'] = { file: talk, type: 'video/webm' };
     servers.pageRoutes['/video.html'] = { body: VIDEO_PAGE, type: 'text/html' };
-    servers.mediaRoutes[`/${IMAGE}`] = { file: path.join(FACE_IMAGES, IMAGE), type: typeOf(IMAGE) };
+    servers.mediaRoutes[`/${IMAGE}`] = {
+      file: path.join(FACE_IMAGES, IMAGE),
+      type: typeOf(IMAGE),
+      headers: { 'access-control-allow-origin': '*' },
+    };
     servers.pageRoutes['/image.html'] = {
       body: imagePage(`${servers.mediaOrigin}/${IMAGE}`),
       type: 'text/html',
@@ -160,14 +166,19 @@ describe.skipIf(skip !== null)('Firefox build', () => {
       { timeout: 20_000 },
     );
 
-    // The popup, opened as a tab on the video's tab: its own toggle switches the overlay on.
+    // Without a site granted, the extension sees neither the tab's URL nor the page.
     const probe = await ff.openExtensionPage('/popup.html');
+    expect(await tabIdOf(probe, pageUrl), 'the URL of a tab not granted').toBeNull();
+    // The site granted (Firefox's menu, or the popup opened on the tab), the popup's "Always on for
+    // 127.0.0.1" switches the overlay on, now and on every later page of the site.
+    await ff.allowSites([`${new URL(pageUrl).origin.replace(/:\d+$/, '')}/*`]);
     const tabId = await tabIdOf(probe, pageUrl);
     expect(tabId, `a tab for ${pageUrl}`).not.toBeNull();
     const popup = await ff.openExtensionPage(`/popup.html?tab=${tabId}`);
-    await popup.waitForSelector('main[data-ready=true]', { timeout: 10_000 });
-    await popup.waitForSelector('input[name=overlay]:not([disabled])', { timeout: 5000 });
-    await popup.click('input[name=overlay]');
+    await waitForSelectorIn(popup, 'main[data-ready=true]');
+    await waitForSelectorIn(popup, 'input[name=always-on]:not([disabled])');
+    await popup.click('input[name=always-on]');
+    await waitForSelectorIn(popup, 'input[name=overlay]:checked');
     await page.bringToFront();
 
     const src = `${servers.pageOrigin}/talk.webm`;
@@ -203,6 +214,16 @@ describe.skipIf(skip !== null)('Firefox build', () => {
     await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'firefox-video-overlay.png') });
     await popup.bringToFront();
     await popup.screenshot({ path: path.join(ARTIFACTS_DIR, 'firefox-popup.png'), fullPage: true });
+
+    // Always on: a reload of the page brings the boxes back with no click at all (the registered script).
+    await page.bringToFront();
+    await page.reload();
+    await waitFor(
+      () => describeOverlay(probe, tabId!),
+      (s) => s.enabled && (s.overlays.find((o) => o.src === src)?.faces.length ?? 0) > 0,
+      60_000,
+      'a face box after the reload, with no click',
+    );
   });
 
   it('analyses a right-clicked cross-origin image in the background page', async () => {
@@ -212,12 +233,25 @@ describe.skipIf(skip !== null)('Firefox build', () => {
     await page.goto(pageUrl);
     await page.waitForFunction(() => (document.getElementById('photo') as HTMLImageElement).complete);
     const probe = await ff.openExtensionPage('/popup.html');
+    await ff.allowSites([`${new URL(pageUrl).origin.replace(/:\d+$/, '')}/*`]);
     const tabId = await tabIdOf(probe, pageUrl);
     expect(tabId, `a tab for ${pageUrl}`).not.toBeNull();
 
-    // The background fetches the image itself (host permission), decodes it and runs the engine there.
+    // The page cannot read this image's pixels (no crossorigin attribute). A real click on the menu grants
+    // the tab (activeTab), and the page script would read it from a capture of the tab; automation cannot
+    // click Firefox's menus, so without that grant the capture is refused and the image, which its server
+    // allows cross-origin (CORS), is downloaded again without cookies; the background page's engine
+    // analyses it either way.
+    await page.bringToFront();
     const result = await clickAnalyzeEmotions(probe, tabId!, srcUrl);
     expect(result?.state, JSON.stringify(result)).toBe('done');
+    expect(result?.state === 'done' && result.route).toBe('download');
+    const download = servers.requests.find(
+      (r) => r.origin === 'media' && r.path === `/${IMAGE}` && r.headers.origin,
+    );
+    expect(download, 'the page script downloaded the image (a CORS request)').toBeDefined();
+    expect(download?.headers.cookie, 'no cookie sent').toBeUndefined();
+    expect(download?.headers.referer, 'no referrer sent').toBeUndefined();
     if (result?.state !== 'done') return;
     expect(result.analysis.faces).toHaveLength((await annotatedFaceCounts()).get(IMAGE)!);
     const shown = await waitFor(

@@ -47,7 +47,25 @@ export interface FirefoxWithExtension {
   browser: Browser;
   /** Opens an extension page (e.g. "/popup.html?tab=3") in a new tab. */
   openExtensionPage(pathAndQuery: string): Promise<Page>;
+  /** Grants the extension these sites, as a user does in Firefox's menu or from the popup. */
+  allowSites(origins: string[]): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * Waits until `selector` matches in `page`, polling from here. Puppeteer's own waitForSelector and
+ * waitForFunction poll inside the page with `new Function`, which an extension page's CSP refuses in
+ * Firefox ESR 140.12 ("call to Function() blocked by CSP"); page.evaluate is not subject to it.
+ */
+export async function waitForSelectorIn(page: Page, selector: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = await page.evaluate((s) => document.querySelector(s) !== null, selector).catch(() => false);
+    if (found) return;
+    if (Date.now() > deadline)
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${selector} in ${page.url()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 export async function launchFirefoxWithExtension(): Promise<FirefoxWithExtension> {
@@ -66,6 +84,9 @@ export async function launchFirefoxWithExtension(): Promise<FirefoxWithExtension
     extraPrefsFirefox: {
       'extensions.webextensions.uuids': JSON.stringify({ [id]: EXTENSION_UUID }),
       'media.autoplay.default': 0,
+      // Site permissions asked for by the extension are granted without Firefox's prompt (which automation
+      // cannot click); they are still asked for on a click, as in use.
+      'extensions.webextOptionalPermissionPrompts': false,
     },
   });
   try {
@@ -75,19 +96,47 @@ export async function launchFirefoxWithExtension(): Promise<FirefoxWithExtension
     await browser.close();
     throw error;
   }
+  async function openExtensionPage(pathAndQuery: string): Promise<Page> {
+    const page = await browser.newPage();
+    // The navigation completes, but BiDi never reports it for a moz-extension:// target (the page moves to
+    // the extension process): wait for the document instead.
+    await page.goto(`${FIREFOX_EXTENSION_ORIGIN}${pathAndQuery}`, { timeout: 3000 }).catch(() => undefined);
+    const deadline = Date.now() + 15_000;
+    while (
+      !(await page
+        .evaluate(
+          (origin) => location.origin === origin && document.readyState === 'complete',
+          FIREFOX_EXTENSION_ORIGIN,
+        )
+        .catch(() => false))
+    ) {
+      if (Date.now() > deadline) throw new Error(`${pathAndQuery} did not load`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return page;
+  }
   return {
     browser,
-    async openExtensionPage(pathAndQuery) {
-      const page = await browser.newPage();
-      // The navigation completes, but BiDi never reports it for a moz-extension:// target (the page moves to
-      // the extension process): wait for the document instead.
-      await page.goto(`${FIREFOX_EXTENSION_ORIGIN}${pathAndQuery}`, { timeout: 3000 }).catch(() => undefined);
-      await page.waitForFunction(
-        (origin) => location.origin === origin && document.readyState === 'complete',
-        { timeout: 15_000 },
-        FIREFOX_EXTENSION_ORIGIN,
-      );
-      return page;
+    openExtensionPage,
+    async allowSites(origins: string[]) {
+      // permissions.request needs a user's click: a real click (WebDriver BiDi input) on a button in an
+      // extension page, as the user's click on "Always on for this site" or in Firefox's own menu.
+      const page = await openExtensionPage('/options.html');
+      await page.evaluate((origins) => {
+        type Permissions = { request(p: object): Promise<boolean> };
+        const { permissions } = (globalThis as unknown as { browser: { permissions: Permissions } }).browser;
+        const button = document.createElement('button');
+        button.id = 'allow-sites';
+        button.textContent = 'Allow';
+        button.onclick = () =>
+          void permissions.request({ origins }).then((granted) => (button.dataset.granted = String(granted)));
+        document.body.prepend(button);
+      }, origins);
+      await page.click('#allow-sites');
+      await waitForSelectorIn(page, '#allow-sites[data-granted]');
+      const granted = await page.evaluate(() => document.getElementById('allow-sites')!.dataset.granted);
+      await page.close();
+      if (granted !== 'true') throw new Error(`Firefox did not grant ${origins.join(', ')}`);
     },
     async close() {
       await browser.close();

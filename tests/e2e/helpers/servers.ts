@@ -14,6 +14,8 @@ export interface Route {
   file?: string;
   body?: string;
   type: string;
+  /** Extra response headers (e.g. a CORS header). */
+  headers?: Record<string, string>;
 }
 
 export interface RecordedRequest {
@@ -72,7 +74,12 @@ async function serve(
     createReadStream(file, { start, end }).pipe(res);
     return;
   }
-  res.writeHead(200, { 'content-type': route.type, 'content-length': size, 'accept-ranges': 'bytes' });
+  res.writeHead(200, {
+    'content-type': route.type,
+    'content-length': size,
+    'accept-ranges': 'bytes',
+    ...route.headers,
+  });
   createReadStream(file).pipe(res);
 }
 
