@@ -231,7 +231,8 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): PickleVal
         const items = popMark();
         const list = top();
         if (!isList(list)) format(`the target is a ${describePickleValue(list)}, not a list`);
-        list.push(...items);
+        // One by one: spreading a 300k-item mark would overflow the call stack.
+        for (const item of items) list.push(item);
         break;
       }
       case 0x7d: // EMPTY_DICT

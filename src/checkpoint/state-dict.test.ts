@@ -6,6 +6,7 @@ import {
   writeStateDictCheckpoint,
   writeStoredZip,
 } from './test-checkpoint-writer.ts';
+import { CheckpointError } from './checkpoint-error.ts';
 import { catchCheckpointError } from './checkpoint-error.test-helper.ts';
 
 const f32 = (...values: number[]): Float32Array => Float32Array.from(values);
@@ -219,5 +220,48 @@ describe('readStateDict', () => {
     ],
   ])('refuses %s', (_what, make, message) => {
     expect(catchCheckpointError(() => readStateDict(make())).message).toContain(message);
+  });
+
+  it('refuses, before allocating, tensors that repeat a tiny storage to gigabytes (stride 0)', () => {
+    // 523 bytes of file, three 20000 x 20000 views of one float: 4.8 GB had it been gathered.
+    const evil = tensorPickle(
+      ['a', 'b', 'c'].map((key) => ({ key, offset: 0, size: [20000, 20000], stride: [0, 0], numel: 1 })),
+    );
+    const before = process.memoryUsage().arrayBuffers;
+    const e = catchCheckpointError(() => readStateDict(checkpoint(evil, new Uint8Array(4))));
+    expect(e.message).toMatch(/would need 1600000000 bytes copied out of a \d+-byte file/);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  it('demands one size per storage: a key named again with a bigger size is refused, not a RangeError', () => {
+    const forged = tensorPickle([
+      { key: 'a', offset: 0, size: [2], stride: [1], numel: 2 },
+      { key: 'b', offset: 0, size: [1000], stride: [1], numel: 1000 },
+    ]);
+    const e = catchCheckpointError(() => readStateDict(checkpoint(forged, bytesOf(f32(1, 2)))));
+    expect(e.message).toMatch(/Storage "0" is named with 2 float32 values and with 1000 float32/);
+  });
+
+  it('asks the caller about each shape before reading its values', () => {
+    const seen: string[] = [];
+    const e = catchCheckpointError(() =>
+      readStateDict(writeStateDictCheckpoint(TENSORS), {
+        checkShape: (key, shape) => {
+          seen.push(key);
+          if (key === 'bn.running_var')
+            throw new CheckpointError('mismatch', `unexpected shape [${shape.join(', ')}]`);
+        },
+      }),
+    );
+    expect(e.message).toBe('unexpected shape [2]');
+    expect(seen).toEqual(['conv.weight', 'bn.running_var']);
+  });
+
+  it('appends 300 000 items in one APPENDS without overflowing the stack', () => {
+    const p = new PickleWriter().proto().emptyList().mark();
+    for (let i = 0; i < 300_000; i++) p.op(0x4b, i % 256); // BININT1
+    const pickle = p.op(0x65).stop().finish(); // APPENDS
+    const e = catchCheckpointError(() => readStateDict(checkpoint(pickle, new Uint8Array(0))));
+    expect(e.message).toMatch(/not a state_dict/);
   });
 });

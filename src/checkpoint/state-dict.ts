@@ -6,6 +6,10 @@
  * it was saved (often "archive", but e.g. "FER_static_ResNet50_AffectNet"), so it is found, not assumed.
  * Serialisation: https://github.com/pytorch/pytorch/blob/v1.13.1/torch/serialization.py (`_save`,
  * `persistent_id`) and torch/_utils.py (`_rebuild_tensor_v2`). Pure: no DOM, no Node APIs.
+ *
+ * Why one file: the allow-list, the storage references and the tensor reader share one set of invariants
+ * (one size per storage, every view inside its storage, copies bounded by the file); split, each part would
+ * have to re-establish them.
  */
 import { CheckpointError } from './checkpoint-error.ts';
 import {
@@ -213,8 +217,38 @@ function materialise(key: string, ref: TensorRef, storageBytes: Uint8Array): Sta
   return { dtype: storage.dtype, shape, data };
 }
 
+export interface StateDictReadOptions extends ZipReadOptions {
+  /**
+   * Called with each tensor's key and shape before any of its values are read or copied: a caller that
+   * knows the architecture throws (a CheckpointError) for a key or shape it does not expect, so nothing is
+   * allocated for it.
+   */
+  checkShape?: (key: string, shape: readonly number[]) => void;
+}
+
+/**
+ * The most bytes the tensors may take beyond the file's own, as a multiple of the file's size: contiguous
+ * tensors are views of the file, and strided ones are copied, so a state_dict that torch.save wrote never
+ * needs more than the file again. A crafted file whose tensors repeat one small storage (stride 0) to
+ * gigabytes is refused before anything is allocated.
+ */
+export const MAX_COPY_FACTOR = 2;
+
 /** Reads every tensor of a state_dict checkpoint. Throws CheckpointError with a message for the user. */
-export function readStateDict(bytes: Uint8Array, options: ZipReadOptions = {}): StateDict {
+export function readStateDict(bytes: Uint8Array, options: StateDictReadOptions = {}): StateDict {
+  try {
+    return readStateDictUnchecked(bytes, options);
+  } catch (error) {
+    if (error instanceof CheckpointError) throw error;
+    // Anything else (a RangeError of a typed array, a stack overflow) is a damaged or hostile file too.
+    throw new CheckpointError(
+      'format',
+      `The checkpoint could not be read (${error instanceof Error ? error.message : String(error)}). The file is damaged or is not a state_dict.`,
+    );
+  }
+}
+
+function readStateDictUnchecked(bytes: Uint8Array, options: StateDictReadOptions): StateDict {
   const zip = readZip(bytes, options);
   const prefix = archivePrefix(zip.names);
   const outside = zip.names.filter((n) => !n.startsWith(prefix));
@@ -248,8 +282,10 @@ export function readStateDict(bytes: Uint8Array, options: ZipReadOptions = {}): 
     );
   }
 
-  const storages = new Map<string, Uint8Array>();
+  const storages = new Map<string, { ref: StorageRef; bytes: Uint8Array }>();
   const tensors = new Map<string, StateDictTensor>();
+  const copyBudget = MAX_COPY_FACTOR * bytes.byteLength;
+  let copied = 0;
   for (const [key, value] of root) {
     if (typeof key !== 'string')
       formatError(`The state_dict has a key of type ${describePickleValue(key)}; keys are parameter names.`);
@@ -260,7 +296,18 @@ export function readStateDict(bytes: Uint8Array, options: ZipReadOptions = {}): 
       );
     }
     const ref = value.value as TensorRef;
-    let storageBytes = storages.get(ref.storage.key);
+    options.checkShape?.(key, ref.shape);
+    const count = ref.shape.reduce((a, b) => a * b, 1);
+    if (!Number.isSafeInteger(count))
+      formatError(`Tensor "${key}" [${ref.shape.join(', ')}] has more elements than any file can hold.`);
+    const known = storages.get(ref.storage.key);
+    // One storage, one size and type: a second tensor that names the key with another size is forged.
+    if (known && (known.ref.numel !== ref.storage.numel || known.ref.dtype !== ref.storage.dtype)) {
+      formatError(
+        `Storage "${ref.storage.key}" is named with ${known.ref.numel} ${known.ref.dtype} values and with ${ref.storage.numel} ${ref.storage.dtype}. The file is damaged.`,
+      );
+    }
+    let storageBytes = known?.bytes;
     if (!storageBytes) {
       const name = `${prefix}data/${ref.storage.key}`;
       if (!zip.has(name))
@@ -272,8 +319,16 @@ export function readStateDict(bytes: Uint8Array, options: ZipReadOptions = {}): 
           `${name} has ${storageBytes.length} bytes; ${ref.storage.numel} ${ref.storage.dtype} values need ${expected}. The file is damaged.`,
         );
       }
-      storages.set(ref.storage.key, storageBytes);
+      storages.set(ref.storage.key, { ref: ref.storage, bytes: storageBytes });
     }
+    // Everything but an aligned contiguous view is a copy: bounded by the file's size.
+    const copyBytes = isContiguous(ref.shape, ref.stride) ? 0 : count * ref.storage.itemSize;
+    if (copied + copyBytes > copyBudget) {
+      formatError(
+        `Tensor "${key}" [${ref.shape.join(', ')}] would need ${copyBytes} bytes copied out of a ${bytes.byteLength}-byte file; a state_dict never needs that. The file is damaged or forged.`,
+      );
+    }
+    copied += copyBytes;
     tensors.set(key, materialise(key, ref, storageBytes));
   }
   return tensors;

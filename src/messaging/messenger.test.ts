@@ -32,14 +32,17 @@ const CONTENT: MessageSender = {
 
 /** fakeBrowser's runtime.sendMessage, with the sender the browser would set (fakeBrowser's is `{}`). */
 function sendAs(sender: MessageSender) {
-  vi.spyOn(fakeBrowser.runtime, 'sendMessage').mockImplementation(async (message: unknown) => {
+  const deliver = async (message: unknown) => {
     let respond!: (reply: unknown) => void;
     const reply = new Promise((resolve) => (respond = resolve));
     const results: unknown[] = await fakeBrowser.runtime.onMessage.trigger(message, sender as never, respond);
     if (!results.some((r) => r === true))
       throw new Error('Could not establish connection. Receiving end does not exist.');
     return reply;
-  });
+  };
+  vi.spyOn(fakeBrowser.runtime, 'sendMessage').mockImplementation(
+    (message: unknown) => deliver(message) as never,
+  );
 }
 
 describe('messenger', () => {
