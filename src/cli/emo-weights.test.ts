@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import {
 import { expectedLstmParams } from '../emo-affectnet/lstm-architecture.ts';
 import { UsageError } from './parse-command.ts';
 import {
+  MAX_MODEL_FILE_BYTES,
   WeightsError,
   describeTemporal,
   describeWeights,
@@ -91,7 +92,22 @@ describe('loadWeights: the same import as the extension, messages for the user',
   });
 
   it('a folder', async () => {
-    expect(await failure(dir)).toBe(`--weights ${dir}: is a folder; give the weights file itself. ${GET_IT}`);
+    expect(await failure(dir)).toBe(`--weights ${dir}: is a folder; give the model file itself. ${GET_IT}`);
+  });
+
+  it('a device that never ends (/dev/zero), refused before a byte is read', async () => {
+    const before = process.memoryUsage().arrayBuffers;
+    expect(await failure('/dev/zero')).toBe(
+      `--weights /dev/zero: is not a regular file (a device, pipe or socket). ${GET_IT}`,
+    );
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(16 * 1024 * 1024);
+  });
+
+  it('a file over the size limit, refused before it is read', async () => {
+    const big = join(dir, 'huge.pt');
+    await writeFile(big, '');
+    await truncate(big, MAX_MODEL_FILE_BYTES + 1);
+    expect(await failure(big)).toMatch(/: is 512 MiB; model files up to 512 MiB are read\./);
   });
 
   it('a file that is neither a checkpoint nor ONNX', async () => {

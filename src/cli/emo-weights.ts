@@ -106,21 +106,47 @@ export interface LoadWeightsOptions {
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
+/**
+ * The largest model file read (EMO-AffectNet's ResNet-50 is about 100 MB as .pt or float32 ONNX, its LSTMs
+ * a few MB). Larger files are refused before any byte is read.
+ */
+export const MAX_MODEL_FILE_BYTES = 512 * 1024 * 1024;
+
+/**
+ * Reads a model file named on the command line: a regular file (not a folder, a device such as /dev/zero,
+ * a pipe or a socket, which could be read forever), at most MAX_MODEL_FILE_BYTES. Throws WeightsError.
+ */
+export async function readModelFile(path: string, where: string, hint: string): Promise<Uint8Array> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : `cannot read it (${(error as Error).message})`;
+    throw new WeightsError(`${where}: ${why}. ${hint}`);
+  }
+  if (info.isDirectory())
+    throw new WeightsError(`${where}: is a folder; give the model file itself. ${hint}`);
+  if (!info.isFile())
+    throw new WeightsError(`${where}: is not a regular file (a device, pipe or socket). ${hint}`);
+  if (info.size > MAX_MODEL_FILE_BYTES) {
+    throw new WeightsError(
+      `${where}: is ${(info.size / 1024 ** 2).toFixed(0)} MiB; model files up to ${MAX_MODEL_FILE_BYTES / 1024 ** 2} MiB are read. ${hint}`,
+    );
+  }
+  try {
+    const bytes = new Uint8Array(await readFile(path));
+    if (bytes.byteLength > MAX_MODEL_FILE_BYTES) throw new Error('the file grew while it was read');
+    return bytes;
+  } catch (error) {
+    throw new WeightsError(`${where}: cannot read it (${(error as Error).message}). ${hint}`);
+  }
+}
+
 /** Reads and imports the file; throws WeightsError with a message for the user. */
 export async function loadWeights(path: string, options: LoadWeightsOptions = {}): Promise<LoadedWeights> {
   const where = `--weights ${path}`;
-  let bytes: Uint8Array;
-  try {
-    if ((await stat(path)).isDirectory()) {
-      throw new WeightsError(`${where}: is a folder; give the weights file itself. ${GET_IT}`);
-    }
-    bytes = new Uint8Array(await readFile(path));
-  } catch (error) {
-    if (error instanceof WeightsError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : `cannot read it (${(error as Error).message})`;
-    throw new WeightsError(`${where}: ${why}. ${GET_IT}`);
-  }
+  const bytes = await readModelFile(path, where, GET_IT);
   const started = performance.now();
   let imported;
   try {
@@ -219,18 +245,7 @@ export interface LoadedTemporal {
 export async function loadTemporal(path: string): Promise<LoadedTemporal> {
   const where = `--temporal ${path}`;
   const GET_LSTM = `The temporal models are not bundled: download one of the authors' ${EMO_AFFECTNET_LSTM_FILE_PATTERN} (${EMO_AFFECTNET_LSTM_SOURCE}).`;
-  let bytes: Uint8Array;
-  try {
-    if ((await stat(path)).isDirectory())
-      throw new WeightsError(`${where}: is a folder; give the model file itself.`);
-    bytes = new Uint8Array(await readFile(path));
-  } catch (error) {
-    if (error instanceof WeightsError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new WeightsError(
-      `${where}: ${code === 'ENOENT' ? 'no such file' : `cannot read it (${(error as Error).message})`}. ${GET_LSTM}`,
-    );
-  }
+  const bytes = await readModelFile(path, where, GET_LSTM);
   const started = performance.now();
   let imported;
   try {
