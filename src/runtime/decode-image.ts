@@ -14,6 +14,8 @@ export interface DecodedImage {
 }
 
 export const DEFAULT_MAX_IMAGE_SIDE = 2048;
+/** As the CLI's limit (src/cli/image-io.ts): larger images are refused, not scaled. */
+export const MAX_IMAGE_PIXELS = 100e6;
 
 export async function decodeImage(
   bytes: ArrayBuffer,
@@ -34,6 +36,10 @@ export async function decodeImage(
     const naturalHeight = bitmap.height;
     if (naturalWidth === 0 || naturalHeight === 0)
       throw new Error('The image has no pixels (0 width or height).');
+    if (naturalWidth * naturalHeight > MAX_IMAGE_PIXELS)
+      throw new Error(
+        `The image is ${naturalWidth}x${naturalHeight} (${((naturalWidth * naturalHeight) / 1e6).toFixed(0)} megapixels); images up to ${MAX_IMAGE_PIXELS / 1e6} megapixels are analysed.`,
+      );
     const scale = Math.min(1, maxSide / Math.max(naturalWidth, naturalHeight));
     const width = Math.max(1, Math.round(naturalWidth * scale));
     const height = Math.max(1, Math.round(naturalHeight * scale));

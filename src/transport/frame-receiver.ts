@@ -32,14 +32,32 @@ const kind = (value: unknown) => Object.prototype.toString.call(value);
 const positiveInt = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 1;
 
 /** Checks the frame's sizes: the frame's own, and the source's it was scaled from (faces come back in those). */
+/**
+ * The largest frame the engine takes, pixels a side: content scripts send frames scaled to the engine's
+ * nextFrameSide (hundreds of pixels), so this only stops a request that would allocate gigabytes.
+ */
+export const MAX_FRAME_SIDE = 4096;
+/** The largest video a frame may come from, pixels a side (16K). */
+export const MAX_SOURCE_SIDE = 16384;
+
 function assertFrameSizes(frame: FrameRequest): void {
   const { width, height, sourceWidth, sourceHeight } = frame;
   if (!positiveInt(width) || !positiveInt(height)) {
     throw new Error(`analyzeFrame: width and height must be positive integers, got ${width}x${height}`);
   }
+  if (width > MAX_FRAME_SIDE || height > MAX_FRAME_SIDE) {
+    throw new Error(
+      `analyzeFrame: a ${width}x${height} frame is larger than ${MAX_FRAME_SIDE} pixels a side`,
+    );
+  }
   if (!positiveInt(sourceWidth) || !positiveInt(sourceHeight)) {
     throw new Error(
       `analyzeFrame: sourceWidth and sourceHeight (the video's own size) must be positive integers, got ${sourceWidth}x${sourceHeight}`,
+    );
+  }
+  if (sourceWidth > MAX_SOURCE_SIDE || sourceHeight > MAX_SOURCE_SIDE) {
+    throw new Error(
+      `analyzeFrame: a ${sourceWidth}x${sourceHeight} video is larger than ${MAX_SOURCE_SIDE} pixels a side`,
     );
   }
 }

@@ -127,6 +127,31 @@ describe('VP8 stream decoders', () => {
     );
   });
 
+  it('refuses a stream larger than MAX_VP8_SIDE before configuring or allocating', () => {
+    const streams = createVp8Decoders();
+    const huge = { ...chunk(true, 1), config: { codec: 'vp8', codedWidth: 100_000, codedHeight: 100_000 } };
+    expect(() => streams.decode('s', huge, 4, 2)).toThrow(
+      /a VP8 stream of 100000x100000 is refused \(1 to 4096/,
+    );
+    expect(decoders.flatMap((d) => d.configs)).toEqual([]);
+  });
+
+  it('queues nothing for a chunk the decoder refuses: the next frames still settle', async () => {
+    const streams = createVp8Decoders();
+    await streams.decode('s', chunk(true, 1), 4, 2);
+    const decoder = decoders[0]!;
+    const decode = decoder.decode.bind(decoder);
+    decoder.decode = () => {
+      throw new DOMException('A key frame is required', 'DataError');
+    };
+    expect(() => streams.decode('s', chunk(false, 2), 4, 2)).toThrow(/A key frame is required/);
+    decoder.decode = decode;
+    // Had the refused chunk left a pending entry, this frame's picture would have gone to it.
+    await expect(streams.decode('s', chunk(false, 3), 4, 2)).resolves.toMatchObject({
+      data: expect.objectContaining({ 0: 3 }),
+    });
+  });
+
   it('after a decoding error, fails that frame and asks for a key frame', async () => {
     const streams = createVp8Decoders();
     await streams.decode('s', chunk(true, 1), 4, 2);

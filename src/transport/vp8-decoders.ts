@@ -11,6 +11,8 @@ type Vp8Payload = Extract<FramePayload, { encoding: 'vp8' }>;
 
 /** Streams with a decoder kept at most; the least recently used one is closed beyond it. */
 export const MAX_DECODED_STREAMS = 32;
+/** The largest VP8 picture decoded, pixels a side (frames are a few hundred pixels; see MAX_FRAME_SIDE). */
+export const MAX_VP8_SIDE = 4096;
 
 export class KeyFrameNeededError extends Error {
   override readonly name = 'KeyFrameNeededError';
@@ -40,6 +42,11 @@ interface Stream {
 async function rgbaOf(frame: VideoFrame, canvasRef: { canvas: OffscreenCanvas | null }): Promise<RgbaImage> {
   const width = frame.displayWidth;
   const height = frame.displayHeight;
+  // Checked before allocating: a forged stream could announce any size.
+  if (width > MAX_VP8_SIDE || height > MAX_VP8_SIDE)
+    throw new Error(
+      `analyzeFrame: a decoded ${width}x${height} VP8 frame is larger than ${MAX_VP8_SIDE} pixels a side`,
+    );
   const data = new Uint8ClampedArray(width * height * 4);
   try {
     await frame.copyTo(data, { format: 'RGBA', colorSpace: 'srgb' });
@@ -119,6 +126,13 @@ export function createVp8Decoders(): VideoStreamDecoders {
         if (!config || typeof config.codec !== 'string') {
           throw new Error('analyzeFrame: a VP8 key frame must carry its stream config (codec, coded size)');
         }
+        const side = (n: unknown) =>
+          Number.isSafeInteger(n) && (n as number) > 0 && (n as number) <= MAX_VP8_SIDE;
+        if (!side(config.codedWidth) || !side(config.codedHeight)) {
+          throw new Error(
+            `analyzeFrame: a VP8 stream of ${String(config.codedWidth)}x${String(config.codedHeight)} is refused (1 to ${MAX_VP8_SIDE} pixels a side)`,
+          );
+        }
         if (!stream || stream.decoder.state === 'closed') stream = open(streamId);
         else {
           // Most recently used last, for the eviction above.
@@ -135,19 +149,17 @@ export function createVp8Decoders(): VideoStreamDecoders {
       } else if (!stream || stream.decoder.state !== 'configured') {
         throw new KeyFrameNeededError(`no decoder state for video stream ${streamId}: send a key frame`);
       }
-      const decoder = stream.decoder;
-      const queue = stream.pending;
-      const image = new Promise<RgbaImage>((resolve, reject) =>
-        queue.push({ width, height, resolve, reject }),
-      );
-      decoder.decode(
+      // Queued only once the decoder took the chunk: a chunk it refuses (it throws) leaves no entry that
+      // would never settle. Outputs come asynchronously, so none can arrive before the push.
+      stream.decoder.decode(
         new EncodedVideoChunk({
           type: payload.key ? 'key' : 'delta',
           timestamp: payload.timestampUs,
           data: payload.chunk,
         }),
       );
-      return image;
+      const queue = stream.pending;
+      return new Promise<RgbaImage>((resolve, reject) => queue.push({ width, height, resolve, reject }));
     },
     end(matches) {
       for (const streamId of [...streams.keys()]) {
