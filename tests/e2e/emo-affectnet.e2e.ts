@@ -266,15 +266,13 @@ describe.skipIf(skip !== null)('EMO-AffectNet from the options page', () => {
       await options.click('button:has-text("Remove")');
       await options.waitForSelector('input[name="model-file"]');
       expect(await options.$('[data-testid="emo-installed"]')).toBeNull();
-      const settings = await ext.serviceWorker.evaluate(async () => {
+      const classifierId = await ext.serviceWorker.evaluate(async () => {
         const g = globalThis as unknown as {
-          chrome: {
-            storage: { local: { get(k: string): Promise<Record<string, { classifierId?: unknown }>> } };
-          };
+          chrome: { storage: { local: { get(k: string): Promise<Record<string, unknown>> } } };
         };
-        return (await g.chrome.storage.local.get('settings')).settings;
+        return (await g.chrome.storage.local.get('setting:classifierId'))['setting:classifierId'];
       });
-      expect(settings?.classifierId ?? null).toBeNull();
+      expect(classifierId ?? null).toBeNull();
 
       const dir = path.join(os.tmpdir(), 'affect-lens-e2e-emo');
       await mkdir(dir, { recursive: true });

@@ -133,11 +133,13 @@ export function checkEngineIdle(sw: Worker, idleMs: number): Promise<boolean> {
   return sw.evaluate((ms) => (globalThis as unknown as WorkerGlobal).affectLensDebug.checkIdle(ms), idleMs);
 }
 
+/** Stores settings as the popup does (src/settings/storage.ts: one "setting:<name>" key each). */
 export function storeSettings(sw: Worker, patch: Partial<Settings>): Promise<void> {
   return sw.evaluate(async (patch) => {
     const { chrome } = globalThis as unknown as WorkerGlobal;
-    const current = (await chrome.storage.local.get('settings')).settings ?? {};
-    await chrome.storage.local.set({ settings: { ...current, ...patch } });
+    await chrome.storage.local.set(
+      Object.fromEntries(Object.entries(patch).map(([k, v]) => [`setting:${k}`, v])),
+    );
   }, patch);
 }
 
