@@ -41,7 +41,12 @@ const SMOOTHED: SmoothedFace = {
 };
 
 function setup(
-  options: { temporal?: TemporalEntry | null; temporalNote?: string; failSmoother?: boolean } = {},
+  options: {
+    temporal?: TemporalEntry | null;
+    temporalNote?: string;
+    failSmoother?: boolean;
+    runTimeoutMs?: number;
+  } = {},
 ) {
   let clock = 0;
   const calls: { image: RgbaImage; options: unknown }[] = [];
@@ -139,6 +144,7 @@ function setup(
     videoDecoders,
     nowMs: () => clock,
     epochMs: () => 1000 + clock,
+    ...(options.runTimeoutMs === undefined ? {} : { runTimeoutMs: options.runTimeoutMs }),
   };
   const host = createEngineHost(deps);
   return {
@@ -411,6 +417,28 @@ describe('engine host', () => {
     await expect(t.host.handlers.analyzeFrame(frame(), sender(1))).resolves.toMatchObject({
       status: 'analyzed',
     });
+  });
+});
+
+describe('the watchdog', () => {
+  it('restarts an engine whose run never returns, and the next frames are analysed by the new one', async () => {
+    const t = setup({ runTimeoutMs: 30 });
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    await t.host.handlers.engineConfigure(engineConfigOf(DEFAULT_SETTINGS), {});
+    await expect(t.host.handlers.analyzeFrame(frame(), sender(1))).resolves.toMatchObject({
+      status: 'analyzed',
+    });
+    t.hold(); // the next run never returns
+    await expect(t.host.handlers.analyzeFrame(frame(), sender(1))).rejects.toThrow(
+      'The engine did not answer within 0 s; it is being restarted.',
+    );
+    expect(t.load).toHaveBeenCalledTimes(2);
+    expect(t.dispose).toHaveBeenCalled();
+    // Another tab was not stopped by it, and the status never claimed to be stuck "ready" meanwhile.
+    await expect(t.host.handlers.analyzeFrame(frame(), sender(2))).resolves.toMatchObject({
+      status: 'analyzed',
+    });
+    expect(t.host.status().state).toBe('ready');
   });
 });
 

@@ -36,7 +36,16 @@ export interface EngineHostDeps {
   nowMs: () => number;
   /** `performance.timeOrigin + performance.now()`: comparable with FrameRequest.sentAtEpochMs. */
   epochMs: () => number;
+  /** The watchdog's time for one engine run (default RUN_TIMEOUT_MS). */
+  runTimeoutMs?: number;
 }
+
+/**
+ * The longest one engine run (a frame, an image) may take before the engine counts as stuck and is
+ * restarted. Runs take tens of milliseconds, a large still image on wasm about a second; first WebGPU runs
+ * compile shaders, but those happen while loading, outside the scheduler.
+ */
+export const RUN_TIMEOUT_MS = 20_000;
 
 export interface EngineHost {
   readonly handlers: HandlersFor<'engine'>;
@@ -66,7 +75,10 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
   const streams = createVideoStreams();
   const lifecycle = createEngineLifecycle(deps.load, () => streams.clear());
   const receiver = createFrameReceiver(deps);
-  const scheduler = new FairScheduler();
+  const scheduler = new FairScheduler({
+    runTimeoutMs: deps.runTimeoutMs ?? RUN_TIMEOUT_MS,
+    onStuck: (error) => lifecycle.restart(error.message),
+  });
   const stats = new RollingStats();
   let lastUsedMs = deps.nowMs();
   const used = () => {

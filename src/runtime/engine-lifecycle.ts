@@ -27,6 +27,11 @@ export interface EngineLifecycle {
   configure(next: EngineConfig): { resetTemporal: boolean };
   /** The user's models changed: a running engine reloads (one not started reads them when it starts). */
   modelsChanged(): void;
+  /**
+   * The engine stopped answering (the watchdog failed a run, or its fallback failed): it is dropped and a
+   * fresh one loads, and the status says why while it does.
+   */
+  restart(reason: string): void;
   /** The status without the statistics (the host adds them). */
   status(): EngineStatus;
   /** Frees the engine; the status is 'absent' again. */
@@ -130,6 +135,9 @@ export function createEngineLifecycle(
       onFallback: () => {
         if (isCurrent() && current) describe(current);
       },
+      onBroken: (reason) => {
+        if (isCurrent()) restart(reason);
+      },
     });
     loading = attempt;
     attempt.then(
@@ -154,6 +162,13 @@ export function createEngineLifecycle(
     );
     return attempt;
   };
+
+  function restart(reason: string): void {
+    console.warn(`Affect Lens: restarting the engine: ${reason}`);
+    discard();
+    void startLoading().catch(() => undefined);
+    status = { ...status, detail: `Restarting the engine: ${reason}` };
+  }
 
   /** Drops the current engine (disposed once loaded) so that the next load starts afresh. */
   const discard = (): void => {
@@ -207,6 +222,7 @@ export function createEngineLifecycle(
       discard();
       void startLoading().catch(() => undefined);
     },
+    restart,
     status: () => status,
     async unload() {
       status = absentEngineStatus();

@@ -224,6 +224,21 @@ describe('loadEngine', () => {
     expect(t.backends[0]!.disposed).toBe(true);
   });
 
+  it('does not stay broken when the switch to wasm fails: it says so and asks to be loaded afresh', async () => {
+    const t = setup({ loadFails: [] });
+    const broken: string[] = [];
+    const loaded = await loadEngine(t.deps, { ...t.options, onBroken: (reason) => broken.push(reason) });
+    t.deps.createBackend = () => Promise.reject(new Error('out of memory'));
+    t.loseDevice({ reason: 'unknown', message: 'driver reset' });
+    await vi.waitFor(() => expect(broken).toHaveLength(1));
+    expect(broken[0]).toMatch(
+      /GPU device was lost \(driver reset\).*Then WebAssembly failed to load too \(out of memory\)/,
+    );
+    // Every later call fails at once with that reason (it does not wait on a promise rejected for good).
+    await expect(loaded.engine.analyze(image)).rejects.toThrow(/WebAssembly failed to load too/);
+    await expect(loaded.engine.analyze(image)).rejects.toThrow(/WebAssembly failed to load too/);
+  });
+
   it('ignores the device loss of its own dispose', async () => {
     const t = setup();
     await loadEngine(t.deps, t.options);

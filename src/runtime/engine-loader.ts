@@ -89,6 +89,8 @@ export interface LoadOptions {
   onProgress: (progress: LoadProgress) => void;
   /** Called after a switch from WebGPU to wasm at run time (device lost, failed run). */
   onFallback: (note: string) => void;
+  /** Called when that switch failed: the engine cannot run, and should be loaded afresh. */
+  onBroken?: (reason: string) => void;
 }
 
 /** A flat grey image: no face, so warm-up runs the detector (and its large-face retry) but no classifier. */
@@ -220,6 +222,8 @@ export async function loadEngine(deps: EngineLoaderDeps, options: LoadOptions): 
   }
 
   let switching: Promise<void> | null = null;
+  /** Set when the fallback to wasm failed: this engine cannot run any more. */
+  let broken: Error | null = null;
   let disposed = false;
   const fallBackToWasm = (note: string): Promise<void> => {
     if (provider === 'wasm' || disposed) return switching ?? Promise.resolve();
@@ -227,12 +231,22 @@ export async function loadEngine(deps: EngineLoaderDeps, options: LoadOptions): 
     providerNote = note;
     console.warn(`Affect Lens: ${note}`);
     const old = current;
-    switching = build(deps, 'wasm', () => undefined, warmed).then((next) => {
-      current = next;
-      switching = null;
-      options.onFallback(note);
-      void old.rest.then(() => old.backend.dispose?.()).catch(() => undefined);
-    });
+    switching = build(deps, 'wasm', () => undefined, warmed).then(
+      (next) => {
+        current = next;
+        switching = null;
+        options.onFallback(note);
+        void old.rest.then(() => old.backend.dispose?.()).catch(() => undefined);
+      },
+      (error: unknown) => {
+        // Not kept rejected: every later call says what happened, and the host restarts the engine
+        // (options.onBroken) instead of holding a dead one for good.
+        switching = null;
+        broken = new Error(`${note} Then WebAssembly failed to load too (${errorText(error)}).`);
+        options.onBroken?.(broken.message);
+        throw broken;
+      },
+    );
     return switching;
   };
 
@@ -240,9 +254,10 @@ export async function loadEngine(deps: EngineLoaderDeps, options: LoadOptions): 
     const device = await current.backend.webGpuDevice?.().catch(() => undefined);
     if (device) {
       watchDeviceLoss(device, (message) => {
-        void fallBackToWasm(
+        // A failure here is reported through options.onBroken.
+        fallBackToWasm(
           `The GPU device was lost (${message}); using WebAssembly. Reload the engine to retry WebGPU.`,
-        );
+        ).catch(() => undefined);
       });
     }
   }
@@ -250,6 +265,7 @@ export async function loadEngine(deps: EngineLoaderDeps, options: LoadOptions): 
   /** Runs `call` on the current build; a WebGPU failure switches to wasm and retries once there. */
   const onCurrent = async <T>(call: (built: Built) => Promise<T>): Promise<T> => {
     if (switching) await switching;
+    if (broken) throw broken;
     const usedProvider = provider;
     try {
       return await call(current);

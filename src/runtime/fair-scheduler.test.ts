@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DROPPED, FairScheduler, type Job } from './fair-scheduler.ts';
+import { DROPPED, FairScheduler, StuckRunError, type Job } from './fair-scheduler.ts';
 
 /** A job whose run is recorded and finishes when the test says so. */
 function controllable(
@@ -128,5 +128,21 @@ describe('FairScheduler', () => {
     after.finish();
     await expect(pAfter).resolves.toBe('after');
     expect(s.waiting).toBe(0);
+  });
+
+  it('fails a run that never returns after the watchdog time, says so, and goes on with the next', async () => {
+    const log: string[] = [];
+    const stuck: StuckRunError[] = [];
+    const s = new FairScheduler({ runTimeoutMs: 20, onStuck: (e) => stuck.push(e) });
+    const never = controllable(log, 'never', 'A', '1');
+    const pNever = s.submit(never.job);
+    const pNext = s.submit(quick(log, 'next', 'B', '1'));
+    await expect(pNever).rejects.toBeInstanceOf(StuckRunError);
+    await expect(pNext).resolves.toBe('next');
+    expect(stuck).toHaveLength(1);
+    // Its late answer changes nothing.
+    never.finish();
+    await tick();
+    expect(log).toEqual(['never', 'next']);
   });
 });

@@ -23,7 +23,24 @@ interface Waiting {
   reject: (error: unknown) => void;
 }
 
+/** A job that did not settle within the watchdog's time: the scheduler went on without it. */
+export class StuckRunError extends Error {
+  override readonly name = 'StuckRunError';
+}
+
+export interface SchedulerOptions {
+  /**
+   * The watchdog: a job that has not settled after this long is failed with StuckRunError and the next one
+   * runs, so one run that never returns cannot stop every video in every tab. Default none.
+   */
+  runTimeoutMs?: number;
+  /** Called when the watchdog fails a job (the engine host restarts its engine). */
+  onStuck?: (error: StuckRunError) => void;
+}
+
 export class FairScheduler {
+  constructor(private readonly options: SchedulerOptions = {}) {}
+
   private readonly userQueue: Waiting[] = [];
   /** group -> (source -> waiting frame job); Map order is the round-robin order. */
   private readonly groups = new Map<string, Map<string, Waiting>>();
@@ -105,9 +122,40 @@ export class FairScheduler {
     } catch (error) {
       result = Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    void result.then(waiting.resolve, waiting.reject).finally(() => {
+    let settled = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const finish = () => {
+      if (settled) return false;
+      settled = true;
+      clearTimeout(timer);
       this.running = false;
-      this.pump();
-    });
+      return true;
+    };
+    const { runTimeoutMs, onStuck } = this.options;
+    if (runTimeoutMs !== undefined) {
+      timer = setTimeout(() => {
+        if (!finish()) return;
+        const error = new StuckRunError(
+          `The engine did not answer within ${Math.round(runTimeoutMs / 1000)} s; it is being restarted.`,
+        );
+        waiting.reject(error);
+        onStuck?.(error);
+        this.pump();
+      }, runTimeoutMs);
+    }
+    void result.then(
+      (value) => {
+        if (finish()) {
+          waiting.resolve(value);
+          this.pump();
+        }
+      },
+      (error: unknown) => {
+        if (finish()) {
+          waiting.reject(error);
+          this.pump();
+        }
+      },
+    );
   }
 }
