@@ -4,7 +4,7 @@ import { NoReceiverError } from '../messaging/envelope.ts';
 import { absentEngineStatus } from '../protocol/engine-status.ts';
 import type { FrameAnalysis, FrameRequest } from '../protocol/frames.ts';
 import type { GrabbedFrame } from './frame-grabber.ts';
-import { createPortTransport } from './frame-transport.ts';
+import { createPortTransport, FrameTimeoutError } from './frame-transport.ts';
 
 const grabbed: GrabbedFrame = {
   width: 2,
@@ -111,5 +111,22 @@ describe('port transport', () => {
     await expect(transport.analyze('v1', grabbed)).resolves.toEqual(analyzed);
     expect(deps.ensureEngine).toHaveBeenCalledTimes(2);
     expect(sleeps).toEqual([800]);
+  });
+
+  it('fails a frame that gets no answer, frees its source and opens a new port for the next', async () => {
+    const silent = fakePort(() => new Promise<FrameAnalysis>(() => undefined));
+    const alive = fakePort(() => Promise.resolve(analyzed));
+    const clients = [silent.client, alive.client];
+    const transport = createPortTransport({
+      ensureEngine: vi.fn(() => Promise.resolve(absentEngineStatus())),
+      connect: () => clients.shift()!,
+      epochMs: () => 0,
+      retryMs: 0,
+      requestTimeoutMs: 20,
+    });
+    await expect(transport.analyze('v1', grabbed)).rejects.toBeInstanceOf(FrameTimeoutError);
+    expect(silent.client.close).toHaveBeenCalled();
+    await expect(transport.analyze('v1', grabbed)).resolves.toEqual(analyzed);
+    expect(alive.sent).toHaveLength(1);
   });
 });

@@ -30,12 +30,26 @@ export interface PortTransportDeps {
   nowMs?: () => number;
   /** In content scripts: a ctx.setTimeout-based sleep, so nothing outlives the script. */
   sleep?: (ms: number) => Promise<void>;
+  /** How long one frame may wait for its answer (default REQUEST_TIMEOUT_MS). */
+  requestTimeoutMs?: number;
+}
+
+/**
+ * A frame with no answer after this long fails, and the port is dropped and opened again with the next
+ * frame (ensureEngine first): a wedged host cannot hold a video's one frame in flight for good. Longer than
+ * the engine's own watchdog (src/runtime/engine-host.ts RUN_TIMEOUT_MS), which answers first when it can.
+ */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
+export class FrameTimeoutError extends Error {
+  override readonly name = 'FrameTimeoutError';
 }
 
 const EMA = 0.2;
 
 export function createPortTransport(deps: PortTransportDeps): FrameTransport {
   const retryMs = deps.retryMs ?? 1000;
+  const requestTimeoutMs = deps.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   const now = deps.nowMs ?? (() => performance.now());
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   let client: FramesPortClient | null = null;
@@ -73,7 +87,7 @@ export function createPortTransport(deps: PortTransportDeps): FrameTransport {
         const port = await connected();
         const sentAt = deps.epochMs();
         const { width, height, sourceWidth, sourceHeight, encodeMs, payload } = frame;
-        const result = await port.request('analyzeFrame', {
+        const request = port.request('analyzeFrame', {
           ...payload,
           sourceId,
           width,
@@ -83,6 +97,20 @@ export function createPortTransport(deps: PortTransportDeps): FrameTransport {
           encodeMs,
           sentAtEpochMs: sentAt,
         });
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            // The host may be wedged: this port is dropped, the next frame opens a new one.
+            if (client === port) client = null;
+            port.close();
+            reject(
+              new FrameTimeoutError(
+                `The engine did not answer a frame within ${Math.round(requestTimeoutMs / 1000)} s.`,
+              ),
+            );
+          }, requestTimeoutMs);
+        });
+        const result = await Promise.race([request, timeout]).finally(() => clearTimeout(timer));
         if (result.status === 'analyzed') {
           const cost = encodeMs + result.wireMs + result.decodeMs;
           meanCostMs = meanCostMs === 0 ? cost : (1 - EMA) * meanCostMs + EMA * cost;
