@@ -3,8 +3,27 @@ import type { EngineStatus } from '../protocol/engine-status.ts';
 
 const PROVIDER_NAMES = { webgpu: 'WebGPU', wasm: 'WebAssembly' } as const;
 
-export function EngineStatusView({ status, error }: { status: EngineStatus | null; error: string | null }) {
-  if (error) return <p class="status error">Engine status unavailable: {error}</p>;
+export function EngineStatusView({
+  status,
+  error,
+  onRetry,
+}: {
+  status: EngineStatus | null;
+  error: string | null;
+  /** Starts the engine again (ensureEngine): offered when it failed or its status cannot be read. */
+  onRetry?: () => void;
+}) {
+  const retry = onRetry && (
+    <button type="button" class="retry" data-testid="engine-retry" onClick={onRetry}>
+      Retry
+    </button>
+  );
+  if (error)
+    return (
+      <p class="status error">
+        Engine status unavailable: {error} {retry}
+      </p>
+    );
   if (!status) return <p class="status">Checking the engine…</p>;
   const { stats } = status;
   return (
@@ -22,7 +41,11 @@ export function EngineStatusView({ status, error }: { status: EngineStatus | nul
             Ready on <strong data-testid="provider">{PROVIDER_NAMES[status.provider]}</strong>
           </span>
         )}
-        {status.state === 'error' && <span>Engine failed: {status.error}</span>}
+        {status.state === 'error' && (
+          <span>
+            Engine failed: {status.error} {retry}
+          </span>
+        )}
       </div>
       {status.state === 'loading' && <progress max={1} value={status.progress} />}
       {status.providerNote && <p class="note">{status.providerNote}</p>}

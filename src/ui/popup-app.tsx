@@ -91,7 +91,15 @@ export function App() {
           }}
         />
       )}
-      <EngineStatusView status={engine.value} error={engine.error} />
+      <EngineStatusView
+        status={engine.value}
+        error={engine.error}
+        onRetry={() => {
+          sendMessage('ensureEngine').then(engine.refresh, (e: unknown) =>
+            setToggleError(e instanceof Error ? e.message : String(e)),
+          );
+        }}
+      />
       {tab.value?.lastImage && <ImageResultView result={tab.value.lastImage} />}
       <TimelineView tabId={tabId} />
       <h2>Settings</h2>
