@@ -80,6 +80,7 @@ export function deferredEngineHandlers(
     engineStatus: async (data, sender) => (await host).handlers.engineStatus(data, sender),
     engineAnalyzeImage: async (data, sender) => (await host).handlers.engineAnalyzeImage(data, sender),
     analyzeFrame: async (data, sender) => (await host).handlers.analyzeFrame(data, sender),
+    endSource: async (data, sender) => (await host).handlers.endSource(data, sender),
     engineModelsChanged: async (data, sender) => (await host).handlers.engineModelsChanged(data, sender),
     engineClassifyCrop: async (data, sender) => (await host).handlers.engineClassifyCrop(data, sender),
   };

@@ -50,6 +50,11 @@ export class VideoSource {
   /** Whether frameHandle is a timer (paused video, no requestVideoFrameCallback) or a video frame callback. */
   private frameHandleIsTimer = false;
   private unreadable = false;
+  /**
+   * On screen (IntersectionObserver): only videos a person can see are analysed. Until the observer's first
+   * report a video counts as off screen; without IntersectionObserver, as on screen.
+   */
+  private onScreen = typeof IntersectionObserver !== 'function';
   private encoding: Settings['frameEncoding'];
   /** The longer side the engine asked for after the last frame (until then, the grabber's maximum). */
   private frameSide = MAX_FRAME_SIDE;
@@ -93,6 +98,26 @@ export class VideoSource {
       { signal },
     );
     video.addEventListener('play', () => this.next(), { signal });
+    // Off screen (scrolled away, display: none, a hidden tab): no frame is grabbed, encoded or sent.
+    if (typeof IntersectionObserver === 'function') {
+      const observer = new IntersectionObserver((entries) => {
+        const entry = entries.at(-1);
+        if (!entry) return;
+        this.onScreen = entry.isIntersecting;
+        if (this.onScreen) this.next();
+        else this.cancelFrame();
+      });
+      observer.observe(video);
+      signal.addEventListener('abort', () => observer.disconnect(), { once: true });
+    }
+    document.addEventListener(
+      'visibilitychange',
+      () => {
+        if (document.hidden) this.cancelFrame();
+        else this.next();
+      },
+      { signal },
+    );
     video.addEventListener('loadeddata', () => this.next(), { signal });
     signal.addEventListener('abort', () => this.cancelFrame(), { once: true });
     this.next();
@@ -121,6 +146,7 @@ export class VideoSource {
   }
 
   stop(): void {
+    if (!this.lifetime.signal.aborted) this.deps.transport.end(this.id);
     this.lifetime.abort();
     this.grabber.close();
     this.overlay?.remove();
@@ -142,6 +168,7 @@ export class VideoSource {
    */
   private next(): void {
     if (this.lifetime.signal.aborted || this.frameHandle !== null || this.inFlight || this.unreadable) return;
+    if (!this.onScreen || document.hidden) return;
     const video = this.video as VideoWithFrameCallback;
     if (video.paused) {
       const hasPicture = video.readyState >= HTMLMediaElement.HAVE_CURRENT_DATA;

@@ -52,6 +52,7 @@ const VALID: Record<MessageType, unknown> = {
     encodeMs: 1,
     sentAtEpochMs: 2,
   },
+  endSource: { sourceId: 'v1' },
   engineModelsChanged: undefined,
   engineClassifyCrop: { classifierId: 'c', width: 2, height: 2, pixels: new Uint8ClampedArray(16) },
   overlaySetEnabled: { enabled: false },

@@ -46,7 +46,7 @@ test('receivers and channels partition the messages', () => {
     | 'overlayDescribe'
     | 'timelineDescribe'
   >();
-  expectTypeOf<MessagesVia<'frames-port'>>().toEqualTypeOf<'analyzeFrame'>();
+  expectTypeOf<MessagesVia<'frames-port'>>().toEqualTypeOf<'analyzeFrame' | 'endSource'>();
   expectTypeOf<ReturnType<HandlersFor<'engine'>['analyzeFrame']>>().toEqualTypeOf<
     FrameAnalysis | Promise<FrameAnalysis>
   >();

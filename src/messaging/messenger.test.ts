@@ -101,6 +101,7 @@ describe('messenger', () => {
         engineStatus: () => absentEngineStatus(),
         engineAnalyzeImage: () => ({ width: 1, height: 1, faces: [], latencyMs: 0 }),
         analyzeFrame: () => ({ status: 'dropped' }),
+        endSource: () => undefined,
         engineModelsChanged: () => absentEngineStatus(),
         engineClassifyCrop: () => Promise.reject(new Error('not used')),
       },

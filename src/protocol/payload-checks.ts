@@ -100,6 +100,7 @@ export const PAYLOAD_CHECKS: Record<MessageType, PayloadCheck> = {
   engineStatus: none,
   engineAnalyzeImage: encodedImage,
   analyzeFrame: frame,
+  endSource: fields({ sourceId: text }),
   engineModelsChanged: none,
   engineClassifyCrop: fields({
     classifierId: text,

@@ -41,6 +41,8 @@ export interface ProtocolMap {
   engineAnalyzeImage(req: { bytes: ArrayBuffer; type: string }): ImageAnalysis;
   /** Over the frames port: one frame of a playing video. */
   analyzeFrame(frame: FrameRequest): FrameAnalysis;
+  /** Over the frames port: the video `sourceId` of the sender went (removed, overlay off): its stream ends. */
+  endSource(req: { sourceId: string }): void;
   /** Reloads the models, picking up user models installed or removed since the engine loaded. */
   engineModelsChanged(): EngineStatus;
   /**
@@ -102,6 +104,7 @@ export const MESSAGES = {
   engineStatus: { to: 'engine', via: 'runtime', from: ['background'] },
   engineAnalyzeImage: { to: 'engine', via: 'runtime', from: ['background'] },
   analyzeFrame: { to: 'engine', via: 'frames-port', from: ['content'] },
+  endSource: { to: 'engine', via: 'frames-port', from: ['content'] },
   engineModelsChanged: { to: 'engine', via: 'runtime', from: ['background'] },
   // Diagnostics: DevTools of the service worker and the E2E tests.
   engineClassifyCrop: { to: 'engine', via: 'runtime', from: ['background'] },

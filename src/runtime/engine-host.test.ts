@@ -380,6 +380,24 @@ describe('engine host', () => {
     await running;
   });
 
+  it('ends one source of a client at once when its video goes, and only that one', async () => {
+    const t = setup();
+    const key = (sourceId: string) =>
+      ({
+        ...frame({ sourceId }),
+        encoding: 'vp8',
+        chunk: new ArrayBuffer(8),
+        key: true,
+        timestampUs: 0,
+        config: { codec: 'vp8', codedWidth: 4, codedHeight: 2 },
+      }) as FrameRequest;
+    await t.host.handlers.analyzeFrame(key('gone'), sender(1));
+    await t.host.handlers.analyzeFrame(key('kept'), sender(1));
+    expect([...t.decodedStreams].sort()).toEqual(['1/0/doc|gone', '1/0/doc|kept']);
+    t.host.handlers.endSource({ sourceId: 'gone' }, sender(1));
+    expect([...t.decodedStreams]).toEqual(['1/0/doc|kept']);
+  });
+
   it('analyses still images and maps the faces back to natural pixels', async () => {
     const t = setup();
     const result = await t.host.handlers.engineAnalyzeImage(

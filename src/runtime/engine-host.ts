@@ -180,6 +180,13 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
       return loaded.engine.classifyCrop({ width, height, data: pixels }, classifierId);
     },
 
+    endSource({ sourceId }, sender) {
+      const ended = `${clientKey(sender)}|${sourceId}`;
+      const theirs = (streamId: string) => streamId === ended;
+      scheduler.dropWhere((_group, source) => theirs(source));
+      receiver.end(theirs);
+      streams.end(theirs);
+    },
     async analyzeFrame(frame, sender): Promise<FrameAnalysis> {
       used();
       const wireMs = deps.epochMs() - frame.sentAtEpochMs;

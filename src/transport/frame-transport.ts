@@ -16,6 +16,8 @@ export interface FrameTransport {
   analyze(sourceId: string, frame: GrabbedFrame): Promise<FrameAnalysis | { status: 'busy' }>;
   /** Mean cost of moving one frame into the engine, ms: encoding here, messaging, decoding there. */
   readonly meanCostMs: number;
+  /** The source went (its video removed): the engine ends its stream now, not at an eviction. */
+  end(sourceId: string): void;
   close(): void;
 }
 
@@ -123,6 +125,11 @@ export function createPortTransport(deps: PortTransportDeps): FrameTransport {
       } finally {
         busy.delete(sourceId);
       }
+    },
+    end(sourceId) {
+      // Nothing to end without a port: the engine has no stream of this client then.
+      if (closed || !client?.open) return;
+      client.request('endSource', { sourceId }).catch(() => undefined);
     },
     close() {
       closed = true;
