@@ -12,7 +12,7 @@ import type { VideoTimeline } from '../timeline/emotion-history.ts';
 import { DEFAULT_SETTINGS, type Settings } from '../settings/schema.ts';
 import { loadSettings, watchSettings } from '../settings/storage.ts';
 import { createPortTransport, type FrameTransport } from '../transport/frame-transport.ts';
-import { childController, type ContentContext } from './content-context.ts';
+import { childController, LIVENESS_CHECK_MS, type ContentContext } from './content-context.ts';
 import { fetchImage } from '../transport/fetch-image.ts';
 import { analyzeImageInPage } from './image-analysis.ts';
 import { showImageResult } from './image-results.ts';
@@ -21,6 +21,7 @@ import { mediaSrcOf } from './media-src.ts';
 import { isVideo, watchElements } from './media-watcher.ts';
 import type { MediaOverlay } from './media-overlay.ts';
 import { OverlayLayer } from './overlay-layer.ts';
+import { showReloadNotice } from './reload-notice.ts';
 import { offerScreenSnapshot } from './screen-snapshot.ts';
 import { VideoSource } from './video-source.ts';
 
@@ -177,10 +178,16 @@ export function startContent(ctx: ContentContext): void {
     for (const source of live?.sources.values() ?? []) source.applySettings(next);
   }, ctx.signal);
   ctx.onInvalidated(() => {
+    const wasOn = enabled;
     stopVideos();
     layer.destroy();
     if (holder[INSTANCE] === ctx) delete holder[INSTANCE];
+    // Only the top frame speaks, once, and only if the user had the overlay on.
+    if (wasOn && window.top === window) showReloadNotice(document);
   });
+  // Every timer tick checks that the extension still exists (runtime.id): a reload is noticed within a
+  // second even while nothing else runs (a paused video, a still page).
+  ctx.setInterval(() => undefined, LIVENESS_CHECK_MS);
 
   void loadSettings()
     .then((loaded) => {
