@@ -169,6 +169,17 @@ export class VideoSource {
   private next(): void {
     if (this.lifetime.signal.aborted || this.frameHandle !== null || this.inFlight || this.unreadable) return;
     if (!this.onScreen || document.hidden) return;
+    // A video shown at no size (width: 0, a collapsed container) is "intersecting" but seen by nobody:
+    // looked at again in a second, in case it grows.
+    const box = this.video.getBoundingClientRect();
+    if (box.width < 2 || box.height < 2) {
+      this.frameHandleIsTimer = true;
+      this.frameHandle = this.deps.ctx.setTimeout(() => {
+        this.frameHandle = null;
+        this.next();
+      }, 1000);
+      return;
+    }
     const video = this.video as VideoWithFrameCallback;
     if (video.paused) {
       const hasPicture = video.readyState >= HTMLMediaElement.HAVE_CURRENT_DATA;
