@@ -91,6 +91,18 @@ describe.skipIf(skip !== null)('least privilege: a page cannot see the extension
     expect(manifest.permissions).toEqual(expect.arrayContaining(['activeTab', 'scripting']));
     expect(manifest.permissions).not.toContain('tabs');
     expect(manifest.optional_host_permissions).toEqual(['*://*/*']);
+    // What the install prompt says: nothing (the build before this change: "Read and change all your data
+    // on all websites"; npm run permissions shows both).
+    const warnings = await ext.serviceWorker.evaluate(
+      (m) =>
+        (
+          globalThis as unknown as {
+            chrome: { management: { getPermissionWarningsByManifest(m: string): Promise<string[]> } };
+          }
+        ).chrome.management.getPermissionWarningsByManifest(m),
+      JSON.stringify(manifest),
+    );
+    expect(warnings).toEqual([]);
   });
 
   it('leaves no trace a page can observe while the overlay is off, and cannot be stopped by it when on', async () => {
