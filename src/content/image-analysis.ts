@@ -30,6 +30,7 @@ export const IMAGE_ANALYSIS_TIMEOUT_MS = 30_000;
 const PAINT_TIMEOUT_MS = 250;
 
 export const RETRY_ACTION = 'Try again';
+const NOT_LOADED = 'The page shows no picture for this image (it did not load).';
 
 export interface ImageAnalysisDeps {
   ctx: ContentContext;
@@ -79,8 +80,7 @@ export async function readDisplayedPixels(
   // An SVG without an intrinsic size reports 0: draw it at the size the page shows it.
   const naturalWidth = img.naturalWidth || Math.round(rendered.width);
   const naturalHeight = img.naturalHeight || Math.round(rendered.height);
-  if (naturalWidth === 0 || naturalHeight === 0)
-    throw new Error('The page shows no picture for this image (it did not load).');
+  if (naturalWidth === 0 || naturalHeight === 0) throw new Error(NOT_LOADED);
   const scale = Math.min(1, MAX_READ_SIDE / Math.max(naturalWidth, naturalHeight));
   const width = Math.max(1, Math.round(naturalWidth * scale));
   const height = Math.max(1, Math.round(naturalHeight * scale));
@@ -90,7 +90,8 @@ export async function readDisplayedPixels(
   try {
     context.drawImage(img, 0, 0, width, height);
   } catch (error) {
-    // A broken image that still reports a size (InvalidStateError).
+    // A broken image (it failed to load; CSS may still give it a size): InvalidStateError.
+    if (error instanceof DOMException && error.name === 'InvalidStateError') throw new Error(NOT_LOADED);
     throw new Error(`The page could not draw this image (${errorText(error)}).`);
   }
   try {

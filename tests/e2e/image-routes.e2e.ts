@@ -1,0 +1,108 @@
+/**
+ * Right-click images the page shows but could not be downloaded and decoded again (issue 17): a truncated
+ * JPEG the page still draws, an SVG (wrapping the photo), and a photo whose address answers 404 since the
+ * page loaded. The extension reads the pixels the page displays (route "page"), so each gets its faces; and
+ * an image that never loaded gets a message a person understands, with "Try again".
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { e2eUnavailable, launchWithExtension, tabIdOf, type ExtensionBrowser } from './helpers/browser.ts';
+import {
+  clickAnalyzeEmotions,
+  clickToolbarButton,
+  describeOverlay,
+  waitFor,
+} from './helpers/extension-calls.ts';
+import { FACE_IMAGES, missing } from './helpers/shared-data.ts';
+import { startServers, type TestServers } from './helpers/servers.ts';
+
+const IMAGE = '2008_002506.jpg';
+const skip = e2eUnavailable() ?? missing(path.join(FACE_IMAGES, IMAGE));
+if (skip) console.warn(`Skipping image-routes E2E: ${skip}`);
+
+describe.skipIf(skip !== null)('images read as the page shows them', () => {
+  let servers: TestServers;
+  let ext: ExtensionBrowser;
+  let page: Page;
+  let tabId: number;
+
+  beforeAll(async () => {
+    const photo = await readFile(path.join(FACE_IMAGES, IMAGE));
+    const dir = os.tmpdir();
+    // The first two thirds of the file: the page draws the top of the photo, where the faces are.
+    const truncated = path.join(dir, 'affect-lens-truncated.jpg');
+    await writeFile(truncated, photo.subarray(0, Math.round(photo.length * 0.67)));
+    const svg = path.join(dir, 'affect-lens-photo.svg');
+    await writeFile(
+      svg,
+      `<svg xmlns="http://www.w3.org/2000/svg" width="500" height="375" viewBox="0 0 500 375">` +
+        `<image width="500" height="375" href="data:image/jpeg;base64,${photo.toString('base64')}"/></svg>`,
+    );
+    const gone = path.join(dir, 'affect-lens-gone.jpg');
+    await writeFile(gone, photo);
+    servers = await startServers();
+    servers.pageRoutes['/truncated.jpg'] = { file: truncated, type: 'image/jpeg' };
+    servers.pageRoutes['/photo.svg'] = { file: svg, type: 'image/svg+xml' };
+    servers.pageRoutes['/gone.jpg'] = {
+      file: gone,
+      type: 'image/jpeg',
+      headers: { 'cache-control': 'no-store' },
+    };
+    servers.pageRoutes['/routes.html'] = {
+      body: `<!doctype html><meta charset="utf-8"><title>Image routes</title>
+<style>img{display:inline-block;margin:4px;width:300px;height:225px}</style>
+<img id="truncated" src="/truncated.jpg"><img id="svg" src="/photo.svg"><img id="gone" src="/gone.jpg">
+<img id="broken" src="/never-there.jpg">`,
+      type: 'text/html; charset=utf-8',
+    };
+    ext = await launchWithExtension();
+    page = await ext.context.newPage();
+    await page.goto(`${servers.pageOrigin}/routes.html`);
+    await page.waitForFunction(() => [...document.images].every((i) => i.complete));
+    // The photo's address answers 404 from now on; the page still shows it.
+    delete servers.pageRoutes['/gone.jpg'];
+    tabId = await tabIdOf(ext.serviceWorker, page);
+    await clickToolbarButton(ext, page);
+  });
+
+  afterAll(async () => {
+    await ext?.close();
+    await servers?.close();
+  });
+
+  it.each(['truncated.jpg', 'photo.svg', 'gone.jpg'])(
+    'finds the faces of %s from the pixels the page shows',
+    async (file) => {
+      const srcUrl = `${servers.pageOrigin}/${file}`;
+      const result = await clickAnalyzeEmotions(ext.serviceWorker, tabId, srcUrl, page.url());
+      expect(result?.state, JSON.stringify(result)).toBe('done');
+      if (result?.state !== 'done') return;
+      expect(result.route).toBe('page');
+      expect(result.analysis.faces.length).toBeGreaterThanOrEqual(1);
+      const shown = await waitFor(
+        () => describeOverlay(ext.serviceWorker, tabId),
+        (s) => (s.overlays.find((o) => o.src === srcUrl)?.faces.length ?? 0) > 0,
+        5000,
+        `boxes over ${file}`,
+      );
+      console.info(
+        `${file}: ${result.analysis.faces.length} faces, ${shown.overlays.length} overlays on the page`,
+      );
+    },
+  );
+
+  it('says plainly that an image which never loaded has nothing to analyse, and offers to try again', async () => {
+    const srcUrl = `${servers.pageOrigin}/never-there.jpg`;
+    const result = await clickAnalyzeEmotions(ext.serviceWorker, tabId, srcUrl, page.url());
+    expect(result).toMatchObject({
+      state: 'failed',
+      error: 'The page shows no picture for this image (it did not load).',
+    });
+    const overlay = (await describeOverlay(ext.serviceWorker, tabId)).overlays.find((o) => o.src === srcUrl);
+    expect(overlay?.notice).toMatch(/^Affect Lens could not analyse this image: The page shows no picture/);
+    expect(overlay?.noticeAction?.label).toBe('Try again');
+  });
+});
