@@ -30,6 +30,34 @@ type InstanceHolder = { [INSTANCE]?: ContentContext };
 
 const epochMs = () => performance.timeOrigin + performance.now();
 
+/**
+ * The most videos of one page analysed at once: the largest on screen (a 4x4 call grid fits). The engine
+ * shares its time among them, so beyond this each would be analysed too rarely to follow a face; the others
+ * wait their turn (scroll, a tile growing).
+ */
+export const MAX_ACTIVE_VIDEOS = 16;
+
+/** Whether `source` is among the `max` largest on screen (equal sizes: the earlier one first). */
+export function isAmongLargest(
+  source: { visibleArea: number },
+  all: Iterable<{ visibleArea: number }>,
+  max: number,
+): boolean {
+  const mine = source.visibleArea;
+  if (mine === 0) return false;
+  let ahead = 0;
+  let before = true;
+  for (const other of all) {
+    if (other === source) {
+      before = false;
+      continue;
+    }
+    const area = other.visibleArea;
+    if (area > mine || (area === mine && before)) ahead++;
+  }
+  return ahead < max;
+}
+
 /** Quietly ends on "Extension context invalidated" (a reload or removal of the extension is a normal end). */
 function reportUnlessShutdown(what: string) {
   return (error: unknown) => {
@@ -111,6 +139,7 @@ export function startContent(ctx: ContentContext): void {
               layer,
               settings: () => settings,
               offerSnapshot,
+              isActive: (source) => isAmongLargest(source, sources.values(), MAX_ACTIVE_VIDEOS),
             }),
           );
         },

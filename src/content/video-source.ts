@@ -30,6 +30,8 @@ export interface VideoSourceDeps {
   settings(): Settings;
   /** Offers "Analyse what's on screen" over a cross-origin video (src/content/screen-snapshot.ts). */
   offerSnapshot?: (video: HTMLVideoElement, overlay: MediaOverlay, reason: string) => void;
+  /** Whether this source is among those analysed now (content-app caps the videos on screen); default yes. */
+  isActive?: (source: VideoSource) => boolean;
 }
 
 const epochMs = () => performance.timeOrigin + performance.now();
@@ -55,6 +57,13 @@ export class VideoSource {
    * report a video counts as off screen; without IntersectionObserver, as on screen.
    */
   private onScreen = typeof IntersectionObserver !== 'function';
+
+  /** On screen now, at some size: a candidate for analysis (content-app ranks these by size). */
+  get visibleArea(): number {
+    if (!this.onScreen || document.hidden) return 0;
+    const box = this.video.getBoundingClientRect();
+    return box.width < 2 || box.height < 2 ? 0 : box.width * box.height;
+  }
   private encoding: Settings['frameEncoding'];
   /** The longer side the engine asked for after the last frame (until then, the grabber's maximum). */
   private frameSide = MAX_FRAME_SIDE;
@@ -169,10 +178,10 @@ export class VideoSource {
   private next(): void {
     if (this.lifetime.signal.aborted || this.frameHandle !== null || this.inFlight || this.unreadable) return;
     if (!this.onScreen || document.hidden) return;
-    // A video shown at no size (width: 0, a collapsed container) is "intersecting" but seen by nobody:
-    // looked at again in a second, in case it grows.
+    // A video shown at no size (width: 0, a collapsed container) is "intersecting" but seen by nobody, and
+    // one beyond the cap waits its turn: looked at again in a second.
     const box = this.video.getBoundingClientRect();
-    if (box.width < 2 || box.height < 2) {
+    if (box.width < 2 || box.height < 2 || this.deps.isActive?.(this) === false) {
       this.frameHandleIsTimer = true;
       this.frameHandle = this.deps.ctx.setTimeout(() => {
         this.frameHandle = null;
