@@ -30,7 +30,7 @@ async function describe(dir: string, name: string): Promise<void> {
     await page.waitForTimeout(1500);
     // The details view lives in nested shadow roots; its text is what the user reads. (A string: tsx's
     // helpers do not exist in the page.)
-    const lines = (await page.evaluate(`(() => {
+    const lines = await page.evaluate<string[]>(`(() => {
       const texts = [];
       const walk = (root) => {
         for (const el of root.querySelectorAll('*')) {
@@ -43,7 +43,7 @@ async function describe(dir: string, name: string): Promise<void> {
       // What Chrome says about site access: the innermost text that says it ("read and change ...").
       const shortest = texts.sort((a, b) => a.length - b.length)[0];
       return [shortest ? shortest.split('\\n').map((l) => l.trim()).filter(Boolean).join(' | ') : 'no site access line'];
-    })()`)) as string[];
+    })()`);
     // The warnings of the install prompt itself, as Chrome words them for this manifest.
     const manifest = await readFile(path.join(dir, 'manifest.json'), 'utf8');
     const install = await worker.evaluate(

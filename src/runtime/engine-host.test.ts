@@ -394,7 +394,7 @@ describe('engine host', () => {
     await t.host.handlers.analyzeFrame(key('gone'), sender(1));
     await t.host.handlers.analyzeFrame(key('kept'), sender(1));
     expect([...t.decodedStreams].sort()).toEqual(['1/0/doc|gone', '1/0/doc|kept']);
-    t.host.handlers.endSource({ sourceId: 'gone' }, sender(1));
+    await t.host.handlers.endSource({ sourceId: 'gone' }, sender(1));
     expect([...t.decodedStreams]).toEqual(['1/0/doc|kept']);
   });
 

@@ -26,15 +26,16 @@ const analyzed: FrameAnalysis = {
 
 function fakePort(reply: (frame: FrameRequest) => Promise<FrameAnalysis>) {
   const sent: FrameRequest[] = [];
+  const close = vi.fn();
   const client: FramesPortClient & { open: boolean } = {
     open: true,
     request: ((_type: 'analyzeFrame', frame: FrameRequest) => {
       sent.push(frame);
       return reply(frame);
     }) as FramesPortClient['request'],
-    close: vi.fn(),
+    close,
   };
-  return { client, sent };
+  return { client, sent, close };
 }
 
 describe('port transport', () => {
@@ -125,7 +126,7 @@ describe('port transport', () => {
       requestTimeoutMs: 20,
     });
     await expect(transport.analyze('v1', grabbed)).rejects.toBeInstanceOf(FrameTimeoutError);
-    expect(silent.client.close).toHaveBeenCalled();
+    expect(silent.close).toHaveBeenCalled();
     await expect(transport.analyze('v1', grabbed)).resolves.toEqual(analyzed);
     expect(alive.sent).toHaveLength(1);
   });

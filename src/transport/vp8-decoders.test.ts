@@ -147,9 +147,8 @@ describe('VP8 stream decoders', () => {
     expect(() => streams.decode('s', chunk(false, 2), 4, 2)).toThrow(/A key frame is required/);
     decoder.decode = decode;
     // Had the refused chunk left a pending entry, this frame's picture would have gone to it.
-    await expect(streams.decode('s', chunk(false, 3), 4, 2)).resolves.toMatchObject({
-      data: expect.objectContaining({ 0: 3 }),
-    });
+    const image = await streams.decode('s', chunk(false, 3), 4, 2);
+    expect(image.data[0]).toBe(3);
   });
 
   it('after a decoding error, fails that frame and asks for a key frame', async () => {
