@@ -70,6 +70,8 @@ export class VideoSource {
   /** The video time of the last frame sent (a paused video is analysed once per position). */
   private analyzedAtTime = Number.NaN;
   private readonly timings = new FrameTimings();
+  /** The engine's least time between this video's frames (FrameAnalysis.nextFrameInMs), ms. */
+  private fairShareMs = 0;
   /** Frames analysed / dropped by this source, for tests and diagnostics. */
   analyzed = 0;
   skipped = 0;
@@ -228,7 +230,8 @@ export class VideoSource {
   private onFrame(): void {
     if (this.lifetime.signal.aborted || !this.deps.ctx.isValid) return;
     const now = performance.now();
-    const minIntervalMs = 1000 / this.deps.settings().maxFps;
+    // The rate cap, and the engine's fair share for this video (it is shared with the other tabs' videos).
+    const minIntervalMs = Math.max(1000 / this.deps.settings().maxFps, this.fairShareMs);
     if (now - this.lastSentMs < minIntervalMs) {
       this.skipped++;
       this.next();
@@ -284,6 +287,7 @@ export class VideoSource {
     timing.stages = result.stages ?? {};
     timing.faces = result.faces.length;
     this.frameSide = result.nextFrameSide;
+    this.fairShareMs = result.nextFrameInMs ?? 0;
     // Faces come in the video's own pixels (the engine host scales them: frame sizes change with what the
     // engine asks for). A stream that changes resolution (a call adapting to bandwidth) has its tracks
     // rescaled by the tracker.

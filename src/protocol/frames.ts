@@ -85,6 +85,13 @@ export type FrameAnalysis =
        * the smallest face, no more (src/ml/frame-side.ts).
        */
       nextFrameSide: number;
+      /**
+       * This source's fair share of the engine, as the least time until its next frame, ms: the engine's
+       * time per frame x the tabs sending frames x this tab's sources. The page neither grabs nor encodes
+       * nor sends a frame sooner, so a tab with many videos cannot starve another tab with its transport.
+       * 0 or absent: no wait.
+       */
+      nextFrameInMs?: number;
       /** Engine time per pipeline stage, ms (for profiling: scripts/bench-e2e). */
       stages?: StageTrace;
     }

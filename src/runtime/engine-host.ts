@@ -21,7 +21,7 @@ import { KeyFrameNeededError, type VideoStreamDecoders } from '../transport/vp8-
 import type { DecodedImage } from './decode-image.ts';
 import { createEngineLifecycle } from './engine-lifecycle.ts';
 import type { LoadedEngine, LoadOptions } from './engine-loader.ts';
-import { DROPPED, FairScheduler } from './fair-scheduler.ts';
+import { DROPPED, FairScheduler, fairIntervalMs } from './fair-scheduler.ts';
 import { RollingStats } from './rolling-stats.ts';
 import { createVideoStreams } from './video-streams.ts';
 
@@ -46,6 +46,10 @@ export interface EngineHostDeps {
  * compile shaders, but those happen while loading, outside the scheduler.
  */
 export const RUN_TIMEOUT_MS = 20_000;
+
+/** A source that sent a frame this recently counts in the fair share (FrameAnalysis.nextFrameInMs), ms. */
+export const ACTIVE_SOURCE_MS = 2000;
+const LATENCY_EMA = 0.2;
 
 export interface EngineHost {
   readonly handlers: HandlersFor<'engine'>;
@@ -80,6 +84,23 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
     onStuck: (error) => lifecycle.restart(error.message),
   });
   const stats = new RollingStats();
+  /** Sources that sent frames lately, by stream id: their tab (the scheduler's group) and when. */
+  const activeSources = new Map<string, { group: string; atMs: number }>();
+  /** Engine time per frame (exponential mean), ms: what the fair share is counted in. */
+  let perFrameMs = 0;
+  const fairShareMs = (streamId: string, group: string): number => {
+    const now = deps.nowMs();
+    activeSources.set(streamId, { group, atMs: now });
+    const perGroup = new Map<string, number>();
+    for (const [id, source] of activeSources) {
+      if (now - source.atMs > ACTIVE_SOURCE_MS) activeSources.delete(id);
+      else perGroup.set(source.group, (perGroup.get(source.group) ?? 0) + 1);
+    }
+    return fairIntervalMs(perFrameMs, perGroup.size, perGroup.get(group) ?? 1);
+  };
+  const forgetSources = (theirs: (streamId: string) => boolean) => {
+    for (const id of [...activeSources.keys()]) if (theirs(id)) activeSources.delete(id);
+  };
   let lastUsedMs = deps.nowMs();
   const used = () => {
     lastUsedMs = deps.nowMs();
@@ -186,6 +207,7 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
       scheduler.dropWhere((_group, source) => theirs(source));
       receiver.end(theirs);
       streams.end(theirs);
+      forgetSources(theirs);
     },
     async analyzeFrame(frame, sender): Promise<FrameAnalysis> {
       used();
@@ -203,8 +225,9 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
       }
       const queuedAt = deps.nowMs();
       const decodeMs = queuedAt - received;
+      const group = String(sender.tab?.id ?? 'ext');
       const result = await scheduler.submit({
-        group: String(sender.tab?.id ?? 'ext'),
+        group,
         source: streamId,
         priority: 'frame',
         run: async () => {
@@ -213,11 +236,13 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
           const analyzed = await analyzeVideoFrame(frame, image, streamId, stages);
           const end = deps.nowMs();
           stats.record(end, end - start, { encodeMs: frame.encodeMs, wireMs, decodeMs });
+          perFrameMs =
+            perFrameMs === 0 ? end - start : (1 - LATENCY_EMA) * perFrameMs + LATENCY_EMA * (end - start);
           return { ...analyzed, latencyMs: end - start, queueMs: start - queuedAt, stages };
         },
       });
       if (result === DROPPED) return { status: 'dropped' };
-      return { status: 'analyzed', wireMs, decodeMs, ...result };
+      return { status: 'analyzed', wireMs, decodeMs, ...result, nextFrameInMs: fairShareMs(streamId, group) };
     },
   };
 
@@ -238,6 +263,7 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
       scheduler.dropWhere((_group, source) => theirs(source));
       receiver.end(theirs);
       streams.end(theirs);
+      forgetSources(theirs);
     },
     async unload() {
       receiver.clear();

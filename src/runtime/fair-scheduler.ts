@@ -23,6 +23,16 @@ interface Waiting {
   reject: (error: unknown) => void;
 }
 
+/**
+ * One source's fair share, as the least time between its frames, ms: the engine serves the groups (tabs)
+ * in turn and, within a group, its sources in turn, so with `perFrameMs` per frame a source of a group with
+ * `sourcesInGroup` sources, among `groups` groups, can be analysed every perFrameMs x groups x sourcesInGroup.
+ */
+export function fairIntervalMs(perFrameMs: number, groups: number, sourcesInGroup: number): number {
+  if (!(perFrameMs > 0) || groups < 1 || sourcesInGroup < 1) return 0;
+  return perFrameMs * groups * sourcesInGroup;
+}
+
 /** A job that did not settle within the watchdog's time: the scheduler went on without it. */
 export class StuckRunError extends Error {
   override readonly name = 'StuckRunError';
