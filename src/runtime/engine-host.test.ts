@@ -8,6 +8,7 @@ import type { RgbaImage } from '../ml/types.ts';
 import type { FrameRequest } from '../protocol/frames.ts';
 import { DEFAULT_SETTINGS, engineConfigOf } from '../settings/schema.ts';
 import { KeyFrameNeededError, type VideoStreamDecoders } from '../transport/vp8-decoders.ts';
+import { FAIR_SHARE_SLACK } from './fair-scheduler.ts';
 import { ACTIVE_SOURCE_MS, createEngineHost, type EngineHostDeps, frameFaceOf } from './engine-host.ts';
 import type { LoadedEngine, LoadOptions } from './engine-loader.ts';
 
@@ -444,19 +445,19 @@ describe('fair share per tab', () => {
     await t.host.handlers.engineConfigure(engineConfigOf(DEFAULT_SETTINGS), {});
     // Alone, one video may send as fast as the engine analyses (25 ms per frame here).
     await expect(t.host.handlers.analyzeFrame(frame({ sourceId: 'b' }), sender(2))).resolves.toMatchObject({
-      nextFrameInMs: 25,
+      nextFrameInMs: 25 * FAIR_SHARE_SLACK,
     });
     // Three videos in tab 1 and one in tab 2: tab 2's video gets half the engine, tab 1's a sixth each.
     for (const id of ['a1', 'a2', 'a3'])
       await t.host.handlers.analyzeFrame(frame({ sourceId: id }), sender(1));
     const b = await t.host.handlers.analyzeFrame(frame({ sourceId: 'b' }), sender(2));
     const a = await t.host.handlers.analyzeFrame(frame({ sourceId: 'a1' }), sender(1));
-    expect(b).toMatchObject({ nextFrameInMs: 25 * 2 * 1 });
-    expect(a).toMatchObject({ nextFrameInMs: 25 * 2 * 3 });
+    expect(b).toMatchObject({ nextFrameInMs: FAIR_SHARE_SLACK * 25 * 2 * 1 });
+    expect(a).toMatchObject({ nextFrameInMs: FAIR_SHARE_SLACK * 25 * 2 * 3 });
     // Sources that went quiet stop counting.
     t.advance(ACTIVE_SOURCE_MS + 1);
     await expect(t.host.handlers.analyzeFrame(frame({ sourceId: 'b' }), sender(2))).resolves.toMatchObject({
-      nextFrameInMs: 25,
+      nextFrameInMs: 25 * FAIR_SHARE_SLACK,
     });
   });
 });

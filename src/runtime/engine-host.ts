@@ -86,7 +86,7 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
   const stats = new RollingStats();
   /** Sources that sent frames lately, by stream id: their tab (the scheduler's group) and when. */
   const activeSources = new Map<string, { group: string; atMs: number }>();
-  /** Engine time per frame (exponential mean), ms: what the fair share is counted in. */
+  /** Engine host time per frame, analysis and decoding (exponential mean), ms: the fair share's unit. */
   let perFrameMs = 0;
   const fairShareMs = (streamId: string, group: string): number => {
     const now = deps.nowMs();
@@ -236,8 +236,10 @@ export function createEngineHost(deps: EngineHostDeps): EngineHost {
           const analyzed = await analyzeVideoFrame(frame, image, streamId, stages);
           const end = deps.nowMs();
           stats.record(end, end - start, { encodeMs: frame.encodeMs, wireMs, decodeMs });
-          perFrameMs =
-            perFrameMs === 0 ? end - start : (1 - LATENCY_EMA) * perFrameMs + LATENCY_EMA * (end - start);
+          // What one frame costs the engine host: its analysis and its decoding (with many videos, VP8
+          // decoding costs as much as the analysis).
+          const cost = end - start + decodeMs;
+          perFrameMs = perFrameMs === 0 ? cost : (1 - LATENCY_EMA) * perFrameMs + LATENCY_EMA * cost;
           return { ...analyzed, latencyMs: end - start, queueMs: start - queuedAt, stages };
         },
       });

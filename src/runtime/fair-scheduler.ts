@@ -30,8 +30,16 @@ interface Waiting {
  */
 export function fairIntervalMs(perFrameMs: number, groups: number, sourcesInGroup: number): number {
   if (!(perFrameMs > 0) || groups < 1 || sourcesInGroup < 1) return 0;
-  return perFrameMs * groups * sourcesInGroup;
+  return FAIR_SHARE_SLACK * perFrameMs * groups * sourcesInGroup;
 }
+
+/**
+ * Sources are asked for frames a little sooner than their exact share: a frame reaches the engine only after
+ * the video's next presented frame, its encoding and the wire, and at the exact share the engine would sit
+ * idle in those gaps. The scheduler's round-robin still gives each tab its turn; the few frames beyond the
+ * share wait or are dropped there.
+ */
+export const FAIR_SHARE_SLACK = 0.8;
 
 /** A job that did not settle within the watchdog's time: the scheduler went on without it. */
 export class StuckRunError extends Error {

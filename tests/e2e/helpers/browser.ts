@@ -10,7 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-export const EXTENSION_DIR = path.join(REPO_ROOT, '.output/chrome-mv3');
+/** The built extension; AFFECT_LENS_EXTENSION_DIR points the measurement scripts at another build. */
+export const EXTENSION_DIR =
+  process.env.AFFECT_LENS_EXTENSION_DIR ?? path.join(REPO_ROOT, '.output/chrome-mv3');
 /** Screenshots and other artefacts for people to look at (ignored by git). */
 export const ARTIFACTS_DIR = path.join(REPO_ROOT, 'test-results/e2e');
 
