@@ -21,7 +21,10 @@ const ORT_RUNTIME_FILES = [
   'ort-wasm-simd-threaded.wasm',
 ];
 
-/** Where the EMO-AffectNet weights download from (src/ui/use-emo-affectnet-install.ts DOWNLOAD_ORIGINS). */
+/**
+ * Where the EMO-AffectNet weights download from (src/ui/use-emo-affectnet-install.ts): Hugging Face and the CDN
+ * its resolve URLs redirect to, over CORS, with no host permission.
+ */
 const DOWNLOAD_HOSTS = 'https://huggingface.co https://*.huggingface.co https://*.hf.co';
 
 export default defineConfig({
@@ -62,7 +65,7 @@ export default defineConfig({
     // No host permission at install: nothing runs in a page until the user asks. The popup's switch, the
     // keyboard command and the context menu grant `activeTab` for that tab, and the background injects the
     // page script then (`scripting`). "Always on for this site" asks for that one origin at run time
-    // (src/site-access), and the EMO-AffectNet download for Hugging Face's (src/ui/use-emo-affectnet-install.ts).
+    // (src/site-access). The EMO-AffectNet download needs none (Hugging Face serves CORS).
     optional_host_permissions: ['*://*/*'],
     // onnxruntime-web compiles WebAssembly; nothing else is relaxed (no remote code, no eval). Extension pages
     // and the service worker connect only to the extension itself and, for the EMO-AffectNet download the

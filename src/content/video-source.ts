@@ -1,9 +1,12 @@
 /**
  * One <video> as a frame source: on each new video frame (requestVideoFrameCallback) it grabs the picture,
- * sends it unless a frame of this video is still in flight or the rate cap says wait, and feeds the result
- * through its FaceTracker into its overlay. So the analysed rate is the lower of the engine's speed and
- * `maxFps`, and frames are dropped, never queued. Unreadable videos (cross-origin without CORS, DRM) get an
- * explanation over them instead of boxes.
+ * sends it unless a frame of this video is still in flight or the rate cap (or the engine's fair share)
+ * says wait, and feeds the result through its FaceTracker into its overlay. So the analysed rate is the
+ * lower of the engine's speed and `maxFps`, and frames are dropped, never queued. Only a video on screen
+ * is analysed. Unreadable videos (cross-origin without CORS, DRM) get an explanation over them instead of
+ * boxes.
+ * Why one file: the frame loop, its visibility and its result handling share one in-flight state (the
+ * handle of the next frame, the frame in flight); split, each part would have to re-derive it.
  */
 import type { FrameAnalysis, FrameTiming } from '../protocol/frames.ts';
 import { isContextInvalidated } from '../messaging/envelope.ts';

@@ -6,8 +6,8 @@
  * and turns the overlay on in their tabs. Revoking (the options page, the popup, or the browser's own
  * site-access menu) removes the site from the registration at once.
  *
- * Chosen and granted are kept apart on purpose: the EMO-AffectNet download asks for Hugging Face's origin,
- * and a user may grant a site from the browser's menu; neither means "analyse every video there".
+ * Chosen and granted are kept apart on purpose: a user may grant a site from the browser's menu (or an
+ * earlier version may have held a grant), and that does not mean "analyse every video there".
  */
 import { browser } from 'wxt/browser';
 

@@ -67,7 +67,7 @@ function Installed({ info, install }: { info: InstalledModelInfo; install: EmoAf
 
 function InstallControls({ install }: { install: EmoAffectNetInstall }) {
   const { step } = install;
-  const busy = step.step === 'asking' || step.step === 'downloading' || step.step === 'verifying';
+  const busy = step.step === 'downloading' || step.step === 'verifying';
   const building = step.step === 'building';
   return (
     <section class="install">
@@ -92,7 +92,6 @@ function InstallControls({ install }: { install: EmoAffectNetInstall }) {
           </button>
         )}
       </div>
-      {step.step === 'asking' && <p class="note">Asking for access to huggingface.co…</p>}
       {(step.step === 'downloading' || step.step === 'paused') && <Progress step={step} />}
       {step.step === 'paused' && (
         <p class="error" data-testid="emo-error">

@@ -33,12 +33,8 @@ import {
 } from '../model-store/user-model-store.ts';
 import { loadSettings, saveSettings } from '../settings/storage.ts';
 
-/** Hosts the download needs: the repository and the CDN its "resolve" URLs redirect to. */
-export const DOWNLOAD_ORIGINS = ['https://*.huggingface.co/*', 'https://*.hf.co/*'];
-
 export type InstallStep =
   | { step: 'idle' }
-  | { step: 'asking' }
   | { step: 'downloading'; receivedBytes: number; totalBytes: number | null }
   /** Cancelled or broken off: Resume continues from receivedBytes. */
   | { step: 'paused'; receivedBytes: number; totalBytes: number | null; message: string }
@@ -206,25 +202,9 @@ export function useEmoAffectNetInstall(): EmoAffectNetInstall {
       );
     },
     download() {
-      setStep({ step: 'asking' });
-      // Asked on the user's click (a permission request needs the gesture). Already granted while the
-      // extension holds <all_urls>; it matters where the user restricted the extension's site access.
-      browser.permissions.request({ origins: DOWNLOAD_ORIGINS }).then(
-        (granted) => {
-          if (granted) return runDownload();
-          setStep({
-            step: 'failed',
-            message:
-              'Affect Lens needs access to huggingface.co to download the weights; nothing was downloaded. ' +
-              'You can also download the file yourself and pick it below.',
-          });
-        },
-        (error: unknown) =>
-          setStep({
-            step: 'failed',
-            message: `Could not ask for access to huggingface.co: ${errorText(error)}`,
-          }),
-      );
+      // No permission is asked: Hugging Face serves its files with CORS, and the extension pages' CSP lets
+      // them connect to it (and to its CDN) only.
+      void runDownload();
     },
     cancel() {
       abortRef.current?.abort();

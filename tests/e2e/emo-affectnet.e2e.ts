@@ -306,7 +306,24 @@ describe.skipIf(skip !== null)('EMO-AffectNet from the options page', () => {
       const wholeSha = createHash('sha256').update(whole).digest('hex');
       const requests: { url: string; range: string | undefined }[] = [];
       let breakFirst = false;
+      // As Hugging Face does: CORS for any origin, with the headers a resumable download reads exposed (the
+      // extension asks for no permission to download).
+      const cors = {
+        'access-control-allow-origin': '*',
+        'access-control-expose-headers': 'content-range, content-length, etag, accept-ranges',
+      };
       await ext.context.route('https://huggingface.co/**', async (route) => {
+        if (route.request().method() === 'OPTIONS') {
+          await route.fulfill({
+            status: 204,
+            headers: {
+              ...cors,
+              'access-control-allow-headers': 'range, if-range',
+              'access-control-allow-methods': 'GET',
+            },
+          });
+          return;
+        }
         const range = route.request().headers().range;
         requests.push({ url: route.request().url(), range });
         const start = /^bytes=(\d+)-$/.exec(range ?? '');
@@ -315,6 +332,7 @@ describe.skipIf(skip !== null)('EMO-AffectNet from the options page', () => {
           await route.fulfill({
             status: 206,
             headers: {
+              ...cors,
               'content-type': 'application/octet-stream',
               'content-range': `bytes ${from}-${whole.length - 1}/${whole.length}`,
               'content-length': String(whole.length - from),
@@ -329,6 +347,7 @@ describe.skipIf(skip !== null)('EMO-AffectNet from the options page', () => {
         await route.fulfill({
           status: 200,
           headers: {
+            ...cors,
             'content-type': 'application/octet-stream',
             'content-length': String(whole.length),
             etag: '"test-checkpoint"',
