@@ -7,7 +7,6 @@
  * so a running engine reloads its models.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { browser } from 'wxt/browser';
 import {
   EMO_AFFECTNET_ID,
   EMO_AFFECTNET_SHA256,
