@@ -85,9 +85,10 @@ export default defineBackground({
       siteAccess: {
         async ofTab(tabId) {
           // The URL is visible for a tab the user granted (activeTab: the popup is open on it) or allowed.
-          const pattern = sitePattern((await browser.tabs.get(tabId)).url);
+          const { url } = await browser.tabs.get(tabId);
+          const pattern = sitePattern(url);
           if (pattern === null) return null;
-          return { pattern, name: siteName(pattern), alwaysOn: await isAlwaysOn(pattern.slice(0, -1)) };
+          return { pattern, name: siteName(pattern), alwaysOn: await isAlwaysOn(url) };
         },
         isAlwaysOn,
       },

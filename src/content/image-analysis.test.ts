@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Face } from '../ml/engine-api.ts';
 import { NoReceiverError } from '../messaging/envelope.ts';
 import type { CapturedRegion, CaptureRequest } from '../protocol/capture.ts';
-import type { ContentContext } from './content-context.ts';
+import { happyFace, timerContext } from './content-fakes.test-helper.ts';
 import {
   analyzeImageInPage,
   isLostConnection,
@@ -12,30 +12,8 @@ import {
 } from './image-analysis.ts';
 import { OverlayLayer } from './overlay-layer.ts';
 
-const ctx: ContentContext = {
-  signal: new AbortController().signal,
-  isValid: true,
-  requestAnimationFrame: (cb) => window.setTimeout(() => cb(0), 0),
-  setTimeout: (handler, ms) => window.setTimeout(handler, ms),
-  setInterval: (handler, ms) => window.setInterval(handler, ms),
-  onInvalidated: () => () => undefined,
-};
-
-const face: Face = {
-  box: { x: 100, y: 50, width: 40, height: 40 },
-  score: 0.9,
-  keypoints: [],
-  emotions: {
-    neutral: 0.1,
-    happiness: 0.7,
-    sadness: 0.05,
-    surprise: 0.05,
-    fear: 0.04,
-    disgust: 0.03,
-    anger: 0.03,
-  },
-  top: { emotion: 'happiness', probability: 0.7 },
-};
+const ctx = timerContext;
+const face = happyFace;
 
 const SRC = 'https://photos.example/group.jpg';
 

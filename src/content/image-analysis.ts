@@ -13,21 +13,18 @@
  */
 import { isContextInvalidated, isNoReceiverMessage, NoReceiverError } from '../messaging/envelope.ts';
 import type { CapturedRegion, CaptureRequest } from '../protocol/capture.ts';
-import type { CssRect } from '../protocol/geometry.ts';
 import type { ImageAnalysis, ImageResult, ImageRoute } from '../protocol/overlay.ts';
-import { cropBoxToSource, visiblePart } from '../transport/capture-crop.ts';
+import { cropBoxToSource } from '../transport/capture-crop.ts';
 import type { FetchedImage } from '../transport/fetch-image.ts';
 import type { ContentContext } from './content-context.ts';
 import { imagesShowing, showImageResult } from './image-results.ts';
 import type { OverlayLayer } from './overlay-layer.ts';
-import { pictureRectOf } from './picture-rect.ts';
+import { captureWithoutOverlay } from './screen-snapshot.ts';
 
 /** Longest side of the pixels sent to the engine (its decoder scales larger images down to this anyway). */
 export const MAX_READ_SIDE = 2048;
 /** An image analysis that has not ended by then is reported as failed, ms. */
 export const IMAGE_ANALYSIS_TIMEOUT_MS = 30_000;
-/** Longest wait for a frame painted without the overlay before a capture, ms. */
-const PAINT_TIMEOUT_MS = 250;
 
 export const RETRY_ACTION = 'Try again';
 const NOT_LOADED = 'The page shows no picture for this image (it did not load).';
@@ -104,32 +101,14 @@ export async function readDisplayedPixels(
   }
 }
 
-/** Two painted frames without the overlay (or the timeout: no frames come while the tab is hidden). */
-function paintedFrame(ctx: ContentContext): Promise<void> {
-  return new Promise((resolve) => {
-    ctx.setTimeout(resolve, PAINT_TIMEOUT_MS);
-    ctx.requestAnimationFrame(() => ctx.requestAnimationFrame(() => resolve()));
-  });
-}
-
 /** The image's picture as the screen shows it, analysed, with boxes in the pixels of its natural size. */
 async function analyzeFromScreen(
   img: HTMLImageElement,
   deps: ImageAnalysisDeps,
 ): Promise<ImageAnalysis | null> {
-  const viewport = { width: window.innerWidth, height: window.innerHeight };
-  deps.layer.setHidden(true);
-  let shot: CapturedRegion;
-  let picture: CssRect;
-  try {
-    await paintedFrame(deps.ctx);
-    picture = pictureRectOf(img);
-    const region = visiblePart(picture, viewport);
-    if (!region) return null;
-    shot = await deps.capture({ region, viewport });
-  } finally {
-    deps.layer.setHidden(false);
-  }
+  const captured = await captureWithoutOverlay(img, deps);
+  if (!captured) return null;
+  const { shot, picture } = captured;
   const analysis = await analyzeWithRetry(deps, { bytes: shot.bytes, type: shot.type });
   const source = {
     width: img.naturalWidth || picture.width,
@@ -148,19 +127,21 @@ async function analyzeFromScreen(
 }
 
 async function analyzeShown(srcUrl: string, deps: ImageAnalysisDeps): Promise<ImageResult> {
+  const done = (analysis: ImageAnalysis, route: ImageRoute): ImageResult => ({
+    srcUrl,
+    state: 'done',
+    analysis,
+    route,
+  });
   const img = imagesShowing(deps.doc, srcUrl)[0];
-  let route: ImageRoute;
-  let analysis: ImageAnalysis | null = null;
   let screenError: string | null = null;
   if (img) {
     const pixels = await (deps.readPixels ?? readDisplayedPixels)(img);
-    if (pixels) {
-      route = 'page';
-      analysis = await analyzeWithRetry(deps, pixels);
-    } else if (deps.isTopFrame) {
-      route = 'screen';
+    if (pixels) return done(await analyzeWithRetry(deps, pixels), 'page');
+    if (deps.isTopFrame) {
       try {
-        analysis = await analyzeFromScreen(img, deps);
+        const fromScreen = await analyzeFromScreen(img, deps);
+        if (fromScreen) return done(fromScreen, 'screen');
       } catch (error) {
         // The capture was refused (the browser's rate limit, no grant): the download may still work.
         if (isContextInvalidated(error)) throw error;
@@ -168,19 +149,15 @@ async function analyzeShown(srcUrl: string, deps: ImageAnalysisDeps): Promise<Im
       }
     }
   }
-  if (!analysis) {
-    route = 'download';
-    try {
-      analysis = await analyzeWithRetry(deps, await deps.download(srcUrl));
-    } catch (error) {
-      if (!img) throw error;
-      if (screenError !== null) throw new Error(screenError);
-      throw new Error(
-        `${errorText(error)} Scroll the image into view and try again: the extension can then read it from the screen.`,
-      );
-    }
+  try {
+    return done(await analyzeWithRetry(deps, await deps.download(srcUrl)), 'download');
+  } catch (error) {
+    if (!img) throw error;
+    if (screenError !== null) throw new Error(screenError);
+    throw new Error(
+      `${errorText(error)} Scroll the image into view and try again: the extension can then read it from the screen.`,
+    );
   }
-  return { srcUrl, state: 'done', analysis, route: route! };
 }
 
 /**

@@ -52,6 +52,29 @@ function paintedFrame(ctx: ContentContext): Promise<void> {
   });
 }
 
+/**
+ * Captures the media's picture as the screen shows it, with the overlay hidden meanwhile (its boxes and
+ * notices are not in the picture): the capture and where the picture was. null when none of it is on
+ * screen. Also the right-click route for images the page cannot read (src/content/image-analysis.ts).
+ */
+export async function captureWithoutOverlay(
+  media: HTMLVideoElement | HTMLImageElement,
+  deps: Pick<ScreenSnapshotDeps, 'ctx' | 'layer' | 'capture'>,
+): Promise<{ shot: CapturedRegion; picture: CssRect } | null> {
+  const viewport = { width: window.innerWidth, height: window.innerHeight };
+  deps.layer.setHidden(true);
+  try {
+    await paintedFrame(deps.ctx);
+    // Measured at the last moment: the page may have scrolled since the click.
+    const picture = pictureRectOf(media);
+    const region = visiblePart(picture, viewport);
+    if (!region) return null;
+    return { shot: await deps.capture({ region, viewport }), picture };
+  } finally {
+    deps.layer.setHidden(false);
+  }
+}
+
 /** Shows `reason` over the video with the snapshot button; each click takes and shows a new snapshot. */
 export function offerScreenSnapshot(
   video: HTMLVideoElement,
@@ -68,24 +91,13 @@ export function offerScreenSnapshot(
     busy = true;
     try {
       overlay.setNotice('Taking a snapshot of the screen…');
-      const viewport = { width: window.innerWidth, height: window.innerHeight };
       const videoTimeS = video.currentTime;
-      deps.layer.setHidden(true);
-      let shot: CapturedRegion;
-      let picture: CssRect;
-      try {
-        await paintedFrame(deps.ctx);
-        // Measured at the last moment: the page may have scrolled since the click.
-        picture = pictureRectOf(video);
-        const region = visiblePart(picture, viewport);
-        if (!region) {
-          offer(`${reason} Scroll the video into view to analyse what's on screen.`);
-          return;
-        }
-        shot = await deps.capture({ region, viewport });
-      } finally {
-        deps.layer.setHidden(false);
+      const captured = await captureWithoutOverlay(video, deps);
+      if (!captured) {
+        offer(`${reason} Scroll the video into view to analyse what's on screen.`);
+        return;
       }
+      const { shot, picture } = captured;
       overlay.setNotice('Analysing the snapshot…');
       const analysis = await deps.analyze({ bytes: shot.bytes, type: shot.type });
       // Without metadata the picture is the content box: its CSS pixels stand in for the video's.

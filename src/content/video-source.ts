@@ -39,6 +39,9 @@ export interface VideoSourceDeps {
 
 const epochMs = () => performance.timeOrigin + performance.now();
 
+/** Below this many CSS px² on screen a video counts as not shown (a 0-sized or 1 px video). */
+const MIN_VISIBLE_AREA = 4;
+
 type VideoWithFrameCallback = HTMLVideoElement & {
   requestVideoFrameCallback?: (callback: () => void) => number;
   cancelVideoFrameCallback?: (handle: number) => void;
@@ -60,12 +63,15 @@ export class VideoSource {
    * report a video counts as off screen; without IntersectionObserver, as on screen.
    */
   private onScreen = typeof IntersectionObserver !== 'function';
+  /**
+   * The part of the video on screen, CSS px², as the observer last reported it (or as the once-a-second
+   * recheck of a video too small to analyse measured it): read per frame, never measured per frame.
+   */
+  private area = this.onScreen ? Infinity : 0;
 
   /** On screen now, at some size: a candidate for analysis (content-app ranks these by size). */
   get visibleArea(): number {
-    if (!this.onScreen || document.hidden) return 0;
-    const box = this.video.getBoundingClientRect();
-    return box.width < 2 || box.height < 2 ? 0 : box.width * box.height;
+    return this.onScreen && !document.hidden && this.area >= MIN_VISIBLE_AREA ? this.area : 0;
   }
   private encoding: Settings['frameEncoding'];
   /** The longer side the engine asked for after the last frame (until then, the grabber's maximum). */
@@ -114,13 +120,18 @@ export class VideoSource {
     video.addEventListener('play', () => this.next(), { signal });
     // Off screen (scrolled away, display: none, a hidden tab): no frame is grabbed, encoded or sent.
     if (typeof IntersectionObserver === 'function') {
-      const observer = new IntersectionObserver((entries) => {
-        const entry = entries.at(-1);
-        if (!entry) return;
-        this.onScreen = entry.isIntersecting;
-        if (this.onScreen) this.next();
-        else this.cancelFrame();
-      });
+      const observer = new IntersectionObserver(
+        (entries) => {
+          const entry = entries.at(-1);
+          if (!entry) return;
+          this.onScreen = entry.isIntersecting;
+          this.area = entry.intersectionRect.width * entry.intersectionRect.height;
+          if (this.onScreen) this.next();
+          else this.cancelFrame();
+        },
+        // Reported again as it scrolls in or out by quarters, so the ranking by size follows.
+        { threshold: [0, 0.25, 0.5, 0.75, 1] },
+      );
       observer.observe(video);
       signal.addEventListener('abort', () => observer.disconnect(), { once: true });
     }
@@ -184,12 +195,16 @@ export class VideoSource {
     if (this.lifetime.signal.aborted || this.frameHandle !== null || this.inFlight || this.unreadable) return;
     if (!this.onScreen || document.hidden) return;
     // A video shown at no size (width: 0, a collapsed container) is "intersecting" but seen by nobody, and
-    // one beyond the cap waits its turn: looked at again in a second.
-    const box = this.video.getBoundingClientRect();
-    if (box.width < 2 || box.height < 2 || this.deps.isActive?.(this) === false) {
+    // one beyond the cap waits its turn: looked at again in a second (measured then, since a video that
+    // grows from no size may not be reported again).
+    if (this.visibleArea === 0 || this.deps.isActive?.(this) === false) {
       this.frameHandleIsTimer = true;
       this.frameHandle = this.deps.ctx.setTimeout(() => {
         this.frameHandle = null;
+        if (this.onScreen && this.area < MIN_VISIBLE_AREA) {
+          const box = this.video.getBoundingClientRect();
+          this.area = box.width * box.height;
+        }
         this.next();
       }, 1000);
       return;

@@ -41,7 +41,6 @@ const number = (value: unknown) => (isFiniteNumber(value) ? null : 'must be a fi
 
 const rect = fields({ x: number, y: number, width: number, height: number });
 const size = fields({ width: number, height: number });
-const nested = (check: PayloadCheck) => (value: unknown) => check(value);
 
 const encodedImage = fields({ bytes: buffer, type: text });
 
@@ -93,7 +92,7 @@ export const PAYLOAD_CHECKS: Record<MessageType, PayloadCheck> = {
   setOverlay: fields({ tabId, enabled: boolean }),
   getSiteAccess: fields({ tabId }),
   getOverlayForSender: none,
-  captureTabRegion: fields({ region: nested(rect), viewport: nested(size) }),
+  captureTabRegion: fields({ region: rect, viewport: size }),
   analyzeSnapshot: encodedImage,
   userModelsChanged: none,
   engineConfigure: engineConfig,

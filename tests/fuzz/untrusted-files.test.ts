@@ -1,6 +1,6 @@
 /**
  * Seeded fuzzing of the two untrusted files a user imports (issue 12): a small valid PyTorch state_dict
- * checkpoint and a small ONNX model, each mutated a few thousand times (bytes flipped, overwritten with
+ * checkpoint and a small ONNX model with EMO-AffectNet's signature, each mutated a few thousand times (bytes flipped, overwritten with
  * edge values, ranges cut, duplicated or inserted). Every case must end in a result or a CheckpointError,
  * never another exception, and never allocate more than a bounded amount (measured around each case).
  * Deterministic: the seed is fixed, so a failure names a case that reproduces.
@@ -11,7 +11,7 @@ import { readStateDict } from '../../src/checkpoint/state-dict.ts';
 import { writeStateDictCheckpoint, type TestTensor } from '../../src/checkpoint/test-checkpoint-writer.ts';
 import { importEmoAffectNet } from '../../src/emo-affectnet/import.ts';
 import { readUserOnnxSignature } from '../../src/emo-affectnet/onnx-signature.ts';
-import { attr, OnnxGraphBuilder } from '../../src/onnx/onnx-builder.ts';
+import { tinyEmoOnnx } from '../../src/cli/fake-engine.test-helper.ts';
 import { random } from '../emo-affectnet/checkpoint-tampering.ts';
 
 const CASES = 2500;
@@ -29,17 +29,6 @@ function smallCheckpoint(): Uint8Array {
     ['bn.num_batches_tracked', { dtype: 'int64', shape: [], data: BigInt64Array.from([7n]) }],
   ]);
   return writeStateDictCheckpoint(tensors);
-}
-
-function smallOnnx(): Uint8Array {
-  const b = new OnnxGraphBuilder('fuzz');
-  b.input('input', 'float32', ['batch', 3, 224, 224]);
-  b.node('GlobalAveragePool', ['input'], ['pooled']);
-  b.node('Flatten', ['pooled'], ['flat'], { axis: attr.int(1) });
-  b.constFloat('w', new Float32Array(7 * 3), [7, 3]);
-  b.node('Gemm', ['flat', 'w'], ['logits'], { transB: attr.int(1) });
-  b.output('logits', 'float32', ['batch', 7]);
-  return b.serialize({ producerName: 'fuzz', producerVersion: '0', opset: 17 });
 }
 
 /** One mutation of `input`, chosen by `rand`. */
@@ -110,7 +99,7 @@ describe('untrusted files, fuzzed', () => {
   });
 
   it('a mutated ONNX model is read or refused with a CheckpointError, within bounded memory', () => {
-    const ends = fuzz(0x0a11, smallOnnx(), (bytes) =>
+    const ends = fuzz(0x0a11, tinyEmoOnnx(), (bytes) =>
       readUserOnnxSignature(bytes, 'Get it from the project.'),
     );
     expect(ends.refused).toBeGreaterThan(0);
@@ -119,6 +108,6 @@ describe('untrusted files, fuzzed', () => {
 
   it('the EMO-AffectNet import of either kind of file ends in a model or a CheckpointError', () => {
     fuzz(0xe40, smallCheckpoint(), (bytes) => importEmoAffectNet(bytes));
-    fuzz(0xe41, smallOnnx(), (bytes) => importEmoAffectNet(bytes));
+    fuzz(0xe41, tinyEmoOnnx(), (bytes) => importEmoAffectNet(bytes));
   });
 });
