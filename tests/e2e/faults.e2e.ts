@@ -2,8 +2,6 @@
  * Faults injected while the overlay runs on the talking-head video, with what the user sees:
  * - the offscreen document closed mid-stream: the boxes come back by themselves (measured: the time to the
  *   next analysed frame);
- * - the service worker stopped mid-stream: the boxes go on without it (frames go straight to the offscreen
- *   document), and it starts again on the next message;
  * - the extension reloaded mid-stream (an update does the same): the page says so, with a notice, and the
  *   page itself sees no error.
  */
@@ -81,61 +79,10 @@ describe.skipIf(skip !== null)('faults while the overlay runs', () => {
     expect(overlay.notice).toBeNull();
   });
 
-  it('keeps analysing when the service worker is stopped mid-stream, and the worker comes back on demand', async () => {
-    // Asked from an extension page: the worker is about to go away.
-    const probe = await ext.context.newPage();
-    await probe.goto(`chrome-extension://${ext.extensionId}/options.html`);
-    type Chrome = {
-      tabs: { sendMessage(id: number, m: unknown, o: object): Promise<unknown> };
-      runtime: { sendMessage(m: unknown): Promise<unknown> };
-    };
-    const shownFrames = () =>
-      probe.evaluate(async (tabId) => {
-        const { chrome } = globalThis as unknown as { chrome: Chrome };
-        const reply = (await chrome.tabs.sendMessage(
-          tabId,
-          { tag: 'affect-lens/1', type: 'overlayDescribe' },
-          { frameId: 0 },
-        )) as { res?: { overlays: { kind: string; framesShown?: number }[] } };
-        return reply.res?.overlays.find((o) => o.kind === 'video')?.framesShown ?? 0;
-      }, tabId);
-    const cdp = await ext.context.browser()!.newBrowserCDPSession();
-    type Targets = { targetInfos: { type: string; url: string }[] };
-    const workers = async () =>
-      ((await cdp.send('Target.getTargets')) as Targets).targetInfos.filter(
-        (t) => t.type === 'service_worker' && t.url.startsWith(`chrome-extension://${ext.extensionId}/`),
-      ).length;
-    expect(await workers()).toBe(1);
-    const session = await ext.context.newCDPSession(probe);
-    await session.send('ServiceWorker.enable' as never);
-    await session.send('ServiceWorker.stopAllWorkers' as never);
-    await waitFor(workers, (n) => n === 0, 5000, 'the service worker to stop');
-    await page.bringToFront();
-    const before = await shownFrames();
-    await waitFor(shownFrames, (n) => n > before + 5, 10_000, 'frames analysed with the worker stopped');
-    expect(await workers(), 'the overlay ran without waking the worker').toBe(0);
-    // The next message from the extension starts it again.
-    const status = (await probe.evaluate(() =>
-      (globalThis as unknown as { chrome: Chrome }).chrome.runtime.sendMessage({
-        tag: 'affect-lens/1',
-        type: 'getEngineStatus',
-      }),
-    )) as { res?: { state: string } };
-    expect(status.res?.state).toBe('ready');
-    await cdp.detach();
-    await probe.close();
-  });
-
   it('tells the user when the extension was reloaded under a running overlay, and the page sees no error', async () => {
-    // From an extension page: the service worker Playwright first attached to was stopped by the test above.
-    const probe = await ext.context.newPage();
-    await probe.goto(`chrome-extension://${ext.extensionId}/options.html`);
-    await probe
-      .evaluate(() =>
-        (globalThis as unknown as { chrome: { runtime: { reload(): void } } }).chrome.runtime.reload(),
-      )
-      .catch(() => undefined); // the page closes with the extension
-    await page.bringToFront();
+    await ext.serviceWorker.evaluate(() =>
+      (globalThis as unknown as { chrome: { runtime: { reload(): void } } }).chrome.runtime.reload(),
+    );
     const notice = await waitFor(
       () =>
         page.evaluate(() => document.querySelector('affect-lens-notice')?.getAttribute('aria-label') ?? null),

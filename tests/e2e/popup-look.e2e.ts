@@ -14,7 +14,7 @@ import {
   tabIdOf,
   type ExtensionBrowser,
 } from './helpers/browser.ts';
-import { openPopup } from './helpers/extension-calls.ts';
+import { clickToolbarButton, openPopup } from './helpers/extension-calls.ts';
 import { startServers, type TestServers } from './helpers/servers.ts';
 
 const skip = e2eUnavailable();
@@ -50,6 +50,8 @@ describe.skipIf(skip !== null)('popup look', () => {
     const url = `${servers.pageOrigin}/plain.html`;
     await page.goto(url);
     tabId = await tabIdOf(ext.serviceWorker, page);
+    // The toolbar click grants the tab, so the switch can reach its page (else it goes back off).
+    await clickToolbarButton(ext, page);
   });
 
   afterAll(async () => {
