@@ -1,6 +1,7 @@
 /**
  * The content script: answers the background (overlay on/off, right-click results, what is shown), keeps a
- * VideoSource per <video> while the overlay is on, and applies settings live. Injected by the background
+ * VideoSource per <video> and a CanvasSource per <canvas> (a call client or player drawing its video into
+ * one) while the overlay is on, and applies settings live. Injected by the background
  * when the user asks (entrypoints/page-overlay.ts); stops cleanly when its context is invalidated.
  */
 import { connectFramesPort } from '../messaging/frames-port.ts';
@@ -18,12 +19,13 @@ import { analyzeImageInPage } from './image-analysis.ts';
 import { showImageResult } from './image-results.ts';
 import { mediaNameOf } from './media-name.ts';
 import { mediaSrcOf } from './media-src.ts';
-import { isVideo, watchElements } from './media-watcher.ts';
+import { isVideoOrCanvas, watchElements } from './media-watcher.ts';
 import type { MediaOverlay } from './media-overlay.ts';
 import { OverlayLayer } from './overlay-layer.ts';
 import { showReloadNotice } from './reload-notice.ts';
 import { offerScreenSnapshot } from './screen-snapshot.ts';
-import { VideoSource } from './video-source.ts';
+import { CanvasSource } from './canvas-source.ts';
+import { VideoSource, type FrameSource } from './video-source.ts';
 
 const INSTANCE = Symbol.for('affect-lens/content-script');
 type InstanceHolder = { [INSTANCE]?: ContentContext };
@@ -99,14 +101,14 @@ export function startContent(ctx: ContentContext): void {
   let live: {
     controller: AbortController;
     transport: FrameTransport;
-    sources: Map<HTMLVideoElement, VideoSource>;
+    sources: Map<HTMLVideoElement | HTMLCanvasElement, FrameSource>;
   } | null = null;
   let nextSourceId = 1;
   // Snapshots are of the tab's viewport, which is this document's only in the top frame.
   const offerSnapshot =
     window.top === window
-      ? (video: HTMLVideoElement, overlay: MediaOverlay, reason: string) =>
-          offerScreenSnapshot(video, overlay, reason, {
+      ? (element: HTMLVideoElement | HTMLCanvasElement, overlay: MediaOverlay, reason: string) =>
+          offerScreenSnapshot(element, overlay, reason, {
             ctx,
             layer,
             capture: (req) => sendMessage('captureTabRegion', req),
@@ -123,29 +125,33 @@ export function startContent(ctx: ContentContext): void {
       epochMs,
       sleep: (ms) => new Promise((resolve) => ctx.setTimeout(resolve, ms)),
     });
-    const sources = new Map<HTMLVideoElement, VideoSource>();
+    const sources = new Map<HTMLVideoElement | HTMLCanvasElement, FrameSource>();
     live = { controller, transport, sources };
+    const deps = {
+      ctx,
+      transport,
+      layer,
+      settings: () => settings,
+      offerSnapshot,
+      isActive: (source: FrameSource) => isAmongLargest(source, sources.values(), MAX_ACTIVE_VIDEOS),
+    };
     watchElements(
       document,
-      'video',
-      isVideo,
+      'video, canvas',
+      isVideoOrCanvas,
       {
-        added: (video) => {
+        added: (element) => {
+          const id = `v${nextSourceId++}`;
           sources.set(
-            video,
-            new VideoSource(video, `v${nextSourceId++}`, {
-              ctx,
-              transport,
-              layer,
-              settings: () => settings,
-              offerSnapshot,
-              isActive: (source) => isAmongLargest(source, sources.values(), MAX_ACTIVE_VIDEOS),
-            }),
+            element,
+            element instanceof HTMLVideoElement
+              ? new VideoSource(element, id, deps)
+              : new CanvasSource(element, id, deps),
           );
         },
-        removed: (video) => {
-          sources.get(video)?.stop();
-          sources.delete(video);
+        removed: (element) => {
+          sources.get(element)?.stop();
+          sources.delete(element);
         },
       },
       controller.signal,
@@ -168,8 +174,8 @@ export function startContent(ctx: ContentContext): void {
     const recorded = [...(live?.sources.values() ?? [])].filter((s) => s.history.lastWallTimeMs > -Infinity);
     const named = recorded.map((source, i) => ({
       source,
-      src: mediaSrcOf(source.video),
-      name: mediaNameOf(source.video, i, recorded.length),
+      src: mediaSrcOf(source.element),
+      name: mediaNameOf(source.element, i, recorded.length),
     }));
     const latest = named.reduce<(typeof named)[number] | null>(
       (best, n) =>

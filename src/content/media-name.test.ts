@@ -21,6 +21,14 @@ describe('mediaNameOf', () => {
     expect(mediaNameOf(page(html), 0, 1)).toBe(want);
   });
 
+  it('names a canvas the page draws a video into like a video', () => {
+    document.body.innerHTML =
+      '<div class="tile"><canvas></canvas><span>Ana Ruiz</span></div><canvas></canvas>';
+    const [tile, bare] = document.querySelectorAll('canvas');
+    expect(mediaNameOf(tile!, 0, 2)).toBe('Ana Ruiz');
+    expect(mediaNameOf(bare!, 1, 2)).toMatch(/^Video 2 of 2 on /);
+  });
+
   it('falls back to its place on the page', () => {
     const video = page('<div><video></video><video></video></div><p>' + 'long text '.repeat(20) + '</p>');
     expect(mediaNameOf(video, 1, 3)).toMatch(/^Video 2 of 3 on /);

@@ -1,5 +1,5 @@
 /**
- * One analysed <img>/<video> on the page overlay (overlay-layer.ts holds them all): follows its element every
+ * One analysed <img>/<video>/<canvas> on the page overlay (overlay-layer.ts holds them all): follows its element every
  * animation frame (scrolling, resizing, layout changes) and draws a box per face with the top emotion,
  * optionally bars for all seven. A face with the temporal model's result ("smoothed over 2 s") shows it with
  * the span it covers ("2 s") after the probability.
@@ -12,8 +12,8 @@ import { createFaceNode, type FaceNode, type ShownFace, showFace, smoothedOver }
 import { mediaSrcOf } from './media-src.ts';
 import { flipX, isMirroredX } from './mirror.ts';
 import type { FrameTimings } from './frame-timings.ts';
-import { fittedRect, mapSourceBox, parseObjectFit } from './object-fit.ts';
-import { ancestorClipOf, contentBoxOf } from './picture-rect.ts';
+import { fittedRect, mapSourceBox } from './object-fit.ts';
+import { ancestorClipOf, contentBoxOf, objectFitOf, type PictureElement } from './picture-rect.ts';
 import { BARS_SIZES, FACE_BORDER_PX } from './overlay-style.ts';
 import { intersectRects, layoutFaces, type LayoutFace } from './overlay-layout.ts';
 
@@ -29,7 +29,8 @@ export interface NoticeAction {
   run: () => void;
 }
 
-export type MediaElement = HTMLImageElement | HTMLVideoElement;
+/** What an overlay follows: an image, a video, or a canvas the page draws moving pictures into. */
+export type MediaElement = PictureElement;
 
 /** What a MediaOverlay needs of the layer that holds it. */
 export interface OverlayHost {
@@ -151,7 +152,7 @@ export class MediaOverlay {
     const refill = this.dirty || forceFaces;
     this.dirty = false;
 
-    const fit = parseObjectFit(style.objectFit || (this.kind === 'video' ? 'contain' : 'fill'));
+    const fit = objectFitOf(el, style);
     const local: CssRect = { x: 0, y: 0, width: content.width, height: content.height };
     const fitted = fittedRect(local, this.sourceWidth, this.sourceHeight, fit);
     const mirrored = isMirroredX(style.transform);

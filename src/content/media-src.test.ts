@@ -18,3 +18,15 @@ describe('mediaSrcOf', () => {
     expect(mediaSrcOf({ srcObject: stream('a') })).not.toBe(mediaSrcOf({ srcObject: stream('b') }));
   });
 });
+
+describe('mediaSrcOf a canvas', () => {
+  it('names it by its id, else by a number it keeps', () => {
+    expect(mediaSrcOf({ localName: 'canvas', id: 'stage' })).toBe('canvas:#stage');
+    const a = { localName: 'canvas', id: '' };
+    const b = { localName: 'canvas', id: '' };
+    const keyA = mediaSrcOf(a);
+    expect(keyA).toMatch(/^canvas:\d+$/);
+    expect(mediaSrcOf(b)).not.toBe(keyA);
+    expect(mediaSrcOf(a)).toBe(keyA);
+  });
+});

@@ -1,5 +1,5 @@
 /**
- * Reports the <video> elements of a document as they come and go: those present at start, those added later
+ * Reports the <video> (and <canvas>) elements of a document as they come and go: those present at start, those added later
  * (calls add a tile per participant, SPAs replace whole views), and removals. Elements inside open shadow
  * roots are not seen (yet).
  */
@@ -52,3 +52,7 @@ export function watchElements<E extends Element>(
 }
 
 export const isVideo = (node: Element): node is HTMLVideoElement => node instanceof HTMLVideoElement;
+
+/** A <video>, or a <canvas> the page may draw a video into. */
+export const isVideoOrCanvas = (node: Element): node is HTMLVideoElement | HTMLCanvasElement =>
+  node instanceof HTMLVideoElement || node instanceof HTMLCanvasElement;

@@ -1,5 +1,5 @@
 /**
- * Where a <video>'s picture is on screen now, in viewport CSS pixels: the element's content box (inside
+ * Where a <video>'s (or an image's, a canvas's) picture is on screen now, in viewport CSS pixels: the element's content box (inside
  * border and padding) and, within it, the rectangle object-fit gives the picture (letterboxed by default).
  * getBoundingClientRect is relative to the viewport, so scrolling is already in it. CSS transforms other than
  * translation and scale, and pinch-zoom, are not accounted for.
@@ -26,16 +26,29 @@ export function contentBoxOf(
   };
 }
 
+/** An element that shows a picture the overlay can box: a video, an image, or a canvas drawn by the page. */
+export type PictureElement = HTMLVideoElement | HTMLImageElement | HTMLCanvasElement;
+
+/** The picture's own size in its pixels (a canvas: its backing store, not its CSS size); 0x0 before it has one. */
+export function intrinsicSizeOf(media: PictureElement): { width: number; height: number } {
+  if (media instanceof HTMLVideoElement) return { width: media.videoWidth, height: media.videoHeight };
+  if (media instanceof HTMLImageElement) return { width: media.naturalWidth, height: media.naturalHeight };
+  return { width: media.width, height: media.height };
+}
+
 /**
- * The picture of a video (object-fit's default: contain) or an image (default: fill) in viewport CSS pixels;
- * its content box when the media has no size yet.
+ * How the picture fits its box: computed object-fit, else the element's own default (a video letterboxes;
+ * an image and a canvas stretch: https://html.spec.whatwg.org/multipage/rendering.html#replaced-elements).
  */
-export function pictureRectOf(media: HTMLVideoElement | HTMLImageElement): CssRect {
-  const isVideo = media instanceof HTMLVideoElement;
-  const fit = parseObjectFit(getComputedStyle(media).objectFit || (isVideo ? 'contain' : 'fill'));
-  const width = isVideo ? media.videoWidth : media.naturalWidth;
-  const height = isVideo ? media.videoHeight : media.naturalHeight;
-  return fittedRect(contentBoxOf(media), width, height, fit);
+export function objectFitOf(media: PictureElement, style: CSSStyleDeclaration = getComputedStyle(media)) {
+  return parseObjectFit(style.objectFit || (media instanceof HTMLVideoElement ? 'contain' : 'fill'));
+}
+
+/** The picture of a video, image or canvas in viewport CSS pixels; its content box when it has no size yet. */
+export function pictureRectOf(media: PictureElement): CssRect {
+  const style = getComputedStyle(media);
+  const { width, height } = intrinsicSizeOf(media);
+  return fittedRect(contentBoxOf(media, style), width, height, objectFitOf(media, style));
 }
 
 /**

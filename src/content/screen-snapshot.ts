@@ -1,11 +1,12 @@
 /**
  * "Analyse what's on screen": the fallback offered in the notice over a video the page cannot read
- * (cross-origin without CORS). On the user's click it hides the overlay (so its boxes and this notice are
- * not in the picture), waits for a frame to be painted without it, has the background capture the visible
- * tab cropped to the video's picture (captureTabRegion), shows the overlay again, has the engine analyse the
- * crop (analyzeSnapshot) and draws the faces over the video, labelled as a snapshot with its time. The boxes
- * do not follow later frames; another click takes a new snapshot. Errors (the browser's 2-per-second limit,
- * a tab not on screen, a video scrolled away) are shown in the notice, with the button to try again.
+ * (cross-origin without CORS), or over a canvas tainted by such pictures. On the user's click it hides the
+ * overlay (so its boxes and this notice are not in the picture), waits for a frame to be painted without
+ * it, has the background capture the visible tab cropped to the video's picture (captureTabRegion), shows
+ * the overlay again, has the engine analyse the crop (analyzeSnapshot) and draws the faces over the video,
+ * labelled as a snapshot with its time. The boxes do not follow later frames; another click takes a new
+ * snapshot. Errors (the browser's 2-per-second limit, a tab not on screen, a video scrolled away) are shown
+ * in the notice, with the button to try again.
  */
 import { isContextInvalidated } from '../messaging/envelope.ts';
 import type { CapturedRegion, CaptureRequest } from '../protocol/capture.ts';
@@ -15,7 +16,7 @@ import { cropBoxToSource, visiblePart } from '../transport/capture-crop.ts';
 import type { ContentContext } from './content-context.ts';
 import type { MediaOverlay, OverlayFace } from './media-overlay.ts';
 import type { OverlayLayer } from './overlay-layer.ts';
-import { pictureRectOf } from './picture-rect.ts';
+import { intrinsicSizeOf, pictureRectOf, type PictureElement } from './picture-rect.ts';
 
 export const SNAPSHOT_ACTION = "Analyse what's on screen";
 
@@ -38,10 +39,12 @@ export function formatVideoTime(seconds: number): string {
   return `${m}:${s < 10 ? '0' : ''}${s.toFixed(1)}`;
 }
 
-function snapshotText(capturedAtEpochMs: number, videoTimeS: number, faces: number): string {
+/** `videoTimeS` null: a canvas, which has no timeline of its own. */
+function snapshotText(capturedAtEpochMs: number, videoTimeS: number | null, faces: number): string {
   const at = new Date(capturedAtEpochMs).toLocaleTimeString();
   const found = faces === 0 ? 'no face found' : faces === 1 ? '1 face' : `${faces} faces`;
-  return `Snapshot of the screen at ${at} (video at ${formatVideoTime(videoTimeS)}): ${found}. It does not follow the video.`;
+  const when = videoTimeS === null ? '' : ` (video at ${formatVideoTime(videoTimeS)})`;
+  return `Snapshot of the screen at ${at}${when}: ${found}. It does not follow the video.`;
 }
 
 /** Two animation frames (the hidden overlay is painted away), or the timeout when frames do not come. */
@@ -58,7 +61,7 @@ function paintedFrame(ctx: ContentContext): Promise<void> {
  * screen. Also the right-click route for images the page cannot read (src/content/image-analysis.ts).
  */
 export async function captureWithoutOverlay(
-  media: HTMLVideoElement | HTMLImageElement,
+  media: PictureElement,
   deps: Pick<ScreenSnapshotDeps, 'ctx' | 'layer' | 'capture'>,
 ): Promise<{ shot: CapturedRegion; picture: CssRect } | null> {
   const viewport = { width: window.innerWidth, height: window.innerHeight };
@@ -75,9 +78,12 @@ export async function captureWithoutOverlay(
   }
 }
 
-/** Shows `reason` over the video with the snapshot button; each click takes and shows a new snapshot. */
+/**
+ * Shows `reason` over the video (or the canvas the page draws it into) with the snapshot button; each click
+ * takes and shows a new snapshot.
+ */
 export function offerScreenSnapshot(
-  video: HTMLVideoElement,
+  video: HTMLVideoElement | HTMLCanvasElement,
   overlay: MediaOverlay,
   reason: string,
   deps: ScreenSnapshotDeps,
@@ -91,7 +97,7 @@ export function offerScreenSnapshot(
     busy = true;
     try {
       overlay.setNotice('Taking a snapshot of the screen…');
-      const videoTimeS = video.currentTime;
+      const videoTimeS = video instanceof HTMLVideoElement ? video.currentTime : null;
       const captured = await captureWithoutOverlay(video, deps);
       if (!captured) {
         offer(`${reason} Scroll the video into view to analyse what's on screen.`);
@@ -101,10 +107,8 @@ export function offerScreenSnapshot(
       overlay.setNotice('Analysing the snapshot…');
       const analysis = await deps.analyze({ bytes: shot.bytes, type: shot.type });
       // Without metadata the picture is the content box: its CSS pixels stand in for the video's.
-      const source =
-        video.videoWidth > 0
-          ? { width: video.videoWidth, height: video.videoHeight }
-          : { width: picture.width, height: picture.height };
+      const own = intrinsicSizeOf(video);
+      const source = own.width > 0 && own.height > 0 ? own : { width: picture.width, height: picture.height };
       const crop = { width: analysis.width, height: analysis.height };
       const faces: OverlayFace[] = analysis.faces.map((f, i) => ({
         id: i + 1,

@@ -1,9 +1,9 @@
 /**
- * One <video> as a frame source: on each new video frame (requestVideoFrameCallback) it grabs the picture,
- * sends it unless a frame of this video is still in flight or the rate cap (or the engine's fair share)
- * says wait, and feeds the result through its FaceTracker into its overlay. So the analysed rate is the
- * lower of the engine's speed and `maxFps`, and frames are dropped, never queued. Only a video on screen
- * is analysed. Unreadable videos (cross-origin without CORS, DRM) get an explanation over them instead of
+ * One <video> (or the capture of a <canvas>, canvas-source.ts) as a frame source: on each new video frame
+ * (requestVideoFrameCallback) it grabs the picture, sends it unless a frame of this video is still in flight
+ * or the rate cap (or the engine's fair share) says wait, and feeds the result through its FaceTracker into
+ * its overlay. So the analysed rate is the lower of the engine's speed and `maxFps`, and frames are dropped,
+ * never queued. Only a video on screen is analysed. Unreadable videos (cross-origin without CORS, DRM) get an explanation over them instead of
  * boxes.
  * Why one file: the frame loop, its visibility and its result handling share one in-flight state (the
  * handle of the next frame, the frame in flight); split, each part would have to re-derive it.
@@ -31,10 +31,27 @@ export interface VideoSourceDeps {
   transport: FrameTransport;
   layer: OverlayLayer;
   settings(): Settings;
-  /** Offers "Analyse what's on screen" over a cross-origin video (src/content/screen-snapshot.ts). */
-  offerSnapshot?: (video: HTMLVideoElement, overlay: MediaOverlay, reason: string) => void;
+  /** Offers "Analyse what's on screen" over a cross-origin video or a tainted canvas (screen-snapshot.ts). */
+  offerSnapshot?: (
+    element: HTMLVideoElement | HTMLCanvasElement,
+    overlay: MediaOverlay,
+    reason: string,
+  ) => void;
   /** Whether this source is among those analysed now (content-app caps the videos on screen); default yes. */
-  isActive?: (source: VideoSource) => boolean;
+  isActive?: (source: FrameSource) => boolean;
+}
+
+/** What content-app keeps per analysed video or canvas: a VideoSource, or a CanvasSource around one. */
+export interface FrameSource {
+  /** The element on the page that the overlay follows. */
+  readonly element: HTMLVideoElement | HTMLCanvasElement;
+  /** CSS px² of it on screen now; 0 while it is not a candidate for analysis. */
+  readonly visibleArea: number;
+  /** The smoothed probabilities of its tracked faces over the last minutes, for the popup's timeline. */
+  readonly history: EmotionHistory;
+  timeline(name: string, videos: VideoTimeline['videos']): VideoTimeline;
+  applySettings(settings: Settings): void;
+  stop(): void;
 }
 
 const epochMs = () => performance.timeOrigin + performance.now();
@@ -47,7 +64,7 @@ type VideoWithFrameCallback = HTMLVideoElement & {
   cancelVideoFrameCallback?: (handle: number) => void;
 };
 
-export class VideoSource {
+export class VideoSource implements FrameSource {
   private grabber: FrameGrabber;
   private readonly tracker: FaceTracker;
   private readonly lifetime: AbortController;
@@ -87,10 +104,15 @@ export class VideoSource {
   /** The smoothed probabilities of the tracked faces over the last minutes, for the popup's timeline. */
   readonly history = new EmotionHistory();
 
+  /**
+   * `video` gives the frames; `element` is what the page shows, which the overlay follows and whose place on
+   * screen decides whether to analyse: the video itself, or the canvas it captures (canvas-source.ts).
+   */
   constructor(
     readonly video: HTMLVideoElement,
     readonly id: string,
     private readonly deps: VideoSourceDeps,
+    readonly element: HTMLVideoElement | HTMLCanvasElement = video,
   ) {
     const settings = deps.settings();
     this.grabber = new FrameGrabber(settings.frameEncoding);
@@ -132,7 +154,7 @@ export class VideoSource {
         // Reported again as it scrolls in or out by quarters, so the ranking by size follows.
         { threshold: [0, 0.25, 0.5, 0.75, 1] },
       );
-      observer.observe(video);
+      observer.observe(element);
       signal.addEventListener('abort', () => observer.disconnect(), { once: true });
     }
     document.addEventListener(
@@ -161,7 +183,7 @@ export class VideoSource {
   timeline(name: string, videos: VideoTimeline['videos']): VideoTimeline {
     const { bucketMs, windowMs } = this.history.options;
     return {
-      src: mediaSrcOf(this.video),
+      src: mediaSrcOf(this.element),
       name,
       videos,
       bucketMs,
@@ -180,7 +202,7 @@ export class VideoSource {
 
   private overlayOf(): MediaOverlay {
     if (!this.overlay) {
-      this.overlay = this.deps.layer.attach(this.video, 'video');
+      this.overlay = this.deps.layer.attach(this.element, 'video');
       this.overlay.frameTimings = this.timings;
     }
     return this.overlay;
@@ -202,7 +224,7 @@ export class VideoSource {
       this.frameHandle = this.deps.ctx.setTimeout(() => {
         this.frameHandle = null;
         if (this.onScreen && this.area < MIN_VISIBLE_AREA) {
-          const box = this.video.getBoundingClientRect();
+          const box = this.element.getBoundingClientRect();
           this.area = box.width * box.height;
         }
         this.next();
@@ -212,7 +234,8 @@ export class VideoSource {
     const video = this.video as VideoWithFrameCallback;
     if (video.paused) {
       const hasPicture = video.readyState >= HTMLMediaElement.HAVE_CURRENT_DATA;
-      if (!hasPicture || video.currentTime === this.analyzedAtTime) return;
+      // While seeking the picture is still the old one: the 'seeked' event comes back here.
+      if (!hasPicture || video.seeking || video.currentTime === this.analyzedAtTime) return;
       const waitMs = Math.max(0, this.lastSentMs + 1000 / this.deps.settings().maxFps - performance.now());
       this.frameHandle = this.deps.ctx.setTimeout(() => {
         this.frameHandle = null;
@@ -256,7 +279,8 @@ export class VideoSource {
       return;
     }
     this.lastSentMs = now;
-    this.analyzedAtTime = this.video.currentTime;
+    // A frame grabbed mid-seek shows the old picture: the position counts as analysed only once seeked.
+    this.analyzedAtTime = this.video.seeking ? Number.NaN : this.video.currentTime;
     this.inFlight = true;
     const timing = this.timings.start(epochMs());
     void this.grabber
@@ -271,7 +295,7 @@ export class VideoSource {
           this.unreadable = true;
           this.overlayOf().setFaces([], 0, 0);
           if (error.reason === 'cross-origin' && this.deps.offerSnapshot)
-            this.deps.offerSnapshot(this.video, this.overlayOf(), error.message);
+            this.deps.offerSnapshot(this.element, this.overlayOf(), error.message);
           else this.overlayOf().setNotice(error.message);
           return;
         }
@@ -293,6 +317,9 @@ export class VideoSource {
       this.grabber.requestKeyFrame();
       this.analyzedAtTime = Number.NaN;
     }
+    // Not analysed (the port was busy, or a newer frame overtook it): a video paused on this picture
+    // presents no other, so it is sent again; a playing one moves on to its next frame anyway.
+    if (result.status === 'busy' || result.status === 'dropped') this.analyzedAtTime = Number.NaN;
     if (result.status !== 'analyzed' || this.lifetime.signal.aborted) return;
     this.analyzed++;
     timing.resultAtEpochMs = epochMs();

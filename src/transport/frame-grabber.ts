@@ -45,6 +45,10 @@ export const UNREADABLE_MESSAGES: Record<UnreadableReason, string> = {
   drm: 'Affect Lens cannot read this video: it is DRM-protected, so the browser shows its pixels only on screen.',
 };
 
+/** A canvas the page drew pictures from another site into (without CORS): the browser hides all its pixels. */
+export const UNREADABLE_CANVAS_MESSAGE =
+  'Affect Lens cannot read this canvas: the page drew pictures from another site into it without CORS, so the browser hides its pixels from extensions.';
+
 type Source = HTMLVideoElement | HTMLImageElement;
 
 function sourceSize(source: Source): { width: number; height: number } {

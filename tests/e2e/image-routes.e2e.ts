@@ -2,7 +2,9 @@
  * Right-click images the page shows but could not be downloaded and decoded again (issue 17): a truncated
  * JPEG the page still draws, an SVG (wrapping the photo), and a photo whose address answers 404 since the
  * page loaded. The extension reads the pixels the page displays (route "page"), so each gets its faces; and
- * an image that never loaded gets a message a person understands, with "Try again".
+ * an image that never loaded gets a message a person understands, with "Try again"; and closing the
+ * offscreen document (the engine) in the middle of an analysis ends it with the faces (one retry on a new
+ * engine), never Chrome's raw "message channel closed" nor "Analysing emotions…" for good.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -104,5 +106,33 @@ describe.skipIf(skip !== null)('images read as the page shows them', () => {
     const overlay = (await describeOverlay(ext.serviceWorker, tabId)).overlays.find((o) => o.src === srcUrl);
     expect(overlay?.notice).toMatch(/^Affect Lens could not analyse this image: The page shows no picture/);
     expect(overlay?.noticeAction?.label).toBe('Try again');
+  });
+
+  it('ends an analysis whose engine is closed in the middle of it with the faces (one retry)', async () => {
+    const closeOffscreen = () =>
+      ext.serviceWorker.evaluate(async () => {
+        const { chrome } = globalThis as unknown as {
+          chrome: { offscreen: { hasDocument(): Promise<boolean>; closeDocument(): Promise<void> } };
+        };
+        if (await chrome.offscreen.hasDocument()) await chrome.offscreen.closeDocument();
+      });
+    // The engine unloaded first: the analysis then waits for it to load (about a second here), and the close
+    // 400 ms after the click falls inside that wait, after the page has read the pixels and asked.
+    await closeOffscreen();
+    const srcUrl = `${servers.pageOrigin}/truncated.jpg`;
+    const started = Date.now();
+    const pending = clickAnalyzeEmotions(ext.serviceWorker, tabId, srcUrl, page.url());
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await closeOffscreen();
+    const result = await pending;
+    console.info(
+      `Analysis with the engine closed mid-way: ${result?.state} after ${Date.now() - started} ms`,
+    );
+    expect(result?.state, JSON.stringify(result)).toBe('done');
+    if (result?.state !== 'done') return;
+    expect(result.analysis.faces.length).toBeGreaterThanOrEqual(1);
+    const overlay = (await describeOverlay(ext.serviceWorker, tabId)).overlays.find((o) => o.src === srcUrl);
+    expect(overlay?.notice ?? '').not.toMatch(/message channel|Analysing/);
+    expect(overlay?.faces.length ?? 0).toBeGreaterThanOrEqual(1);
   });
 });
