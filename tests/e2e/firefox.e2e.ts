@@ -1,10 +1,11 @@
 /**
  * The Firefox build (`npm run build:firefox`) in Debian's Firefox ESR: without a site granted the extension
  * sees nothing of a page; with it, the popup's "Always on for this site" (the popup opened as a tab,
- * `?tab=<id>`) switches the overlay on, a same-origin video gets a box around the face, and after a reload
- * the box comes back with no click; the engine runs in the background page (Firefox has no offscreen documents) on WebAssembly, single-
- * threaded (extension pages are not cross-origin isolated in Firefox); a right-clicked cross-origin image is
- * analysed there too; and Mozilla's addons-linter accepts the build. Screenshots land in test-results/e2e/.
+ * `?tab=<id>`) switches the overlay on, a same-origin video (and a canvas the page draws it into) gets a box
+ * around the face, and after a reload the box comes back with no click; the engine runs in the background
+ * page (Firefox has no offscreen documents) on WebAssembly, single-threaded (extension pages are not
+ * cross-origin isolated in Firefox); a right-clicked cross-origin image is analysed there too; and
+ * Mozilla's addons-linter accepts the build. Screenshots land in test-results/e2e/.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -43,7 +44,18 @@ const TAG = 'affect-lens/1';
 const VIDEO_PAGE = `<!doctype html><meta charset="utf-8"><title>Firefox video test</title>
 <style>body{font:16px system-ui;margin:24px;background:#f4f4f6} video{background:#000;display:block}</style>
 <h1>Video (same origin)</h1>
-<video id="local" src="/talk.webm" autoplay muted loop playsinline width="640" height="360"></video>`;
+<video id="local" src="/talk.webm" autoplay muted loop playsinline width="640" height="360"></video>
+<h1>The same video drawn into a canvas</h1>
+<canvas id="drawn" width="640" height="360" style="width:320px;height:180px;display:block"></canvas>
+<script>
+const video = document.getElementById('local');
+const ctx = document.getElementById('drawn').getContext('2d');
+const draw = () => {
+  if (video.readyState >= 2) ctx.drawImage(video, 0, 0, 640, 360);
+  requestAnimationFrame(draw);
+};
+requestAnimationFrame(draw);
+</script>`;
 
 const imagePage = (src: string) => `<!doctype html><meta charset="utf-8"><title>Firefox image test</title>
 <style>body{font:16px system-ui;margin:24px;background:#f4f4f6}</style>
@@ -197,6 +209,20 @@ describe.skipIf(skip !== null)('Firefox build', () => {
     expect(face.rect.x).toBeGreaterThanOrEqual(video.rect.x - 1);
     expect(face.rect.y).toBeGreaterThanOrEqual(video.rect.y - 1);
     expect(face.rect.x + face.rect.width).toBeLessThanOrEqual(video.rect.x + video.rect.width + 1);
+
+    // The canvas the page draws the video into gets its box too (its capture stream, as in Chrome).
+    const drawn = await waitFor(
+      () => describeOverlay(probe, tabId!),
+      (s) => (s.overlays.find((o) => o.src === 'canvas:#drawn')?.faces.length ?? 0) > 0,
+      60_000,
+      'a face box on the canvas',
+    );
+    const canvas = drawn.overlays.find((o) => o.src === 'canvas:#drawn')!;
+    expect(canvas.faces).toHaveLength(1);
+    expect(canvas.faces[0]!.rect.x).toBeGreaterThanOrEqual(canvas.rect.x - 1);
+    expect(canvas.faces[0]!.rect.x + canvas.faces[0]!.rect.width).toBeLessThanOrEqual(
+      canvas.rect.x + canvas.rect.width + 1,
+    );
 
     const facts = await backgroundFacts(probe);
     const { state, provider, providerNote, stats } = facts.status;

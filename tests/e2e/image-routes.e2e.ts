@@ -4,7 +4,8 @@
  * page loaded. The extension reads the pixels the page displays (route "page"), so each gets its faces; and
  * an image that never loaded gets a message a person understands, with "Try again"; and closing the
  * offscreen document (the engine) in the middle of an analysis ends it with the faces (one retry on a new
- * engine), never Chrome's raw "message channel closed" nor "Analysing emotions…" for good.
+ * engine), never Chrome's raw "message channel closed" nor "Analysing emotions…" for good; nor does
+ * stopping the service worker in the middle of one leave it hanging.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -135,4 +136,81 @@ describe.skipIf(skip !== null)('images read as the page shows them', () => {
     expect(overlay?.notice ?? '').not.toMatch(/message channel|Analysing/);
     expect(overlay?.faces.length ?? 0).toBeGreaterThanOrEqual(1);
   });
+
+  it(
+    'ends an analysis whose service worker is stopped in the middle of it',
+    { timeout: 60_000 },
+    async () => {
+      const srcUrl = `${servers.pageOrigin}/gone.jpg`;
+      // Asked from an extension page: the worker goes away under the analysis.
+      const probe = await ext.context.newPage();
+      await probe.goto(`chrome-extension://${ext.extensionId}/options.html`);
+      const imageOverlay = () =>
+        probe.evaluate(
+          async ({ tabId, srcUrl }) => {
+            type Chrome = { tabs: { sendMessage(id: number, m: unknown, o: object): Promise<unknown> } };
+            const { chrome } = globalThis as unknown as { chrome: Chrome };
+            const reply = (await chrome.tabs.sendMessage(
+              tabId,
+              { tag: 'affect-lens/1', type: 'overlayDescribe' },
+              { frameId: 0 },
+            )) as { res?: { overlays: { src: string; notice: string | null; faces: unknown[] }[] } };
+            return reply.res?.overlays.find((o) => o.src === srcUrl) ?? null;
+          },
+          { tabId, srcUrl },
+        );
+      // The engine unloaded first, so that the analysis waits for it (about a second) while the worker stops.
+      await ext.serviceWorker.evaluate(async () => {
+        const { chrome } = globalThis as unknown as {
+          chrome: { offscreen: { hasDocument(): Promise<boolean>; closeDocument(): Promise<void> } };
+        };
+        if (await chrome.offscreen.hasDocument()) await chrome.offscreen.closeDocument();
+      });
+      // The menu's handler started and not awaited here: the worker that runs it is stopped next.
+      await ext.serviceWorker.evaluate(
+        ({ tabId, srcUrl, pageUrl }) => {
+          type Debug = { contextMenuClicked(info: object, tab: { id: number }): Promise<unknown> };
+          const debug = (globalThis as unknown as { affectLensDebug: Debug }).affectLensDebug;
+          void debug.contextMenuClicked(
+            { menuItemId: 'affect-lens-analyze-image', srcUrl, pageUrl, frameId: 0, editable: false },
+            { id: tabId },
+          );
+        },
+        { tabId, srcUrl, pageUrl: page.url() },
+      );
+      await waitFor(imageOverlay, (o) => o?.notice === 'Analysing emotions…', 5000, '"Analysing emotions…"');
+      const session = await ext.context.newCDPSession(probe);
+      await session.send('ServiceWorker.enable' as never);
+      await session.send('ServiceWorker.stopAllWorkers' as never);
+      const started = Date.now();
+      // Whether the worker did stop (CDP stops it within a second or two, not always at once): reported.
+      const browserCdp = await ext.context.browser()!.newBrowserCDPSession();
+      type Targets = { targetInfos: { type: string; url: string }[] };
+      const workerRunning = async () =>
+        ((await browserCdp.send('Target.getTargets')) as Targets).targetInfos.some(
+          (t) => t.type === 'service_worker' && t.url.startsWith(`chrome-extension://${ext.extensionId}/`),
+        );
+      const stopped = await waitFor(workerRunning, (running) => !running, 3000, 'the worker to stop').then(
+        () => true,
+        () => false,
+      );
+      const ended = await waitFor(
+        imageOverlay,
+        (o) => o !== null && o.notice !== 'Analysing emotions…',
+        45_000,
+        'the analysis to end',
+      );
+      console.info(
+        `Analysis with the service worker stopped mid-way ended after ${Date.now() - started} ms:`,
+        JSON.stringify({ workerStopped: stopped, faces: ended?.faces.length, notice: ended?.notice }),
+      );
+      await browserCdp.detach();
+      // The faces (the content script asked again), or a plain message with "Try again": never a raw error.
+      if ((ended?.faces.length ?? 0) === 0) {
+        expect(ended?.notice ?? '').toMatch(/^Affect Lens could not analyse this image: /);
+        expect(ended?.notice ?? '').not.toMatch(/message channel|Receiving end/);
+      }
+      await probe.close();
+    },
+  );
 });
