@@ -57,6 +57,7 @@ describe.skipIf(skip !== null)('twenty videos on one page', () => {
     await page.waitForFunction(() => [...document.querySelectorAll('video')].every((v) => v.readyState >= 2));
     const tabId = await tabIdOf(ext.serviceWorker, page);
     await turnOverlayOn(ext, tabId, page);
+    const switchedOnAt = Date.now();
     const byId = async () => {
       const snapshot = await describeOverlay(ext.serviceWorker, tabId);
       const shown = new Map<string, { faces: number; frames: number }>();
@@ -73,6 +74,8 @@ describe.skipIf(skip !== null)('twenty videos on one page', () => {
       90_000,
       'a box on each of the twelve visible videos',
     );
+    // From the switch to a box on all twelve: their VP8 encoders all start then (issue 17).
+    const msToAllBoxed = Date.now() - switchedOnAt;
     const framesWhenAllBoxed = (await engineStatus(ext.serviceWorker)).stats.framesAnalyzed;
     for (const id of ['none', 'zero', ...Array.from({ length: 6 }, (_, i) => `below${i}`)]) {
       expect(shown.get(id)?.frames ?? 0, `${id} is not on screen: no frame analysed`).toBe(0);
@@ -99,8 +102,10 @@ describe.skipIf(skip !== null)('twenty videos on one page', () => {
     const status = await engineStatus(ext.serviceWorker);
     await writeFile(
       path.join(ARTIFACTS_DIR, 'many-videos.json'),
-      `${JSON.stringify({ framesAnalyzedWhenAllVisibleBoxed: framesWhenAllBoxed, stats: status.stats }, null, 1)}\n`,
+      `${JSON.stringify({ msToAllBoxed, framesAnalyzedWhenAllVisibleBoxed: framesWhenAllBoxed, stats: status.stats }, null, 1)}\n`,
     );
-    console.info(`Twenty videos: ${JSON.stringify(status.stats)}`);
+    console.info(
+      `Twenty videos: all twelve boxed ${msToAllBoxed} ms after the switch; ${JSON.stringify(status.stats)}`,
+    );
   });
 });
