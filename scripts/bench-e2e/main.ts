@@ -13,6 +13,7 @@ import { e2eUnavailable, launchWithExtension, REPO_ROOT } from '../../tests/e2e/
 import { ffmpegMissing, missing, TALKING_VIDEO, webmOf } from '../../tests/e2e/helpers/shared-data.ts';
 import { startServers } from '../../tests/e2e/helpers/servers.ts';
 import { measureAffectLens } from './affect-lens.ts';
+import { startCpuSampler } from './cpu-sampler.ts';
 import { startLoadSampler } from './load-sampler.ts';
 import { measurePeer, servePeer } from './peer.ts';
 import { buildReport, formatReport } from './report.ts';
@@ -113,6 +114,12 @@ const peerUrl = await servePeer(servers, '/talk.webm');
 const load = startLoadSampler();
 // Eager memory measurement: measureUserAgentSpecificMemory() otherwise waits for a garbage collection.
 const ext = await launchWithExtension(['--enable-blink-features=ForceEagerMeasureMemory']);
+const cpu = startCpuSampler(ext.profileDir);
+if (!cpu) log('the browser CPU time cannot be read here (no /proc): its rows stay empty');
+const mark = (name: string) => {
+  load.mark(name);
+  cpu?.mark(name);
+};
 try {
   const chromium =
     ext.context.browser()?.version() ?? (await ext.serviceWorker.evaluate(() => navigator.userAgent));
@@ -123,15 +130,16 @@ try {
     '/talk.webm',
     { minutes, baselineSeconds, maxFps, encoding, compareSeconds },
     log,
-    (name) => load.mark(name),
+    mark,
   );
   log(`Affect Lens: ${ours.frames.length} frames in ${ours.steadySeconds.toFixed(0)} s; now the peer`);
-  const peer = await measurePeer(ext.context, peerUrl, peerSeconds, log, (name) => load.mark(name));
+  const peer = await measurePeer(ext.context, peerUrl, peerSeconds, log, mark);
   load.stop();
   const report = buildReport({
     ours,
     peer,
     load,
+    cpu,
     settings: {
       minutes,
       peerSeconds,

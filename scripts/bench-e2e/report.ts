@@ -5,6 +5,7 @@
 import type { FrameTiming } from '../../src/protocol/frames.ts';
 import type { Stage } from '../../src/ml/engine-api.ts';
 import type { AffectLensResult } from './affect-lens.ts';
+import type { CpuSampler } from './cpu-sampler.ts';
 import type { LoadSampler } from './load-sampler.ts';
 import type { PeerResult } from './peer.ts';
 import { summarize, type Summary } from './stats.ts';
@@ -38,6 +39,8 @@ export interface Report {
   engine: { provider: string | null; classifierId: string | null; framesDroppedByHost: number };
   peer: { version: string; tfjsVersion: string; backend: string | null; crossOriginIsolated: boolean };
   load: Record<string, { mean: number; min: number; max: number } | null>;
+  /** The browser's CPU time (all its processes, /proc) and wall time per phase, ms; null off Linux. */
+  cpu: Record<string, { cpuMs: number; wallMs: number } | null> | null;
   rows: Row[];
   /** Where Affect Lens's time per frame goes, ms (means over the steady run). */
   profile: Record<string, Summary>;
@@ -83,10 +86,12 @@ export function buildReport(input: {
   ours: AffectLensResult;
   peer: PeerResult;
   load: LoadSampler;
+  /** null where the browser's CPU time cannot be read. */
+  cpu: CpuSampler | null;
   settings: Report['settings'];
   machine: Report['machine'];
 }): Report {
-  const { ours, peer, load } = input;
+  const { ours, peer, load, cpu } = input;
   const phases = [
     'baseline',
     'cold',
@@ -283,6 +288,47 @@ export function buildReport(input: {
   const m30 = memoryBytes(ours.memory.at30s) / MIB;
   const mEnd = memoryBytes(ours.memory.atEnd) / MIB;
   row('offscreen document memory at 30 s', 'MiB', m30, null, '', null, 'steady', null);
+  // What the user pays: the whole browser's CPU time (renderer, offscreen document, GPU and utility
+  // processes) per analysed frame, and as a share of the machine, while each side analyses the clip.
+  const cpuOf = (phase: string) => cpu?.during(phase) ?? null;
+  const oursCpu = cpuOf('steady');
+  const peerCpu = cpuOf('peer-steady');
+  const perFrame = (c: { cpuMs: number } | null, n: number) => (c && n > 0 ? c.cpuMs / n : null);
+  const oursCpuPerFrame = perFrame(oursCpu, frames.length);
+  const peerCpuPerFrame = perFrame(peerCpu, peer.frames.length);
+  row(
+    'browser CPU per analysed frame (all processes)',
+    'ms',
+    oursCpuPerFrame,
+    peerCpuPerFrame,
+    '<= 0.5x peer',
+    oursCpuPerFrame !== null && peerCpuPerFrame !== null ? oursCpuPerFrame <= 0.5 * peerCpuPerFrame : null,
+    'steady',
+    'peer-steady',
+  );
+  const share = (c: { cpuMs: number; wallMs: number } | null) =>
+    c && c.wallMs > 0 ? (100 * c.cpuMs) / c.wallMs / input.machine.cpus : null;
+  row(
+    '  browser CPU share of the machine',
+    '%',
+    share(oursCpu),
+    share(peerCpu),
+    '',
+    null,
+    'steady',
+    'peer-steady',
+  );
+  // The same browser playing the clip with no analysis at all: the part of the above that is not ours.
+  row(
+    '  the same, video alone (no analysis)',
+    '%',
+    share(cpuOf('baseline')),
+    null,
+    '',
+    null,
+    'baseline',
+    null,
+  );
   row(
     `offscreen document memory at ${Math.round(ours.memory.endSeconds)} s`,
     'MiB',
@@ -310,6 +356,7 @@ export function buildReport(input: {
       crossOriginIsolated: peer.crossOriginIsolated,
     },
     load: loads,
+    cpu: cpu ? Object.fromEntries(phases.map((p) => [p, cpu.during(p)])) : null,
     rows,
     profile,
     memory: ours.memory,
