@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { startCpuSampler } from './cpu-sampler.ts';
+import { processKind, startCpuSampler } from './cpu-sampler.ts';
 
 /** A stand-in browser: a process holding the profile flag that starts a busy child (as renderers are). */
 const BROWSER = `
@@ -35,5 +35,21 @@ describe.skipIf(!existsSync('/proc/self/stat'))('startCpuSampler', () => {
     sampler.mark('phase');
     sampler.mark('idle');
     expect(sampler.during('phase')?.cpuMs).toBe(0);
+  });
+});
+
+describe('processKind', () => {
+  it.each([
+    ['/usr/lib/chromium/chromium --user-data-dir=/tmp/p --no-sandbox', 'browser'],
+    ['/usr/lib/chromium/chromium --type=gpu-process --user-data-dir=/tmp/p', 'gpu-process'],
+    ['/usr/lib/chromium/chromium --type=utility --utility-sub-type=network.mojom.NetworkService', 'utility'],
+    ['/usr/lib/chromium/chromium --type=renderer --renderer-client-id=7', 'renderer'],
+    [
+      '/usr/lib/chromium/chromium --type=renderer --extension-process --renderer-client-id=5',
+      'extension renderer',
+    ],
+    ['/usr/lib/chromium/chromium --type=zygote', 'zygote'],
+  ])('%s', (cmdline, kind) => {
+    expect(processKind(cmdline)).toBe(kind);
   });
 });

@@ -11,8 +11,22 @@ import { readdirSync, readFileSync } from 'node:fs';
 export interface CpuSampler {
   /** From now until the next mark, CPU time belongs to `name`. */
   mark(name: string): void;
-  /** CPU time of the browser's processes and wall time during the phase (all its stretches together), ms. */
-  during(name: string): { cpuMs: number; wallMs: number } | null;
+  /**
+   * CPU time of the browser's processes and wall time during the phase (all its stretches together), ms;
+   * `byKind` splits the CPU time by process kind (processKind).
+   */
+  during(name: string): { cpuMs: number; wallMs: number; byKind: Record<string, number> } | null;
+}
+
+/**
+ * What a Chromium process is, from its command line: 'browser', 'gpu-process', 'utility', 'renderer', or
+ * 'extension renderer' (the offscreen document, the popup, extension pages: `--extension-process`).
+ */
+export function processKind(cmdline: string): string {
+  const type = /--type=([\w-]+)/.exec(cmdline)?.[1];
+  if (!type) return 'browser';
+  if (type === 'renderer' && cmdline.includes('--extension-process')) return 'extension renderer';
+  return type;
 }
 
 interface ProcStat {
@@ -40,8 +54,8 @@ const cmdlineOf = (pid: number) => {
   }
 };
 
-/** CPU ticks per process of the browser that runs with `profileDir`, keyed by pid. */
-function browserTicks(profileDir: string): Map<number, number> {
+/** CPU ticks and kind per process of the browser that runs with `profileDir`, keyed by pid. */
+function browserTicks(profileDir: string): Map<number, { ticks: number; kind: string }> {
   const stats = new Map<number, ProcStat>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
@@ -55,9 +69,13 @@ function browserTicks(profileDir: string): Map<number, number> {
   });
   const children = new Map<number, number[]>();
   for (const [pid, { ppid }] of stats) children.set(ppid, [...(children.get(ppid) ?? []), pid]);
-  const ticks = new Map<number, number>();
+  const ticks = new Map<number, { ticks: number; kind: string }>();
   const visit = (pid: number) => {
-    ticks.set(pid, stats.get(pid)?.ticks ?? 0);
+    // NUL-separated arguments: spaces make the --type= match simple.
+    ticks.set(pid, {
+      ticks: stats.get(pid)?.ticks ?? 0,
+      kind: processKind(cmdlineOf(pid).replace(/\0/g, ' ')),
+    });
     for (const child of children.get(pid) ?? []) visit(child);
   };
   roots.forEach(visit);
@@ -73,7 +91,7 @@ export function startCpuSampler(profileDir: string): CpuSampler | null {
   } catch {
     return null;
   }
-  const totals = new Map<string, { cpuMs: number; wallMs: number }>();
+  const totals = new Map<string, { cpuMs: number; wallMs: number; byKind: Record<string, number> }>();
   let phase = 'idle';
   let last = browserTicks(profileDir);
   let lastAt = performance.now();
@@ -81,10 +99,12 @@ export function startCpuSampler(profileDir: string): CpuSampler | null {
     mark(name) {
       const now = browserTicks(profileDir);
       const at = performance.now();
-      let ticks = 0;
-      for (const [pid, t] of now) ticks += t - (last.get(pid) ?? 0);
-      const total = totals.get(phase) ?? { cpuMs: 0, wallMs: 0 };
-      total.cpuMs += ticks * tickMs;
+      const total = totals.get(phase) ?? { cpuMs: 0, wallMs: 0, byKind: {} };
+      for (const [pid, { ticks, kind }] of now) {
+        const ms = (ticks - (last.get(pid)?.ticks ?? 0)) * tickMs;
+        total.cpuMs += ms;
+        total.byKind[kind] = (total.byKind[kind] ?? 0) + ms;
+      }
       total.wallMs += at - lastAt;
       totals.set(phase, total);
       last = now;

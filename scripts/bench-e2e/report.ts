@@ -40,7 +40,7 @@ export interface Report {
   peer: { version: string; tfjsVersion: string; backend: string | null; crossOriginIsolated: boolean };
   load: Record<string, { mean: number; min: number; max: number } | null>;
   /** The browser's CPU time (all its processes, /proc) and wall time per phase, ms; null off Linux. */
-  cpu: Record<string, { cpuMs: number; wallMs: number } | null> | null;
+  cpu: Record<string, { cpuMs: number; wallMs: number; byKind: Record<string, number> } | null> | null;
   rows: Row[];
   /** Where Affect Lens's time per frame goes, ms (means over the steady run). */
   profile: Record<string, Summary>;
@@ -452,5 +452,23 @@ export function formatReport(r: Report): string {
     ...encodings,
     '',
     `1-minute load average by phase, mean (min-max): ${loads}`,
+    ...cpuLines(r),
   ].join('\n');
+}
+
+/** Where the browser's CPU goes while each side analyses, per process kind, ms per analysed frame. */
+function cpuLines(r: Report): string[] {
+  const framesOf = (metric: string) => r.rows.find((row) => row.metric === metric);
+  const counts = framesOf('  frames analysed (count)');
+  const line = (label: string, phase: string, frames: number | null | undefined) => {
+    const c = r.cpu?.[phase];
+    if (!c || !frames) return null;
+    const parts = Object.entries(c.byKind)
+      .sort((a, b) => b[1] - a[1])
+      .map(([kind, ms]) => `${kind} ${(ms / frames).toFixed(1)}`);
+    return `  ${label}: ${parts.join(', ')}`;
+  };
+  const lines = [line('Affect Lens', 'steady', counts?.ours), line('peer', 'peer-steady', counts?.peer)];
+  const shown = lines.filter((l): l is string => l !== null);
+  return shown.length ? ['', 'Browser CPU per analysed frame by process kind, ms:', ...shown] : [];
 }
