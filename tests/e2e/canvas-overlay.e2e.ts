@@ -29,6 +29,7 @@ import {
   waitFor,
 } from './helpers/extension-calls.ts';
 import { ffmpegMissing, missing, SHARED_DATA, TALKING_VIDEO, webmOf } from './helpers/shared-data.ts';
+import { iou, normalised } from './helpers/overlay-geometry.ts';
 import { startServers, type TestServers } from './helpers/servers.ts';
 
 const SECOND_VIDEO = path.join(SHARED_DATA, 'video/pyfeat/single_face.mp4');
@@ -50,21 +51,7 @@ const refOf = (s: OverlaySnapshot) =>
 
 const centre = (r: Rect) => ({ x: r.x + r.width / 2, y: r.y + r.height / 2 });
 /** `r` in units of the overlay's picture (0..1). */
-const normalised = (r: Rect, o: Overlay): Rect => {
-  const p = o.picture ?? o.rect;
-  return {
-    x: (r.x - p.x) / p.width,
-    y: (r.y - p.y) / p.height,
-    width: r.width / p.width,
-    height: r.height / p.height,
-  };
-};
-function iou(a: Rect, b: Rect): number {
-  const w = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
-  const h = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
-  const inter = w * h;
-  return inter / (a.width * a.height + b.width * b.height - inter);
-}
+const inPicture = (r: Rect, o: Overlay): Rect => normalised(r, o.picture ?? o.rect);
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? null : Math.round(s[Math.floor(s.length / 2)]! * 100) / 100;
@@ -152,14 +139,14 @@ describe.skipIf(skip !== null)('live overlay on canvases', () => {
       for (const id of ['c2d', 'cgl']) {
         const o = byId(after, id)!;
         expect(o.faces, id).toHaveLength(1);
-        const c = centre(normalised(o.faces[0]!.rect, o));
+        const c = centre(inPicture(o.faces[0]!.rect, o));
         expect(c.x, id).toBeGreaterThan(0.2);
         expect(c.x, id).toBeLessThan(0.8);
       }
       // The grid: a box per tile, each tracked on its own.
       const grid = byId(shown, 'grid')!;
       const quadrants = grid.faces.map((f) => {
-        const c = centre(normalised(f.rect, grid));
+        const c = centre(inPicture(f.rect, grid));
         return `${c.y < 0.5 ? 'top' : 'bottom'}-${c.x < 0.5 ? 'left' : 'right'}`;
       });
       expect(new Set(quadrants)).toEqual(new Set(['top-left', 'top-right', 'bottom-left', 'bottom-right']));
@@ -231,7 +218,7 @@ describe.skipIf(skip !== null)('live overlay on canvases', () => {
         const o = byId(compare, id)!;
         expect(o.faces, id).toHaveLength(1);
         const face = o.faces[0]!;
-        const overlap = iou(normalised(face.rect, o), normalised(refFace.rect, ref));
+        const overlap = iou(inPicture(face.rect, o), inPicture(refFace.rect, ref));
         compared[id] = { label: face.label, iou: Math.round(overlap * 1000) / 1000 };
         expect(face.label, `${id}: top emotion`).toBe(refFace.label);
         expect(overlap, `${id}: box against the <video>'s`).toBeGreaterThan(SAME_FRAME_MIN_IOU);
@@ -276,7 +263,7 @@ describe.skipIf(skip !== null)('live overlay on canvases', () => {
     expect(tainted.faces).toHaveLength(1);
     // The same paused frame as the readable 2D canvas: the box lands where that one's does.
     const c2d = byId(shot, 'c2d')!;
-    const overlap = iou(normalised(tainted.faces[0]!.rect, tainted), normalised(c2d.faces[0]!.rect, c2d));
+    const overlap = iou(inPicture(tainted.faces[0]!.rect, tainted), inPicture(c2d.faces[0]!.rect, c2d));
     metrics.snapshotIou = Math.round(overlap * 1000) / 1000;
     expect(overlap).toBeGreaterThan(0.6);
     await page.waitForTimeout(500); // the boxes glide into place

@@ -27,6 +27,7 @@ import {
   waitFor,
 } from './helpers/extension-calls.ts';
 import { ffmpegMissing, missing, TALKING_VIDEO, webmOf } from './helpers/shared-data.ts';
+import { iou, normalised } from './helpers/overlay-geometry.ts';
 import { startServers, type TestServers } from './helpers/servers.ts';
 
 const skip = e2eUnavailable() ?? missing(TALKING_VIDEO) ?? ffmpegMissing();
@@ -69,22 +70,6 @@ function pictureOf(p: Page, id: string): Promise<Rect> {
     const height = v.videoHeight * scale;
     return { x: box.x + (box.width - width) / 2, y: box.y + (box.height - height) / 2, width, height };
   }, id);
-}
-
-/** A box in fractions of a picture. */
-function normalised(box: Rect, picture: Rect): Rect {
-  return {
-    x: (box.x - picture.x) / picture.width,
-    y: (box.y - picture.y) / picture.height,
-    width: box.width / picture.width,
-    height: box.height / picture.height,
-  };
-}
-
-function iou(a: Rect, b: Rect): number {
-  const w = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
-  const h = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
-  return (w * h) / (a.width * a.height + b.width * b.height - w * h);
 }
 
 /** A face box relative to a picture: centre and width as fractions of it. */

@@ -18,6 +18,22 @@ const overlapArea = (a: CssRect, b: CssRect) =>
   Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x)) *
   Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
 
+/** Intersection over union of two boxes (any one unit). */
+export function iou(a: CssRect, b: CssRect): number {
+  const inter = overlapArea(a, b);
+  return inter / (a.width * a.height + b.width * b.height - inter);
+}
+
+/** A box in fractions of a picture (0..1), to compare boxes over pictures of different sizes. */
+export function normalised(box: CssRect, picture: CssRect): CssRect {
+  return {
+    x: (box.x - picture.x) / picture.width,
+    y: (box.y - picture.y) / picture.height,
+    width: box.width / picture.width,
+    height: box.height / picture.height,
+  };
+}
+
 export function layoutProblems(snapshot: OverlaySnapshot, { bars }: { bars: boolean }): string[] {
   const problems: string[] = [];
   for (const overlay of snapshot.overlays) {
