@@ -57,6 +57,7 @@ export default defineBackground({
       engine = offscreenEngineClient({
         ensureDocument: offscreen.ensure,
         documentExists: offscreen.exists,
+        closeDocument: offscreen.close,
         currentConfig,
         send: sendMessage,
       });

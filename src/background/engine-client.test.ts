@@ -18,6 +18,7 @@ function setup(script: { created?: boolean[]; failures?: number } = {}) {
   const deps: OffscreenClientDeps = {
     ensureDocument,
     documentExists,
+    closeDocument: () => Promise.resolve(),
     currentConfig: () => Promise.resolve(engineConfigOf(DEFAULT_SETTINGS)),
     send: ((type: MessageType) => {
       calls.push(type);
@@ -56,6 +57,39 @@ describe('offscreenEngineClient', () => {
     await expect(
       broken.client.analyzeImage({ bytes: new ArrayBuffer(1), type: 'image/png' }),
     ).rejects.toBeInstanceOf(NoReceiverError);
+  });
+
+  it('replaces a document whose runtime was started with other threads', async () => {
+    // A fake document: its runtime keeps the thread setting of its first configuration.
+    let started: number | null = null;
+    let stored = engineConfigOf(DEFAULT_SETTINGS);
+    const log: string[] = [];
+    const client = offscreenEngineClient({
+      ensureDocument: () => Promise.resolve({ created: started === null }),
+      documentExists: () => Promise.resolve(started !== null),
+      closeDocument: () => {
+        log.push('close');
+        started = null;
+        return Promise.resolve();
+      },
+      currentConfig: () => Promise.resolve(stored),
+      send: ((type: MessageType, config: { wasmThreads: number }) => {
+        log.push(`${type} ${config.wasmThreads}`);
+        started ??= config.wasmThreads;
+        return Promise.resolve({ ...ready, wasmThreads: { setting: started, inUse: started || 1 } });
+      }) as OffscreenClientDeps['send'],
+    });
+    const config = engineConfigOf(DEFAULT_SETTINGS);
+    await client.ensure();
+    await client.configure({ ...config, minScore: 0.7 });
+    expect(log).toEqual(['engineConfigure 0', 'engineConfigure 0', 'engineConfigure 0']);
+
+    log.length = 0;
+    stored = { ...config, wasmThreads: 2 };
+    const status = await client.configure(stored);
+    // The new document is configured when created, then configured again by the call.
+    expect(log).toEqual(['engineConfigure 2', 'close', 'engineConfigure 2', 'engineConfigure 2']);
+    expect(status.wasmThreads).toEqual({ setting: 2, inUse: 2 });
   });
 
   it('reports "absent" without creating a document', async () => {

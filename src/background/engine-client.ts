@@ -24,9 +24,19 @@ export interface OffscreenClientDeps {
   /** Makes sure the offscreen document exists; `created` when it was just made. */
   ensureDocument: () => Promise<{ created: boolean }>;
   documentExists: () => Promise<boolean>;
+  /** Closes the document (its engine with it); the next call creates a new one. */
+  closeDocument: () => Promise<void>;
   /** The engine configuration from the current settings. */
   currentConfig: () => Promise<EngineConfig>;
   send: typeof sendMessage;
+}
+
+/**
+ * Whether the document's runtime was started with another thread count than `config` asks for: a runtime's
+ * threads are fixed once it has started (onnxruntime-web), so only a new document can apply the change.
+ */
+function threadsChanged(status: EngineStatus, config: EngineConfig): boolean {
+  return status.wasmThreads !== null && status.wasmThreads.setting !== config.wasmThreads;
 }
 
 export function offscreenEngineClient(deps: OffscreenClientDeps): EngineClient {
@@ -42,9 +52,16 @@ export function offscreenEngineClient(deps: OffscreenClientDeps): EngineClient {
       }
     }
   };
+  /** Configures the document's engine; one started with other threads is replaced by a new document. */
+  const configure = async (config: EngineConfig): Promise<EngineStatus> => {
+    const status = await withHost(() => deps.send('engineConfigure', config));
+    if (!threadsChanged(status, config)) return status;
+    await deps.closeDocument();
+    return withHost(() => deps.send('engineConfigure', config));
+  };
   return {
-    ensure: () => withHost(async () => deps.send('engineConfigure', await deps.currentConfig())),
-    configure: (config) => withHost(() => deps.send('engineConfigure', config)),
+    ensure: async () => configure(await deps.currentConfig()),
+    configure,
     async status() {
       if (!(await deps.documentExists())) return absentEngineStatus();
       try {

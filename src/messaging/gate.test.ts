@@ -38,7 +38,7 @@ const VALID: Record<MessageType, unknown> = {
   },
   analyzeSnapshot: { bytes: buffer, type: 'image/png' },
   userModelsChanged: undefined,
-  engineConfigure: { classifierId: null, minScore: 0.5, backend: 'auto', temporal: false },
+  engineConfigure: { classifierId: null, minScore: 0.5, backend: 'auto', temporal: false, wasmThreads: 0 },
   engineStatus: undefined,
   engineAnalyzeImage: { bytes: buffer, type: '' },
   analyzeFrame: {
@@ -76,9 +76,20 @@ const INVALID: [MessageType, unknown][] = [
   ['captureTabRegion', { region: null, viewport: { width: 1, height: 1 } }],
   ['analyzeSnapshot', { bytes: new Uint8Array(4), type: 'image/png' }],
   ['analyzeSnapshot', { bytes: buffer }],
-  ['engineConfigure', { classifierId: null, minScore: 2, backend: 'auto', temporal: false }],
-  ['engineConfigure', { classifierId: null, minScore: 0.5, backend: 'webgl', temporal: false }],
-  ['engineConfigure', { classifierId: 7, minScore: 0.5, backend: 'auto', temporal: false }],
+  ['engineConfigure', { classifierId: null, minScore: 2, backend: 'auto', temporal: false, wasmThreads: 0 }],
+  [
+    'engineConfigure',
+    { classifierId: null, minScore: 0.5, backend: 'webgl', temporal: false, wasmThreads: 0 },
+  ],
+  ['engineConfigure', { classifierId: 7, minScore: 0.5, backend: 'auto', temporal: false, wasmThreads: 0 }],
+  [
+    'engineConfigure',
+    { classifierId: null, minScore: 0.5, backend: 'auto', temporal: false, wasmThreads: 1.5 },
+  ],
+  [
+    'engineConfigure',
+    { classifierId: null, minScore: 0.5, backend: 'auto', temporal: false, wasmThreads: 9 },
+  ],
   ['engineConfigure', null],
   ['analyzeFrame', { ...(VALID.analyzeFrame as object), encoding: 'png' }],
   ['analyzeFrame', { ...(VALID.analyzeFrame as object), width: 0 }],

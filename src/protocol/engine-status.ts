@@ -15,6 +15,20 @@ export interface EngineConfig {
   backend: BackendPreference;
   /** Settings.temporalSmoothing. */
   temporal: boolean;
+  /**
+   * Settings.wasmThreads: 0 lets the engine choose, else that many WebAssembly threads. A runtime's thread
+   * count is fixed once it has started: a change applies to the next engine host (the background starts
+   * one when the running one was started with another value, EngineStatus.wasmThreads.setting).
+   */
+  wasmThreads: number;
+}
+
+/** The WebAssembly threads of the runtime an engine host started. */
+export interface WasmThreads {
+  /** The Settings.wasmThreads value the runtime was started with (0: the engine's rule). */
+  setting: number;
+  /** Threads in use: 1 where the context cannot run threads (not cross-origin isolated, e.g. Firefox). */
+  inUse: number;
 }
 
 export interface EngineStats {
@@ -46,6 +60,8 @@ export interface EngineStatus {
   providerNote: string | null;
   /** The WebGPU adapter seen, e.g. "google swiftshader (software)"; null when none. */
   adapter: string | null;
+  /** The WebAssembly runtime's threads; null until an engine has loaded. */
+  wasmThreads: WasmThreads | null;
   error: string | null;
   classifiers: { id: string; description: string }[];
   /** The classifier in use. */
@@ -93,6 +109,7 @@ export function absentEngineStatus(): EngineStatus {
     provider: null,
     providerNote: null,
     adapter: null,
+    wasmThreads: null,
     error: null,
     classifiers: [],
     classifierId: null,

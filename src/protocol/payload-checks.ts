@@ -50,6 +50,10 @@ const engineConfig = fields({
   backend: (value) =>
     value === 'auto' || value === 'webgpu' || value === 'wasm' ? null : 'must be auto, webgpu or wasm',
   temporal: boolean,
+  wasmThreads: (value) =>
+    Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 4
+      ? null
+      : 'must be an integer within 0..4',
 });
 
 const imageResult: PayloadCheck = (data) => {

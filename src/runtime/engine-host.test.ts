@@ -106,6 +106,7 @@ function setup(
     provider: 'wasm',
     providerNote: 'No WebGPU: test.',
     adapter: null,
+    wasmThreads: { setting: 0, inUse: 1 },
     dispose,
   };
   // A fake VP8 side: streams exist from their key frame until ended; a delta frame needs one.
@@ -209,7 +210,7 @@ describe('engine host', () => {
   it('analyses frames with the configured threshold and classifier, and measures them', async () => {
     const t = setup();
     void t.host.handlers.engineConfigure(
-      { classifierId: 'cls-b', minScore: 0.7, backend: 'auto', temporal: false },
+      { classifierId: 'cls-b', minScore: 0.7, backend: 'auto', temporal: false, wasmThreads: 0 },
       {},
     );
     const result = await t.host.handlers.analyzeFrame(frame(), sender(1));

@@ -103,6 +103,7 @@ export function createEngineLifecycle(
       provider: loaded.provider,
       providerNote: loaded.providerNote,
       adapter: loaded.adapter,
+      wasmThreads: loaded.wasmThreads,
       error: null,
       classifiers: loaded.manifest.models
         .filter((m) => m.kind === 'classifier')
@@ -129,6 +130,7 @@ export function createEngineLifecycle(
     const attempt = load({
       preference: config.backend,
       classifierId: config.classifierId,
+      wasmThreads: config.wasmThreads,
       onProgress: ({ fraction, detail }) => {
         if (isCurrent()) status = { ...status, progress: fraction, detail };
       },

@@ -49,6 +49,8 @@ interface Script {
   /** Providers whose analyze fails. */
   runFails?: Provider[];
   temporal?: TemporalEntry;
+  /** EngineLoaderDeps.backgroundLoadDelayMs. */
+  backgroundLoadDelayMs?: number;
 }
 
 function setup(script: Script = {}) {
@@ -60,6 +62,7 @@ function setup(script: Script = {}) {
   const deps: EngineLoaderDeps = {
     manifest: script.manifest ?? manifest,
     temporal: script.temporal ?? null,
+    backgroundLoadDelayMs: script.backgroundLoadDelayMs,
     probeWebGpu: () => Promise.resolve(probe),
     createBackend: ([provider]) => {
       const record = { provider: provider!, loaded: [] as string[], disposed: false };
@@ -120,6 +123,7 @@ function setup(script: Script = {}) {
   const options = {
     preference: 'auto' as const,
     classifierId: null,
+    wasmThreads: 0,
     onProgress: (p: LoadProgress) => progress.push(p),
     onFallback: (note: string) => fallbacks.push(note),
   };
@@ -164,16 +168,27 @@ describe('loadEngine', () => {
 
   it('hands the engine out before the full-range detector is loaded, then loads and warms it in the background', async () => {
     const { held, release } = holdFullRange();
-    const t = setup({ manifest: withFull, held });
+    const t = setup({ manifest: withFull, held, backgroundLoadDelayMs: 60_000 });
     const loaded = await loadEngine(t.deps, t.options);
     expect(t.backends[0]!.loaded).toEqual(['blazeface-short', 'cls-a']);
     expect(t.warmups).toEqual(['webgpu:detect:off', 'webgpu:classify:cls-a']);
     release();
+    // Not before the first analysis has ended: the first frame does not queue behind a session creation.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(t.backends[0]!.loaded).not.toContain('blazeface-full');
+    await loaded.engine.analyze(image);
     await vi.waitFor(() => expect(t.backends[0]!.loaded).toContain('blazeface-full'));
     // On WebGPU its first run (shader compilation) happens now, not on a video frame.
     await vi.waitFor(() => expect(t.warmups).toContain('webgpu:detect:full-range'));
     await loaded.dispose();
     expect(t.backends[0]!.disposed).toBe(true);
+  });
+
+  it('loads the full-range detector after a while when nothing is analysed', async () => {
+    const t = setup({ manifest: withFull, backgroundLoadDelayMs: 30 });
+    await loadEngine(t.deps, t.options);
+    expect(t.backends[0]!.loaded).not.toContain('blazeface-full');
+    await vi.waitFor(() => expect(t.backends[0]!.loaded).toContain('blazeface-full'));
   });
 
   it('disposes only after a background load settles', async () => {

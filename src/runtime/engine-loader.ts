@@ -19,7 +19,8 @@ import type { InferenceBackend } from '../ml/backend.ts';
 import type { Manifest, TemporalEntry } from '../ml/manifest.ts';
 import { createTemporalSmoother, type TemporalSmoother } from '../ml/temporal-smoother.ts';
 import type { RgbaImage } from '../ml/types.ts';
-import type { Provider, BackendPreference } from '../protocol/engine-status.ts';
+import type { Provider, BackendPreference, WasmThreads } from '../protocol/engine-status.ts';
+import { traced } from './load-trace.ts';
 import { chooseProvider } from './provider-choice.ts';
 import { type GpuDeviceLike, type WebGpuProbe, watchDeviceLoss } from './webgpu-probe.ts';
 
@@ -45,7 +46,21 @@ export interface EngineLoaderDeps {
   temporal?: TemporalEntry | null;
   /** Why an installed temporal model cannot be used (e.g. its classifier has no features output). */
   temporalNote?: string | null;
+  /** The WebAssembly threads of this context's runtime (EngineStatus.wasmThreads); null where unknown. */
+  wasmThreads?: WasmThreads | null;
+  /**
+   * The models that load after the engine is handed out (the full-range detector) wait for its first
+   * analysis to end, or this long if none comes, ms (default BACKGROUND_LOAD_DELAY_MS).
+   */
+  backgroundLoadDelayMs?: number;
 }
+
+/**
+ * How long the background loads wait for the engine's first analysis, ms. Creating a session runs on the
+ * page's one thread: measured in fresh browsers (`npm run bench:e2e`), the full-range detector's load
+ * (~170 ms reading, ~150 ms session) ran right after the warm-up and held the first video frame behind it.
+ */
+export const BACKGROUND_LOAD_DELAY_MS = 2000;
 
 export interface LoadProgress {
   /** 0..1 */
@@ -63,6 +78,8 @@ export interface LoadedEngine {
   /** Why not WebGPU (null on WebGPU). */
   readonly providerNote: string | null;
   readonly adapter: string | null;
+  /** The WebAssembly threads of the runtime (EngineStatus.wasmThreads); null where unknown. */
+  readonly wasmThreads: WasmThreads | null;
   /**
    * User models offered but not loaded yet (not in use when the engine loaded): picking one calls for a
    * reload, which loads and checks it.
@@ -86,6 +103,8 @@ export interface LoadOptions {
   preference: BackendPreference;
   /** The classifier to warm up with the detector; null: the engine's default. */
   classifierId: string | null;
+  /** Settings.wasmThreads: 0 for the engine's rule, else that many (where the context allows threads). */
+  wasmThreads: number;
   onProgress: (progress: LoadProgress) => void;
   /** Called after a switch from WebGPU to wasm at run time (device lost, failed run). */
   onFallback: (note: string) => void;
@@ -141,8 +160,10 @@ async function build(
   provider: Provider,
   onProgress: (progress: LoadProgress) => void,
   classifierId: string | null,
+  /** Resolves when the background loads may start. */
+  backgroundGate: Promise<void>,
 ): Promise<Built> {
-  const backend = await deps.createBackend([provider]);
+  const backend = await traced(`backend ${provider}`, () => deps.createBackend([provider]));
   try {
     const models = deps.manifest.models;
     const { eager, background } = plannedModels(deps, classifierId);
@@ -174,15 +195,18 @@ async function build(
     const known = (id: string | null) => id !== null && manifest.models.some((m) => m.id === id);
     onProgress({ fraction: eager.length / steps, detail: `Warming up on ${provider}` });
     // The short-range detector (and its large-face retry: the grey image has no face) and the classifier.
-    await engine.detect(greyImage(160, 120), { smallFaces: 'off' });
-    await engine.classifyCrop(
-      greyImage(64, 64),
-      known(classifierId) ? classifierId! : engine.defaults.classifierId,
+    await traced('warm-up detector', () => engine.detect(greyImage(160, 120), { smallFaces: 'off' }));
+    await traced('warm-up classifier', () =>
+      engine.classifyCrop(
+        greyImage(64, 64),
+        known(classifierId) ? classifierId! : engine.defaults.classifierId,
+      ),
     );
     const unchecked = new Set(
       [...(deps.optionalModelIds ?? [])].filter((id) => !eager.some((m) => m.id === id)),
     );
     const rest = (async () => {
+      if (background.length > 0) await backgroundGate;
       for (const model of background) {
         await backend.load(model.id);
         // On WebGPU the first run compiles the model's shaders: not on a video frame's time.
@@ -207,18 +231,30 @@ export async function loadEngine(deps: EngineLoaderDeps, options: LoadOptions): 
   let warmed = options.classifierId;
   const adapter = probe.available ? `${probe.adapter}${probe.software ? ' (software)' : ''}` : null;
 
+  // The background loads start after the first analysis ends (or BACKGROUND_LOAD_DELAY_MS without one).
+  let firstAnalysisEnded = (): void => undefined;
+  const firstAnalysis = new Promise<void>((resolve) => (firstAnalysisEnded = resolve));
+  const delayMs = deps.backgroundLoadDelayMs ?? BACKGROUND_LOAD_DELAY_MS;
+  const backgroundGate = Promise.race([
+    firstAnalysis,
+    new Promise<void>((resolve) => {
+      // Node (the CLI) must not stay up for this timer alone.
+      (setTimeout(resolve, delayMs) as { unref?: () => void }).unref?.();
+    }),
+  ]);
+
   let current: Built;
   if (provider === 'webgpu') {
     try {
-      current = await build(deps, 'webgpu', options.onProgress, warmed);
+      current = await build(deps, 'webgpu', options.onProgress, warmed, backgroundGate);
     } catch (error) {
       provider = 'wasm';
       providerNote = `WebGPU failed to load the models (${errorText(error)}); using WebAssembly.`;
       console.warn(`Affect Lens: ${providerNote}`);
-      current = await build(deps, 'wasm', options.onProgress, warmed);
+      current = await build(deps, 'wasm', options.onProgress, warmed, backgroundGate);
     }
   } else {
-    current = await build(deps, 'wasm', options.onProgress, warmed);
+    current = await build(deps, 'wasm', options.onProgress, warmed, backgroundGate);
   }
 
   let switching: Promise<void> | null = null;
@@ -231,7 +267,7 @@ export async function loadEngine(deps: EngineLoaderDeps, options: LoadOptions): 
     providerNote = note;
     console.warn(`Affect Lens: ${note}`);
     const old = current;
-    switching = build(deps, 'wasm', () => undefined, warmed).then(
+    switching = build(deps, 'wasm', () => undefined, warmed, Promise.resolve()).then(
       (next) => {
         current = next;
         switching = null;
@@ -275,8 +311,11 @@ export async function loadEngine(deps: EngineLoaderDeps, options: LoadOptions): 
       return call(current);
     }
   };
-  const withFallback = <T>(call: (engine: Engine) => Promise<T>): Promise<T> =>
-    onCurrent((built) => call(built.engine));
+  const withFallback = <T>(call: (engine: Engine) => Promise<T>): Promise<T> => {
+    const running = onCurrent((built) => call(built.engine));
+    void running.then(firstAnalysisEnded, firstAnalysisEnded);
+    return running;
+  };
   const temporal = deps.temporal ?? null;
   /** The temporal model's runs, on whichever backend is current. */
   const temporalBackend: InferenceBackend = {
@@ -319,6 +358,7 @@ export async function loadEngine(deps: EngineLoaderDeps, options: LoadOptions): 
       return providerNote;
     },
     adapter,
+    wasmThreads: deps.wasmThreads ?? null,
     temporal,
     temporalNote: deps.temporalNote ?? null,
     createTemporalSmoother() {

@@ -7,6 +7,7 @@
 import { browser } from 'wxt/browser';
 import { createEngine } from '../ml/engine.ts';
 import type { Manifest, ModelEntry, TemporalEntry } from '../ml/manifest.ts';
+import type { WasmThreads } from '../protocol/engine-status.ts';
 import { createFrameDecoder, decodeImage } from './decode-image.ts';
 import { createVp8Decoders } from '../transport/vp8-decoders.ts';
 import { createEngineHost, type EngineHost, type EngineHostDeps } from './engine-host.ts';
@@ -15,6 +16,9 @@ import { createOrtBackend } from './ort-backend.ts';
 import { composeModels } from './model-composition.ts';
 import { listUserModels, loadUserModel, withTemporal } from './user-models.ts';
 import { probeWebGpu } from './webgpu-probe.ts';
+import { traced } from './load-trace.ts';
+import { likelyRuntimeFile, preloadRuntime } from './runtime-preload.ts';
+import { wasmThreadsFor } from './wasm-threads.ts';
 
 /** A file of the extension package by absolute path ("/models/manifest.json"). */
 export function packageUrl(path: string): string {
@@ -32,20 +36,23 @@ async function fetchPackaged(path: string): Promise<Response> {
 }
 
 /**
- * wasm threads need SharedArrayBuffer, i.e. a cross-origin isolated page: Chrome's offscreen document is one
- * (manifest COOP/COEP keys); Firefox's background page is not, so the engine runs single-threaded there.
+ * onnxruntime-web reads its thread count once, when its WebAssembly runtime starts in this page: the first
+ * load's setting holds for the page's life (a later load reuses the started runtime).
  */
-function wasmThreads(): number {
-  if (!globalThis.crossOriginIsolated) return 1;
-  const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
-  return Math.max(1, Math.min(4, Math.floor(cores / 2)));
+let runtimeThreads: WasmThreads | null = null;
+
+export function loadExtensionEngine(options: LoadOptions): Promise<LoadedEngine> {
+  return traced('load engine', () => load(options));
 }
 
-export async function loadExtensionEngine(options: LoadOptions): Promise<LoadedEngine> {
+async function load(options: LoadOptions): Promise<LoadedEngine> {
   // Asked now, answered while the manifest and the user's models are read.
-  const probe = probeWebGpu();
-  const bundled = (await (await fetchPackaged('/models/manifest.json')).json()) as Manifest;
-  const user = await listUserModels();
+  const probe = traced('probe WebGPU', () => probeWebGpu());
+  const bundled = await traced(
+    'read manifest',
+    async () => (await (await fetchPackaged('/models/manifest.json')).json()) as Manifest,
+  );
+  const user = await traced('list user models', () => listUserModels());
   const bundledIds = new Set(bundled.models.map((m) => m.id));
   const paired = withTemporal(
     user.entries.filter((e) => !bundledIds.has(e.id)),
@@ -61,7 +68,15 @@ export async function loadExtensionEngine(options: LoadOptions): Promise<LoadedE
     extra: paired.classifiers.map(stored),
     temporal: paired.temporal ? [stored(paired.temporal)] : [],
   });
-  const numThreads = wasmThreads();
+  runtimeThreads ??= {
+    setting: options.wasmThreads,
+    inUse: wasmThreadsFor(
+      options.wasmThreads,
+      globalThis.crossOriginIsolated,
+      globalThis.navigator?.hardwareConcurrency ?? 1,
+    ),
+  };
+  const numThreads = runtimeThreads.inUse;
   return loadEngine(
     {
       manifest,
@@ -69,6 +84,7 @@ export async function loadExtensionEngine(options: LoadOptions): Promise<LoadedE
       modelNotes: user.notes,
       temporal: paired.temporal,
       temporalNote: paired.note,
+      wasmThreads: runtimeThreads,
       createBackend: (providers) =>
         createOrtBackend(backendModels, {
           loadModel,
@@ -82,6 +98,14 @@ export async function loadExtensionEngine(options: LoadOptions): Promise<LoadedE
     },
     options,
   );
+}
+
+/**
+ * Starts reading the runtime's WebAssembly file now (runtime-preload.ts): for the offscreen document, which
+ * is created when the popup opens and configured a few hundred ms later.
+ */
+export async function preloadExtensionRuntime(doc: Document): Promise<void> {
+  preloadRuntime(doc, packageUrl('/ort/'), likelyRuntimeFile(await probeWebGpu()));
 }
 
 /** The engine host of this extension page (offscreen document, or Firefox's background page). */

@@ -12,6 +12,7 @@
 import type * as Ort from 'onnxruntime-web';
 import type { InferenceBackend, TensorData } from '../ml/backend.ts';
 import type { ModelEntry } from '../ml/manifest.ts';
+import { traced } from './load-trace.ts';
 import type { GpuDeviceLike } from './webgpu-probe.ts';
 
 export type ExecutionProvider = 'webgpu' | 'wasm';
@@ -73,7 +74,9 @@ export async function createOrtBackend(
   options: OrtBackendOptions,
 ): Promise<OrtBackend> {
   const providers = options.executionProviders ?? ['wasm'];
-  const ort = await importOrt(providers, options.wasmOnlyBuild ?? false);
+  const ort = await traced('import onnxruntime-web', () =>
+    importOrt(providers, options.wasmOnlyBuild ?? false),
+  );
   ort.env.wasm.numThreads = options.numThreads ?? 1;
   if (options.wasmPaths !== undefined) ort.env.wasm.wasmPaths = options.wasmPaths;
   const sessions = new Map<string, Promise<ModelSession>>();
@@ -94,7 +97,7 @@ export async function createOrtBackend(
   // A model's file is read as soon as it is asked for, in parallel with the runtime starting and the other
   // models' sessions being created; the sessions themselves are created one after another, in order.
   const open = async (entry: BackendModel): Promise<ModelSession> => {
-    const reading = options.loadModel(entry.file);
+    const reading = traced(`read ${entry.file}`, () => options.loadModel(entry.file));
     reading.catch(() => undefined); // handled below, once its turn comes
     const turn = creating;
     const mine = (async () => {
@@ -114,10 +117,10 @@ export async function createOrtBackend(
           'the models folder and manifest.json disagree (run `npm run models`).',
       );
     }
-    const session = await ort.InferenceSession.create(bytes, {
-      executionProviders: providers,
-      graphOptimizationLevel: 'all',
-    });
+    // The first creation also starts the runtime (fetching and compiling its WebAssembly).
+    const session = await traced(`session ${entry.id}`, () =>
+      ort.InferenceSession.create(bytes, { executionProviders: providers, graphOptimizationLevel: 'all' }),
+    );
     return { session, queue: Promise.resolve() };
   };
 

@@ -51,6 +51,14 @@ describe('validateSettings', () => {
     expect(validateSettings({ maxFps: 12.4 }).settings.maxFps).toBe(12);
   });
 
+  it("takes 0..4 WebAssembly threads, 0 being the engine's choice", () => {
+    expect(DEFAULT_SETTINGS.wasmThreads).toBe(0);
+    expect(validateSettings({ wasmThreads: 2 }).settings.wasmThreads).toBe(2);
+    const { settings, problems } = validateSettings({ wasmThreads: 8 });
+    expect(settings.wasmThreads).toBe(0);
+    expect(problems).toEqual(['wasmThreads: expected a number in 0..4, got 8']);
+  });
+
   it('rejects a non-object', () => {
     expect(validateSettings('x').problems).toEqual(['expected a settings object, got string']);
   });
@@ -58,11 +66,14 @@ describe('validateSettings', () => {
 
 describe('engineConfigOf', () => {
   it('keeps what the engine needs', () => {
-    expect(engineConfigOf({ ...DEFAULT_SETTINGS, minScore: 0.6, temporalSmoothing: true })).toEqual({
+    expect(
+      engineConfigOf({ ...DEFAULT_SETTINGS, minScore: 0.6, temporalSmoothing: true, wasmThreads: 2 }),
+    ).toEqual({
       classifierId: null,
       minScore: 0.6,
       backend: 'auto',
       temporal: true,
+      wasmThreads: 2,
     });
   });
 });

@@ -41,6 +41,12 @@ export interface Settings {
    * knob for measuring the transport (tests/e2e, src/transport/README.md).
    */
   frameEncoding: FrameEncoding;
+  /**
+   * WebAssembly threads of the engine, 0..4; 0 lets the engine choose (half the cores, at most 4: 1 on a
+   * 2-core machine, README "Threads"). Not in the popup: a knob for measuring (npm run bench:e2e). Applies
+   * to the next engine start (the background restarts a running engine when it changes).
+   */
+  wasmThreads: number;
 }
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
@@ -53,6 +59,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   maxFps: 15,
   backend: 'auto',
   frameEncoding: 'vp8',
+  wasmThreads: 0,
 });
 
 export const SETTING_LIMITS = {
@@ -60,6 +67,7 @@ export const SETTING_LIMITS = {
   smoothing: { min: 0, max: 0.95, step: 0.05 },
   labelSwitchMs: { min: 0, max: 1000, step: 50 },
   maxFps: { min: 1, max: 30, step: 1 },
+  wasmThreads: { min: 0, max: 4, step: 1 },
 } as const;
 
 const BACKENDS: readonly BackendPreference[] = ['auto', 'webgpu', 'wasm'];
@@ -107,6 +115,8 @@ export function validateSettings(raw: unknown): ValidatedSettings {
   settings.labelSwitchMs = numberIn(r, 'labelSwitchMs', problems) ?? settings.labelSwitchMs;
   const maxFps = numberIn(r, 'maxFps', problems);
   if (maxFps !== undefined) settings.maxFps = Math.round(maxFps);
+  const wasmThreads = numberIn(r, 'wasmThreads', problems);
+  if (wasmThreads !== undefined) settings.wasmThreads = Math.round(wasmThreads);
   if (r.showAllProbabilities !== undefined) {
     if (typeof r.showAllProbabilities === 'boolean') settings.showAllProbabilities = r.showAllProbabilities;
     else problems.push(`showAllProbabilities: expected true or false`);
@@ -137,5 +147,6 @@ export function engineConfigOf(settings: Settings): EngineConfig {
     minScore: settings.minScore,
     backend: settings.backend,
     temporal: settings.temporalSmoothing,
+    wasmThreads: settings.wasmThreads,
   };
 }
