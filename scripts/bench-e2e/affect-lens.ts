@@ -5,18 +5,12 @@
  * video's dropped frames with the overlay, and the offscreen document's memory at 30 s and at the end; then
  * the same timings for a while with the other frame encoding, for a side-by-side comparison.
  */
-import type { Page } from 'playwright-core';
 import type { EngineStatus } from '../../src/protocol/engine-status.ts';
 import type { FrameEncoding, FrameTiming } from '../../src/protocol/frames.ts';
-import { tabIdOf, type ExtensionBrowser } from '../../tests/e2e/helpers/browser.ts';
-import {
-  clickToolbarButton,
-  checkEngineIdle,
-  describeOverlay,
-  engineStatus,
-  storeSettings,
-  waitFor,
-} from '../../tests/e2e/helpers/extension-calls.ts';
+import type { ExtensionBrowser } from '../../tests/e2e/helpers/browser.ts';
+import { checkEngineIdle, engineStatus, storeSettings } from '../../tests/e2e/helpers/extension-calls.ts';
+import { type ColdStep, watchEngineSteps } from './cold-runs.ts';
+import { openOursPage, type OursPage } from './ours-page.ts';
 import { DEFAULT_SETTINGS } from '../../src/settings/schema.ts';
 import { droppedBetween } from './stats.ts';
 import { attachToTarget, measureMemory, type TargetMemory } from './target-session.ts';
@@ -30,13 +24,6 @@ export interface AffectLensOptions {
   encoding: FrameEncoding | undefined;
   /** After the steady run, this long with the other frame encoding (rgba, or vp8 if the run used rgba); 0: none. */
   compareSeconds: number;
-}
-
-/** A step of the engine's cold start as its status described it, ms after the toggle click. */
-export interface ColdStep {
-  atMs: number;
-  state: EngineStatus['state'];
-  detail: string;
 }
 
 export interface AffectLensResult {
@@ -62,17 +49,6 @@ export interface AffectLensResult {
   };
 }
 
-const epochNow = (page: Page) => page.evaluate(() => performance.timeOrigin + performance.now());
-
-const quality = (page: Page) =>
-  page.evaluate(() => {
-    const q = (document.getElementById('clip') as HTMLVideoElement).getVideoPlaybackQuality();
-    return {
-      totalVideoFrames: q.totalVideoFrames,
-      droppedVideoFrames: q.droppedVideoFrames,
-    };
-  });
-
 export async function measureAffectLens(
   ext: ExtensionBrowser,
   pageUrl: string,
@@ -81,88 +57,25 @@ export async function measureAffectLens(
   log: (line: string) => void,
   /** Marks the start of a measured phase (for the load average beside each number). */
   phase: (name: string) => void,
-): Promise<AffectLensResult> {
+): Promise<{ result: AffectLensResult; ours: OursPage }> {
   const sw = ext.serviceWorker;
-  const page = await ext.context.newPage();
-  await page.goto(pageUrl);
-  await page.waitForFunction(() => {
-    const v = document.getElementById('clip') as HTMLVideoElement | null;
-    return !!v && v.currentTime > 0.2 && !v.paused;
-  });
-  const tabId = await tabIdOf(sw, page);
+  const ours = await openOursPage(ext, pageUrl, videoSrc);
+  const { page, toggle, firstDrawn, quality, epochNow } = ours;
   if (options.maxFps !== undefined) await storeSettings(sw, { maxFps: options.maxFps });
   if (options.encoding !== undefined) await storeSettings(sw, { frameEncoding: options.encoding });
 
   log(`video: ${options.baselineSeconds} s without the overlay`);
   phase('baseline');
-  const q0 = await quality(page);
+  const q0 = await quality();
   await page.waitForTimeout(options.baselineSeconds * 1000);
-  const droppedWithout = droppedBetween(q0, await quality(page));
-
-  /** Clicks the popup's toggle (as a user would) and returns the click's time; the video tab is then in front. */
-  const toggle = async (on: boolean): Promise<number> => {
-    // The toolbar button first, as a user clicks it: it grants the tab (activeTab) and opens the popup.
-    await clickToolbarButton(ext, page);
-    const popup = await ext.context.newPage();
-    await popup.goto(`chrome-extension://${ext.extensionId}/popup.html?tab=${tabId}`);
-    await popup.locator('main[data-ready=true]').waitFor({ timeout: 30_000 });
-    const input = popup.locator('input[name=overlay]');
-    await waitFor(() => input.isEnabled(), Boolean, 30_000, 'the popup toggle to be enabled');
-    if ((await input.isChecked()) === on) throw new Error(`The overlay is already ${on ? 'on' : 'off'}`);
-    const clickedAt = await popup.evaluate(() => {
-      const at = performance.timeOrigin + performance.now();
-      document.querySelector<HTMLInputElement>('input[name=overlay]')!.click();
-      return at;
-    });
-    await page.bringToFront();
-    await waitFor(
-      () => describeOverlay(sw, tabId),
-      (s) => s.enabled === on,
-      30_000,
-      `overlay ${on}`,
-    );
-    await popup.close();
-    return clickedAt;
-  };
-
-  /** The first frame captured after `since` whose box was drawn: its drawing time minus `since`. */
-  const firstDrawn = async (since: number): Promise<number> => {
-    const snapshot = await waitFor(
-      () => describeOverlay(sw, tabId),
-      (s) =>
-        s.overlays.some((o) =>
-          o.frames?.some((f) => f.capturedAtEpochMs >= since && f.drawnAtEpochMs !== null && f.faces > 0),
-        ),
-      120_000,
-      'the first box drawn after the toggle',
-    );
-    const drawn = snapshot.overlays
-      .flatMap((o) => o.frames ?? [])
-      .filter((f) => f.capturedAtEpochMs >= since && f.drawnAtEpochMs !== null && f.faces > 0)
-      .map((f) => f.drawnAtEpochMs!);
-    return Math.min(...drawn) - since;
-  };
+  const droppedWithout = droppedBetween(q0, await quality());
 
   phase('cold');
   // The engine's own account of its cold start, polled until the first box is drawn.
-  const coldSteps: ColdStep[] = [];
-  let polling = true;
-  const poller = (async () => {
-    while (polling) {
-      const status = await engineStatus(sw).catch(() => null);
-      const last = coldSteps.at(-1);
-      if (status && (last?.detail !== status.detail || last.state !== status.state)) {
-        coldSteps.push({ atMs: Date.now(), state: status.state, detail: status.detail });
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  })();
+  const steps = watchEngineSteps(sw);
   const coldAt = await toggle(true);
   const cold = await firstDrawn(coldAt);
-  polling = false;
-  await poller;
-  // Node's wall clock and the browser's epoch clock are the same machine's: steps become ms after the click.
-  for (const step of coldSteps) step.atMs -= coldAt;
+  const coldSteps = await steps.stop(coldAt);
   log(`cold toggle: first box after ${Math.round(cold)} ms`);
   await page.waitForTimeout(3000);
   phase('idle');
@@ -183,36 +96,17 @@ export async function measureAffectLens(
   // Steady state: from 30 s after the first result to `minutes` after it (loading can take long when busy).
   const engineUpAt = coldAt + cold;
   const endAt = engineUpAt + options.minutes * 60_000;
-  await page.waitForTimeout(Math.max(0, engineUpAt + 30_000 - (await epochNow(page))));
+  await page.waitForTimeout(Math.max(0, engineUpAt + 30_000 - (await epochNow())));
   phase('steady');
   const at30s = await measureMemory(offscreen);
   log(`memory at 30 s: ${(at30s.userAgentSpecificBytes ?? at30s.jsHeapUsedBytes) / 2 ** 20} MiB`);
-  const src = new URL(videoSrc, pageUrl).href;
-  /** The frames captured from `since` until `until` (epoch ms), from overlay snapshots taken every second. */
-  const collectFrames = async (name: string, since: number, until: number): Promise<FrameTiming[]> => {
-    const frames = new Map<number, FrameTiming>();
-    let lastLog = since;
-    for (;;) {
-      const now = await epochNow(page);
-      if (now >= until) break;
-      const snapshot = await describeOverlay(sw, tabId).catch(() => null);
-      for (const f of snapshot?.overlays.find((o) => o.src === src)?.frames ?? []) {
-        // Later snapshots of a frame carry its drawing time: the newest copy wins.
-        if (f.capturedAtEpochMs >= since) frames.set(f.seq, f);
-      }
-      if (now - lastLog > 30_000) {
-        lastLog = now;
-        log(`${name}: ${frames.size} frames in ${Math.round((now - since) / 1000)} s`);
-      }
-      await page.waitForTimeout(Math.min(1000, Math.max(0, until - now)));
-    }
-    return [...frames.values()].sort((a, b) => a.seq - b.seq);
-  };
-  const steadyStart = await epochNow(page);
-  const q1 = await quality(page);
+  const collectFrames = (name: string, since: number, until: number) =>
+    ours.collectFrames(since, until, (line) => log(`${name}: ${line}`));
+  const steadyStart = await epochNow();
+  const q1 = await quality();
   const frames = await collectFrames('steady', steadyStart, endAt);
-  const steadyEnd = await epochNow(page);
-  const droppedWith = droppedBetween(q1, await quality(page));
+  const steadyEnd = await epochNow();
+  const droppedWith = droppedBetween(q1, await quality());
   phase('idle');
   const status = await engineStatus(sw);
   const atEnd = await measureMemory(offscreen);
@@ -226,11 +120,11 @@ export async function measureAffectLens(
     await storeSettings(sw, { frameEncoding: encoding });
     // The encoding applies from the next frame grabbed.
     await page.waitForTimeout(2000);
-    const since = await epochNow(page);
+    const since = await epochNow();
     const otherFrames = (
       await collectFrames(`with ${encoding}`, since, since + options.compareSeconds * 1000)
     ).filter((f) => f.encoding === encoding);
-    other = { encoding, seconds: ((await epochNow(page)) - since) / 1000, frames: otherFrames };
+    other = { encoding, seconds: ((await epochNow()) - since) / 1000, frames: otherFrames };
     log(`with ${encoding} frames: ${otherFrames.length} frames in ${Math.round(other.seconds)} s`);
     await storeSettings(sw, { frameEncoding: steadyEncoding });
   }
@@ -244,8 +138,7 @@ export async function measureAffectLens(
   const unloaded = await firstDrawn(unloadedAt);
   log(`toggle after the engine was unloaded: first box after ${Math.round(unloaded)} ms`);
   phase('idle');
-  await page.close();
-  return {
+  const result: AffectLensResult = {
     firstResultMs: { cold, warm, unloaded },
     coldSteps,
     steadySeconds: (steadyEnd - steadyStart) / 1000,
@@ -256,4 +149,5 @@ export async function measureAffectLens(
     status,
     encodings: { steady: steadyEncoding, other },
   };
+  return { result, ours };
 }

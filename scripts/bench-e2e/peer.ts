@@ -8,12 +8,15 @@
  */
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { BrowserContext } from 'playwright-core';
-import type { TestServers } from '../../tests/e2e/helpers/servers.ts';
-import { droppedBetween } from './stats.ts';
+import type { BrowserContext, Page } from 'playwright-core';
+import type { Route, TestServers } from '../../tests/e2e/helpers/servers.ts';
+import type { PlaybackQuality } from './stats.ts';
 import { HUMAN_DIR, humanTfjsVersion, tfjsWasmDir } from './tfjs-wasm.ts';
 
-/** Human's configuration: detector and emotion on every frame, nothing else (../shared/ENVIRONMENT.md). */
+/**
+ * Human's configuration: detector and emotion on every frame, nothing else (../shared/ENVIRONMENT.md), for up
+ * to `maxFaces` faces (peerConfig).
+ */
 export const PEER_CONFIG = {
   backend: 'wasm',
   wasmPath: '/tfjs-wasm/',
@@ -38,6 +41,14 @@ export const PEER_CONFIG = {
   segmentation: { enabled: false },
 } as const;
 
+/** PEER_CONFIG for up to `maxFaces` faces a frame. */
+export function peerConfig(maxFaces: number) {
+  return {
+    ...PEER_CONFIG,
+    face: { ...PEER_CONFIG.face, detector: { ...PEER_CONFIG.face.detector, maxDetected: maxFaces } },
+  };
+}
+
 export interface PeerFrame {
   capturedAtMs: number;
   detectMs: number;
@@ -52,24 +63,37 @@ interface PeerState {
   loadStartMs: number | null;
   loadEndMs: number | null;
   firstResultMs: number | null;
+  /** tfjs-wasm's thread count (getThreadsCount()); null before the backend is up. */
+  threads: number | null;
   frames: PeerFrame[];
 }
 
-function peerPage(videoSrc: string): string {
+export interface PeerPageOptions {
+  videoSrc: string;
+  /** The video element's CSS size (the same as our page's). */
+  width: number;
+  height: number;
+  maxFaces: number;
+}
+
+function peerPage({ videoSrc, width, height, maxFaces }: PeerPageOptions): string {
   return `<!doctype html><meta charset="utf-8"><title>Peer: @vladmandic/human</title>
-<style>body{margin:24px;background:#f4f4f6} #wrap{position:relative;width:640px;height:360px}
-video{display:block;background:#000} #box{position:absolute;border:2px solid #0a0;display:none;color:#0a0;font:14px system-ui}</style>
-<div id="wrap"><video id="clip" src="${videoSrc}" autoplay muted loop playsinline width="640" height="360"></video><div id="box"></div></div>
+<style>body{margin:24px;background:#f4f4f6} #wrap{position:relative;width:${width}px;height:${height}px}
+video{display:block;background:#000} .box{position:absolute;border:2px solid #0a0;color:#0a0;font:14px system-ui}</style>
+<div id="wrap"><video id="clip" src="${videoSrc}" autoplay muted loop playsinline width="${width}" height="${height}"></video></div>
 <script type="module">
 import { Human } from '/human/human.esm.js';
-const state = (window.peerBench = { error: null, backend: null, loadStartMs: null, loadEndMs: null, firstResultMs: null, frames: [] });
+const state = (window.peerBench = { error: null, backend: null, loadStartMs: null, loadEndMs: null, firstResultMs: null, threads: null, frames: [] });
 try {
-  const human = new Human(${JSON.stringify(PEER_CONFIG)});
+  const human = new Human(${JSON.stringify(peerConfig(maxFaces))});
   const video = document.getElementById('clip');
-  const box = document.getElementById('box');
+  const wrap = document.getElementById('wrap');
+  const boxes = [];
   state.loadStartMs = performance.now();
   await human.load();
   state.backend = human.tf.getBackend();
+  await human.tf.ready();
+  state.threads = state.backend === 'wasm' ? human.tf.getThreadsCount() : null;
   state.loadEndMs = performance.now();
   const onFrame = async () => {
     const capturedAtMs = performance.now();
@@ -78,16 +102,18 @@ try {
       const record = { capturedAtMs, detectMs: performance.now() - capturedAtMs, drawnAtMs: null, faces: result.face.length };
       state.frames.push(record);
       requestAnimationFrame(() => {
-        const face = result.face[0];
-        if (face) {
+        const sx = video.clientWidth / video.videoWidth;
+        const sy = video.clientHeight / video.videoHeight;
+        result.face.forEach((face, i) => {
+          const box = (boxes[i] ??= wrap.appendChild(document.createElement('div')));
+          box.className = 'box';
           const [x, y, w, h] = face.box;
-          const sx = video.clientWidth / video.videoWidth;
-          const sy = video.clientHeight / video.videoHeight;
           Object.assign(box.style, { display: 'block', left: x * sx + 'px', top: y * sy + 'px', width: w * sx + 'px', height: h * sy + 'px' });
           box.textContent = face.emotion?.[0]?.emotion ?? '';
-        } else box.style.display = 'none';
+        });
+        for (const box of boxes.slice(result.face.length)) box.style.display = 'none';
         record.drawnAtMs = performance.now();
-        if (face && state.firstResultMs === null) state.firstResultMs = record.drawnAtMs;
+        if (result.face.length > 0 && state.firstResultMs === null) state.firstResultMs = record.drawnAtMs;
       });
     } catch (e) {
       state.error = String(e);
@@ -104,48 +130,66 @@ try {
 
 const JS = 'text/javascript';
 
-/** Adds the peer's page, library, models and wasm files to the page server. */
-export async function servePeer(servers: TestServers, videoPath: string): Promise<string> {
+/**
+ * The headers that make a page cross-origin isolated (SharedArrayBuffer, hence tfjs-wasm threads): the peer
+ * at its best. Everything it loads is same-origin, so COEP require-corp blocks nothing.
+ */
+const ISOLATED = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+/** Adds the peer's library, models and wasm files to the page server (once), and a page at `pagePath`. */
+export async function servePeer(
+  servers: TestServers,
+  pagePath: string,
+  options: PeerPageOptions,
+): Promise<string> {
   const routes = servers.pageRoutes;
-  routes['/human/human.esm.js'] = { file: path.join(HUMAN_DIR, 'dist/human.esm.js'), type: JS };
-  const models = path.join(HUMAN_DIR, 'models');
-  for (const file of await readdir(models)) {
-    const type = file.endsWith('.json') ? 'application/json' : 'application/octet-stream';
-    routes[`/human/models/${file}`] = { file: path.join(models, file), type };
+  const add = (path: string, route: Omit<Route, 'headers'>) => {
+    routes[path] = { ...route, headers: ISOLATED };
+  };
+  if (!routes['/human/human.esm.js']) {
+    add('/human/human.esm.js', { file: path.join(HUMAN_DIR, 'dist/human.esm.js'), type: JS });
+    const models = path.join(HUMAN_DIR, 'models');
+    for (const file of await readdir(models)) {
+      const type = file.endsWith('.json') ? 'application/json' : 'application/octet-stream';
+      add(`/human/models/${file}`, { file: path.join(models, file), type });
+    }
+    const wasm = await tfjsWasmDir();
+    for (const file of await readdir(wasm)) {
+      if (file.endsWith('.wasm'))
+        add(`/tfjs-wasm/${file}`, { file: path.join(wasm, file), type: 'application/wasm' });
+      if (file.endsWith('.worker.js')) add(`/tfjs-wasm/${file}`, { file: path.join(wasm, file), type: JS });
+    }
   }
-  const wasm = await tfjsWasmDir();
-  for (const file of await readdir(wasm)) {
-    if (file.endsWith('.wasm'))
-      routes[`/tfjs-wasm/${file}`] = { file: path.join(wasm, file), type: 'application/wasm' };
-  }
-  routes['/peer.html'] = { body: peerPage(videoPath), type: 'text/html' };
-  return `${servers.pageOrigin}/peer.html`;
+  add(pagePath, { body: peerPage(options), type: 'text/html' });
+  return `${servers.pageOrigin}${pagePath}`;
 }
 
-export interface PeerResult {
+export interface PeerInfo {
   version: string;
   tfjsVersion: string;
   backend: string | null;
   crossOriginIsolated: boolean;
-  /** Navigation start to the first box drawn around a face, ms: cold (first load) and warm (reload). */
-  firstResultMs: { cold: number; warm: number };
-  /** human.load() start to the first box drawn, ms. */
-  firstResultAfterLoadCallMs: { cold: number; warm: number };
-  seconds: number;
-  frames: PeerFrame[];
-  dropped: ReturnType<typeof droppedBetween>;
+  /** tfjs-wasm's thread count in that page (its default for it). */
+  threads: number | null;
 }
 
-const quality = (page: import('playwright-core').Page) =>
-  page.evaluate(() => {
-    const q = (document.getElementById('clip') as HTMLVideoElement).getVideoPlaybackQuality();
-    return {
-      totalVideoFrames: q.totalVideoFrames,
-      droppedVideoFrames: q.droppedVideoFrames,
-    };
-  });
+/** The peer's page, loaded and analysing, for blocks of measurement. */
+export interface PeerPage {
+  readonly page: Page;
+  readonly info: PeerInfo;
+  /** Navigation start to the first box drawn around a face, ms: cold (first load) and warm (reload). */
+  readonly firstResultMs: { cold: number; warm: number };
+  play: () => Promise<void>;
+  pause: () => Promise<void>;
+  quality: () => Promise<PlaybackQuality>;
+  /** Waits `seconds`, then returns the frames captured meanwhile (the page's own record). */
+  collect: (seconds: number) => Promise<{ frames: PeerFrame[]; seconds: number }>;
+}
 
-async function firstResult(page: import('playwright-core').Page): Promise<PeerState> {
+async function firstResult(page: Page): Promise<PeerState> {
   await page.waitForFunction(
     () => {
       const s = (window as unknown as { peerBench?: PeerState }).peerBench;
@@ -159,60 +203,69 @@ async function firstResult(page: import('playwright-core').Page): Promise<PeerSt
   return state;
 }
 
-/** Cold load, `seconds` of analysis (frames and the video's dropped frames), then a warm reload. */
-export async function measurePeer(
+/**
+ * Opens the peer's page: a cold load (the browser's first of it) and a warm reload, each to its first box;
+ * the page then keeps analysing while its video plays.
+ */
+export async function openPeerPage(
   context: BrowserContext,
   url: string,
-  seconds: number,
   log: (line: string) => void,
   /** Marks the start of a measured phase (for the load average beside each number). */
   phase: (name: string) => void,
-): Promise<PeerResult> {
+  prefix = 'peer',
+): Promise<PeerPage> {
   const page = await context.newPage();
-  try {
-    phase('peer-cold');
-    await page.goto(url);
-    const cold = await firstResult(page);
-    log(`peer: first result ${Math.round(cold.firstResultMs!)} ms after navigation (${cold.backend})`);
-    phase('idle');
-    await page.waitForTimeout(2000);
-    phase('peer-steady');
-    const before = await quality(page);
-    const start = await page.evaluate(() => {
-      const s = (window as unknown as { peerBench: PeerState }).peerBench;
-      s.frames = [];
-      return performance.now();
-    });
-    await page.waitForTimeout(seconds * 1000);
-    const after = await quality(page);
-    const { frames, end, isolated } = await page.evaluate(() => ({
-      frames: (window as unknown as { peerBench: PeerState }).peerBench.frames,
-      end: performance.now(),
-      isolated: crossOriginIsolated,
-    }));
-    phase('peer-warm');
-    await page.reload();
-    const warm = await firstResult(page);
-    phase('idle');
-    log(`peer: warm reload, first result ${Math.round(warm.firstResultMs!)} ms after navigation`);
-    const pkg = (await import(path.join(HUMAN_DIR, 'package.json'), { with: { type: 'json' } })) as {
-      default: { version: string };
-    };
-    return {
+  phase(`${prefix}-cold`);
+  await page.goto(url);
+  const cold = await firstResult(page);
+  phase('idle');
+  await page.waitForTimeout(1000);
+  phase(`${prefix}-warm`);
+  await page.reload();
+  const warm = await firstResult(page);
+  phase('idle');
+  const isolated = await page.evaluate(() => crossOriginIsolated);
+  log(
+    `${prefix}: first result ${Math.round(cold.firstResultMs!)} ms after navigation, ${Math.round(warm.firstResultMs!)} ms on reload (${warm.backend}, ${warm.threads ?? '?'} thread(s), ${isolated ? '' : 'not '}isolated)`,
+  );
+  const pkg = (await import(path.join(HUMAN_DIR, 'package.json'), { with: { type: 'json' } })) as {
+    default: { version: string };
+  };
+  const video = (play: boolean) =>
+    page.evaluate(async (play) => {
+      const v = document.getElementById('clip') as HTMLVideoElement;
+      if (play) await v.play();
+      else v.pause();
+    }, play);
+  return {
+    page,
+    info: {
       version: pkg.default.version,
       tfjsVersion: await humanTfjsVersion(),
-      backend: cold.backend,
+      backend: warm.backend,
       crossOriginIsolated: isolated,
-      firstResultMs: { cold: cold.firstResultMs!, warm: warm.firstResultMs! },
-      firstResultAfterLoadCallMs: {
-        cold: cold.firstResultMs! - cold.loadStartMs!,
-        warm: warm.firstResultMs! - warm.loadStartMs!,
-      },
-      seconds: (end - start) / 1000,
-      frames,
-      dropped: droppedBetween(before, after),
-    };
-  } finally {
-    await page.close();
-  }
+      threads: warm.threads,
+    },
+    firstResultMs: { cold: cold.firstResultMs!, warm: warm.firstResultMs! },
+    play: () => video(true),
+    pause: () => video(false),
+    quality: () =>
+      page.evaluate(() => {
+        const q = (document.getElementById('clip') as HTMLVideoElement).getVideoPlaybackQuality();
+        return { totalVideoFrames: q.totalVideoFrames, droppedVideoFrames: q.droppedVideoFrames };
+      }),
+    async collect(seconds) {
+      const start = await page.evaluate(() => performance.now());
+      await page.waitForTimeout(seconds * 1000);
+      // A frame still being analysed at the end is left out (its drawing time is not known yet).
+      return page.evaluate((start) => {
+        const end = performance.now();
+        const all = (window as unknown as { peerBench: PeerState }).peerBench.frames;
+        const frames = all.filter((f) => f.capturedAtMs >= start && f.drawnAtMs !== null);
+        (window as unknown as { peerBench: PeerState }).peerBench.frames = [];
+        return { frames, seconds: (end - start) / 1000 };
+      }, start);
+    },
+  };
 }

