@@ -273,6 +273,7 @@ try {
     pairings,
     blocks,
     defaultPairing,
+    defaultPairing4: `ours-4f-${defaultThreads}t`,
     coldRuns,
     load,
     cpu,

@@ -452,6 +452,51 @@ describe('analyzeVideoFrame', () => {
     expect(backend.runsOf('blazeface-full')).toBe(2);
   });
 
+  it("runs a refresh of the full-range pass after the frame's result is out, before the next frame", async () => {
+    const img = square(canvas(320, 240), 100, 60, 40);
+    const backend = new FakeBackend(MANIFEST);
+    const engine = createEngine(backend, MANIFEST);
+    await engine.analyzeVideoFrame(img, frame('a', 0));
+    await engine.analyzeVideoFrame(img, frame('a', 40));
+    expect(backend.runsOf('blazeface-full')).toBe(1);
+    // 1 s on (EXTRA_PASS_REFRESH_MS) the pass is due again; it found nothing last time: it waits.
+    const refreshed = engine.analyzeVideoFrame(img, frame('a', 1100)).then((faces) => ({
+      faces,
+      fullRuns: backend.runsOf('blazeface-full'),
+    }));
+    const next = engine.analyzeVideoFrame(img, frame('a', 1140));
+    expect((await refreshed).fullRuns).toBe(1);
+    expect((await refreshed).faces).toHaveLength(1);
+    await next;
+    // It ran between the two frames, and counts as run: the next frame needs no refresh.
+    expect(backend.runsOf('blazeface-full')).toBe(2);
+    expect(backend.maxInFlight).toBe(1);
+  });
+
+  it('shows what a deferred refresh finds from the next frame on, and then runs the pass on every frame', async () => {
+    const oneFace = () => square(canvas(640, 480), 100, 100, 120);
+    const withSmall = () => square(oneFace(), 500, 40, 16); // the small one: only the 192 px model sees it
+    const backend = new FakeBackend(MANIFEST);
+    const engine = createEngine(backend, MANIFEST, { defaults: { largeFaces: false } });
+    expect(await engine.analyzeVideoFrame(oneFace(), frame('a', 0))).toHaveLength(1);
+    expect(await engine.analyzeVideoFrame(withSmall(), frame('a', 40))).toHaveLength(1); // not due yet
+    expect(await engine.analyzeVideoFrame(withSmall(), frame('a', 1100))).toHaveLength(1); // refresh after
+    expect(await engine.analyzeVideoFrame(withSmall(), frame('a', 1140))).toHaveLength(2);
+    const runs = backend.runsOf('blazeface-full');
+    expect(await engine.analyzeVideoFrame(withSmall(), frame('a', 1180))).toHaveLength(2);
+    expect(backend.runsOf('blazeface-full')).toBe(runs + 1);
+  });
+
+  it('rejects a failed frame and goes on with the next', async () => {
+    const img = square(canvas(320, 240), 100, 60, 40);
+    const backend = new FakeBackend(MANIFEST);
+    const engine = createEngine(backend, MANIFEST);
+    await expect(
+      engine.analyzeVideoFrame({ width: 2, height: 2, data: new Uint8ClampedArray(3) }, frame('a', 0)),
+    ).rejects.toThrow();
+    expect(await engine.analyzeVideoFrame(img, frame('a', 40))).toHaveLength(1);
+  });
+
   it(`keeps at most ${MAX_STREAMS} streams, forgetting the least recently seen`, async () => {
     const img = square(canvas(320, 240), 100, 60, 40);
     const backend = new FakeBackend(MANIFEST);

@@ -7,7 +7,8 @@
  * when the stream needs them: a pass that found something last time runs on every frame; one that found
  * nothing runs again at most every EXTRA_PASS_REFRESH_MS, so a small or a frame-filling face that appears is
  * found within that time. A talking head (one face the short-range pass finds) then costs one detector run
- * per frame instead of two or three.
+ * per frame instead of two or three. A small-face pass that only refreshes (isSmallRefresh) runs after its
+ * frame's result has gone out (engine.ts), so it adds nothing to that frame's latency.
  */
 
 /** How often a video stream re-runs an extra pass that found nothing, ms of the stream's clock. */
@@ -59,6 +60,15 @@ export function planVideoPasses(state: StreamPassState | undefined, timestampMs:
     smallFaces: due(state.smallRanAtMs, state.smallNeeded, timestampMs),
     largeFaces: due(state.largeRanAtMs, state.largeNeeded, timestampMs),
   };
+}
+
+/**
+ * Whether a due small-face pass would only refresh: it has run on this stream and found nothing only it
+ * sees. Such a pass can wait until the frame's result is out (engine.ts); a needed one, or one that never
+ * ran, cannot.
+ */
+export function isSmallRefresh(state: StreamPassState | undefined): boolean {
+  return state !== undefined && !state.smallNeeded && Number.isFinite(state.smallRanAtMs);
 }
 
 /** The stream's state after a frame at `timestampMs` had `outcome`. */

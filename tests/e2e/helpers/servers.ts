@@ -56,7 +56,9 @@ async function serve(
     return;
   }
   if (route.body !== undefined) {
-    res.writeHead(200, { 'content-type': route.type, 'cache-control': 'no-store' }).end(route.body);
+    res
+      .writeHead(200, { 'content-type': route.type, 'cache-control': 'no-store', ...route.headers })
+      .end(route.body);
     return;
   }
   const file = route.file!;
@@ -70,6 +72,7 @@ async function serve(
       'content-length': end - start + 1,
       'content-range': `bytes ${start}-${end}/${size}`,
       'accept-ranges': 'bytes',
+      ...route.headers,
     });
     createReadStream(file, { start, end }).pipe(res);
     return;
