@@ -40,7 +40,7 @@ export function distributionChart(series: readonly ChartSeries[], title: string)
   if (faceCounts.length === 0) throw new Error('distributionChart: no series');
   const panelW = 460;
   const panelH = 260;
-  const margin = { left: 56, top: 56, right: 24, bottom: 120 };
+  const margin = { left: 56, top: 56, right: 72, bottom: 120 };
   const width = faceCounts.length * (panelW + margin.left + margin.right);
   const height = margin.top + panelH + margin.bottom;
   const parts: string[] = [
@@ -92,7 +92,7 @@ export function distributionChart(series: readonly ChartSeries[], title: string)
         `<line x1="0" y1="${ly - 4}" x2="24" y2="${ly - 4}" stroke="${color}" stroke-width="2"${dash}/>`,
       );
       parts.push(
-        `<text x="32" y="${ly}">${escape(s.label)}: median ${round(quantile(sorted, 0.5))} ms, p95 ${round(quantile(sorted, 0.95))} ms, ${sorted.length} frames</text>`,
+        `<text x="32" y="${ly}" font-size="11">${escape(s.label)}: median ${round(quantile(sorted, 0.5))} ms, p95 ${round(quantile(sorted, 0.95))} ms, ${sorted.length} frames</text>`,
       );
     });
     parts.push(`<rect width="${panelW}" height="${panelH}" fill="none" stroke="#999"/>`);
