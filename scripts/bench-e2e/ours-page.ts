@@ -13,9 +13,9 @@ import {
   openPopup,
   waitFor,
 } from '../../tests/e2e/helpers/extension-calls.ts';
-import type { PlaybackQuality } from './stats.ts';
+import { clipVideo, type ClipVideo } from './clip-video.ts';
 
-export interface OursPage {
+export interface OursPage extends ClipVideo {
   readonly page: Page;
   readonly tabId: number;
   /** Clicks the toolbar button, then the popup's toggle; returns the toggle click's epoch time, ms. */
@@ -28,9 +28,6 @@ export interface OursPage {
   collectFrames: (since: number, until: number, log?: (line: string) => void) => Promise<FrameTiming[]>;
   /** The popup for this tab, left open (as a user watching the live state). */
   openPopup: () => Promise<Page>;
-  play: () => Promise<void>;
-  pause: () => Promise<void>;
-  quality: () => Promise<PlaybackQuality>;
   epochNow: () => Promise<number>;
 }
 
@@ -50,12 +47,6 @@ export async function openOursPage(
   const tabId = await tabIdOf(sw, page);
   const src = new URL(videoSrc, pageUrl).href;
   const epochNow = () => page.evaluate(() => performance.timeOrigin + performance.now());
-  const video = (play: boolean) =>
-    page.evaluate(async (play) => {
-      const v = document.getElementById('clip') as HTMLVideoElement;
-      if (play) await v.play();
-      else v.pause();
-    }, play);
 
   let buttonAt = Number.NaN;
   return {
@@ -65,13 +56,7 @@ export async function openOursPage(
     get buttonAt() {
       return buttonAt;
     },
-    play: () => video(true),
-    pause: () => video(false),
-    quality: () =>
-      page.evaluate(() => {
-        const q = (document.getElementById('clip') as HTMLVideoElement).getVideoPlaybackQuality();
-        return { totalVideoFrames: q.totalVideoFrames, droppedVideoFrames: q.droppedVideoFrames };
-      }),
+    ...clipVideo(page),
     openPopup: async () => {
       const popup = await openPopup(ext, tabId);
       await page.bringToFront();

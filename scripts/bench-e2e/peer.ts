@@ -10,7 +10,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { Route, TestServers } from '../../tests/e2e/helpers/servers.ts';
-import type { PlaybackQuality } from './stats.ts';
+import { clipVideo, type ClipVideo } from './clip-video.ts';
 import { HUMAN_DIR, humanTfjsVersion, tfjsWasmDir } from './tfjs-wasm.ts';
 
 /**
@@ -177,14 +177,11 @@ export interface PeerInfo {
 }
 
 /** The peer's page, loaded and analysing, for blocks of measurement. */
-export interface PeerPage {
+export interface PeerPage extends ClipVideo {
   readonly page: Page;
   readonly info: PeerInfo;
   /** Navigation start to the first box drawn around a face, ms: cold (first load) and warm (reload). */
   readonly firstResultMs: { cold: number; warm: number };
-  play: () => Promise<void>;
-  pause: () => Promise<void>;
-  quality: () => Promise<PlaybackQuality>;
   /** Waits `seconds`, then returns the frames captured meanwhile (the page's own record). */
   collect: (seconds: number) => Promise<{ frames: PeerFrame[]; seconds: number }>;
 }
@@ -232,12 +229,6 @@ export async function openPeerPage(
   const pkg = (await import(path.join(HUMAN_DIR, 'package.json'), { with: { type: 'json' } })) as {
     default: { version: string };
   };
-  const video = (play: boolean) =>
-    page.evaluate(async (play) => {
-      const v = document.getElementById('clip') as HTMLVideoElement;
-      if (play) await v.play();
-      else v.pause();
-    }, play);
   return {
     page,
     info: {
@@ -248,13 +239,7 @@ export async function openPeerPage(
       threads: warm.threads,
     },
     firstResultMs: { cold: cold.firstResultMs!, warm: warm.firstResultMs! },
-    play: () => video(true),
-    pause: () => video(false),
-    quality: () =>
-      page.evaluate(() => {
-        const q = (document.getElementById('clip') as HTMLVideoElement).getVideoPlaybackQuality();
-        return { totalVideoFrames: q.totalVideoFrames, droppedVideoFrames: q.droppedVideoFrames };
-      }),
+    ...clipVideo(page),
     async collect(seconds) {
       const start = await page.evaluate(() => performance.now());
       await page.waitForTimeout(seconds * 1000);

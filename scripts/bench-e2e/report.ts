@@ -187,6 +187,7 @@ export function buildReport(input: {
     });
   };
   const none = () => null;
+  const atMostHalf = (a: number, b: number | null) => (b === null ? null : a <= 0.5 * b);
   const ratioAtLeast = (x: number) => (a: number, b: number | null) => (b === null ? null : a >= x * b);
   const loads2 = (o: PairingFigures | null, p: PairingFigures | null) => ({ ours: o?.load, peer: p?.load });
   row(
@@ -231,7 +232,7 @@ export function buildReport(input: {
     mainOurs?.cpuPerFrameMs,
     mainPeer?.cpuPerFrameMs,
     '<= 0.5x peer',
-    (a, b) => (b === null ? null : a <= 0.5 * b),
+    atMostHalf,
     loads2(mainOurs, mainPeer),
   );
   row(
@@ -240,7 +241,7 @@ export function buildReport(input: {
     default4?.cpuPerFrameMs,
     peer4?.cpuPerFrameMs,
     '<= 0.5x peer',
-    (a, b) => (b === null ? null : a <= 0.5 * b),
+    atMostHalf,
     loads2(default4, peer4),
   );
   const popupOpen = figures.find((f) => input.pairings.find((p) => p.id === f.id)?.popup) ?? null;

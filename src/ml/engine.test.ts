@@ -497,6 +497,15 @@ describe('analyzeVideoFrame', () => {
     expect(await engine.analyzeVideoFrame(img, frame('a', 40))).toHaveLength(1);
   });
 
+  it('rejects a frame with options it cannot take', async () => {
+    const img = square(canvas(320, 240), 100, 60, 40);
+    const engine = createEngine(new FakeBackend(MANIFEST), MANIFEST);
+    await expect(engine.analyzeVideoFrame(img, frame('a', 0), { classifierId: 'nope' })).rejects.toThrow(
+      /unknown classifier id 'nope'/,
+    );
+    expect(await engine.analyzeVideoFrame(img, frame('a', 40))).toHaveLength(1);
+  });
+
   it(`keeps at most ${MAX_STREAMS} streams, forgetting the least recently seen`, async () => {
     const img = square(canvas(320, 240), 100, 60, 40);
     const backend = new FakeBackend(MANIFEST);

@@ -318,7 +318,7 @@ export function createEngine(
 
     analyzeVideoFrame(image, frame, partial, trace?: StageTrace): Promise<Face[]> {
       return new Promise<Face[]>((resolve, reject) => {
-        void serial(async () => {
+        serial(async () => {
           const { opts, classifier } = classifyOptionsFor(partial);
           const timer = createStageTimer(now, trace);
           const state = streams.get(frame.streamId);
@@ -333,16 +333,9 @@ export function createEngine(
           // were the slowest 5% (detector 35 ms instead of 8). What it finds shows from the next frame on.
           const deferSmall = plan.smallFaces && isSmallRefresh(state);
           if (deferSmall) plan.smallFaces = false;
-          let faces: Face[];
-          try {
-            const detected = await detectWith(image, opts, plan, timer);
-            remember(frame, nextPassState(state, detected.outcome, detected.faces.length, frame.timestampMs));
-            faces = await classifyAll(image, detected.faces, opts, classifier, timer);
-          } catch (error) {
-            reject(error instanceof Error ? error : new Error(String(error)));
-            return;
-          }
-          resolve(faces);
+          const detected = await detectWith(image, opts, plan, timer);
+          remember(frame, nextPassState(state, detected.outcome, detected.faces.length, frame.timestampMs));
+          resolve(await classifyAll(image, detected.faces, opts, classifier, timer));
           if (!deferSmall) return;
           try {
             const later = await detectWith(
@@ -358,7 +351,7 @@ export function createEngine(
           } catch {
             // The next frame of the stream runs it again (it is still due).
           }
-        });
+        }).catch(reject); // anything before the result (options, detection, classification) is the caller's
       });
     },
 

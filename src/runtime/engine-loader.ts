@@ -232,8 +232,13 @@ export async function loadEngine(deps: EngineLoaderDeps, options: LoadOptions): 
   const adapter = probe.available ? `${probe.adapter}${probe.software ? ' (software)' : ''}` : null;
 
   // The background loads start after the first analysis ends (or BACKGROUND_LOAD_DELAY_MS without one).
-  let firstAnalysisEnded = (): void => undefined;
-  const firstAnalysis = new Promise<void>((resolve) => (firstAnalysisEnded = resolve));
+  let analysed = false;
+  let endFirstAnalysis = (): void => undefined;
+  const firstAnalysis = new Promise<void>((resolve) => (endFirstAnalysis = resolve));
+  const firstAnalysisEnded = () => {
+    analysed = true;
+    endFirstAnalysis();
+  };
   const delayMs = deps.backgroundLoadDelayMs ?? BACKGROUND_LOAD_DELAY_MS;
   const backgroundGate = Promise.race([
     firstAnalysis,
@@ -313,7 +318,7 @@ export async function loadEngine(deps: EngineLoaderDeps, options: LoadOptions): 
   };
   const withFallback = <T>(call: (engine: Engine) => Promise<T>): Promise<T> => {
     const running = onCurrent((built) => call(built.engine));
-    void running.then(firstAnalysisEnded, firstAnalysisEnded);
+    if (!analysed) void running.then(firstAnalysisEnded, firstAnalysisEnded);
     return running;
   };
   const temporal = deps.temporal ?? null;

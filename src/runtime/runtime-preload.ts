@@ -2,8 +2,8 @@
  * Starts reading onnxruntime-web's WebAssembly file (14 MB, 28 MB with WebGPU) as soon as the engine's page
  * opens, while the page boots and waits for its configuration: a `<link rel="preload">` whose response the
  * runtime's own fetch of the same URL then takes, so the bytes are read once and nothing stays in memory.
- * Measured (`npm run bench:e2e`, fresh browsers): fetch and compile of the runtime 157-184 ms without, 78 ms
- * with the preload. Which file: the one the default preference ('auto') will load; a user who chose another
+ * Measured in an extension page (one fresh browser, compileStreaming of the file): 157-184 ms without, 78 ms
+ * after a preload; in `npm run bench:e2e`'s fresh-browser cold runs the gain is below their run-to-run spread. Which file: the one the default preference ('auto') will load; a user who chose another
  * backend gets the runtime's own fetch, as before (Chrome then warns in the console that a preload went unused).
  */
 import type { Provider } from '../protocol/engine-status.ts';

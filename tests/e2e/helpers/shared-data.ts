@@ -65,6 +65,18 @@ async function convertOnce(name: string, args: string[], format: string): Promis
   return out;
 }
 
+/** ffmpeg's VP9 encoder options for test clips: fast (realtime, cpu-used 8) at `bitrate`. */
+const vp9 = (bitrate: string) => [
+  '-c:v',
+  'libvpx-vp9',
+  '-deadline',
+  'realtime',
+  '-cpu-used',
+  '8',
+  '-b:v',
+  bitrate,
+];
+
 /**
  * A VP9/WebM copy of `mp4` (first `seconds`, 640x360 for a 16:9 clip, no audio) in a temp folder, made once.
  * `shrink` scales the picture down by that factor inside the same frame (black around it): smaller faces.
@@ -75,27 +87,7 @@ export async function webmOf(mp4: string, seconds = 8, shrink = 1): Promise<stri
     shrink === 1
       ? 'scale=640:-2'
       : `scale=${2 * Math.round(320 / shrink)}:-2,pad=640:360:(ow-iw)/2:(oh-ih)/2`;
-  return convertOnce(
-    name,
-    [
-      '-i',
-      mp4,
-      '-t',
-      String(seconds),
-      '-an',
-      '-vf',
-      scale,
-      '-c:v',
-      'libvpx-vp9',
-      '-deadline',
-      'realtime',
-      '-cpu-used',
-      '8',
-      '-b:v',
-      '1M',
-    ],
-    'webm',
-  );
+  return convertOnce(name, ['-i', mp4, '-t', String(seconds), '-an', '-vf', scale, ...vp9('1M')], 'webm');
 }
 
 /**
@@ -126,14 +118,7 @@ export async function gridWebmOf(a: string, b: string, seconds = 20): Promise<st
       '[v]',
       '-r',
       '24',
-      '-c:v',
-      'libvpx-vp9',
-      '-deadline',
-      'realtime',
-      '-cpu-used',
-      '8',
-      '-b:v',
-      '2M',
+      ...vp9('2M'),
     ],
     'webm',
   );
